@@ -1,0 +1,60 @@
+"""Start-up and teardown: content, matcher, catalogs, database; shared by every command."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.pipeline import Pipeline
+from bot.settings import Settings
+from content.i18n import Catalogs
+from content.index import build_matcher
+from content.loader import load_content
+from db.engine import create_engine, session_factory
+from db.migrate import upgrade
+from db.repositories import UserRepository
+from handlers.context import Services
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    services: Services
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    pipeline: Pipeline
+
+    async def set_province(self, channel: str, external_id: str, province: str | None) -> None:
+        """Give a (CLI) user a province preference, as if they had chosen it with consent."""
+        async with self.sessions() as session, session.begin():
+            identity = await UserRepository(session).identify(channel, external_id, external_id)
+            identity.user.province = province
+            identity.user.location_consent = province is not None
+
+
+def build_services(settings: Settings) -> Services:
+    """Load and validate content (raises ContentError), index the FAQ, compile the catalogs."""
+    content = load_content(settings.packs_path, provinces=settings.provinces,
+                         seeds_dir=settings.seeds_path)
+    return Services(content=content, matcher=build_matcher(content),
+                    catalogs=Catalogs(default_locale=settings.default_locale), timezone=settings.tz)
+
+
+@asynccontextmanager
+async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator[App]:
+    """Everything a channel needs, migrated and ready; disposed of on exit."""
+    services = build_services(settings)
+    if migrate:
+        await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    try:
+        yield App(settings, services, engine, sessions, Pipeline(services, sessions))
+    finally:
+        await engine.dispose()

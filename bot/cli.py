@@ -1,0 +1,146 @@
+"""`cdsbot`: the command line (run, chat, ask, content check, db upgrade, questions)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Iterable
+
+import click
+
+from bot.app import App, open_app
+from bot.channels.console import ConsoleChannel, run_console
+from bot.settings import Settings
+from content.loader import ContentError, load_content
+from db.migrate import upgrade
+from handlers.messages import IncomingMessage
+
+ASK_CHANNEL = "cli"
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is noise
+    return settings
+
+
+def _run(coro: object) -> None:
+    """Run a coroutine; invalid content stops with its list of errors and exit code 2."""
+    try:
+        asyncio.run(coro)  # type: ignore[arg-type]
+    except ContentError as exc:
+        click.echo(f"Cannot start: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        pass
+
+
+@click.group()
+def main() -> None:
+    """CDS Outreach Bot: National Digital Transformation Day assistant."""
+
+
+@main.command()
+def run() -> None:
+    """Run every configured channel (with no tokens: the local console chat)."""
+    _run(_chat(_settings()))
+
+
+@main.command()
+@click.option("--user", default=None, help="Console user id (default: your login name).")
+def chat(user: str | None) -> None:
+    """Chat with the bot in this terminal; type a button's number to press it, /quit to leave."""
+    _run(_chat(_settings(), user))
+
+
+async def _chat(settings: Settings, user: str | None = None) -> None:
+    async with open_app(settings) as app:
+        await run_console(app.pipeline.process, channel=ConsoleChannel(user))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
+@click.option("--province", default=None, help="Rank this province's answers first (slug).")
+@click.argument("questions", nargs=-1)
+def ask(as_json: bool, province: str | None, questions: tuple[str, ...]) -> None:
+    """Answer QUESTIONS, or one question per line of standard input when none are given."""
+    lines: Iterable[str] = questions or (line.rstrip("\n") for line in sys.stdin)
+    _run(_ask(_settings(), lines, as_json, province))
+
+
+async def _ask(settings: Settings, lines: Iterable[str], as_json: bool, province: str | None) -> None:
+    async with open_app(settings) as app:
+        if province is not None and app.services.content.province(province) is None:
+            slugs = ", ".join(p.slug for p in app.services.content.provinces)
+            raise click.BadParameter(f"unknown province '{province}' (known: {slugs})")
+        user_id = f"ask:{province or 'all'}"
+        await app.set_province(ASK_CHANNEL, user_id, province)
+        for line in lines:
+            click.echo(await _answer_line(app, user_id, line, as_json))
+
+
+async def _answer_line(app: App, user_id: str, question: str, as_json: bool) -> str:
+    replies = await app.pipeline.process(IncomingMessage(ASK_CHANNEL, user_id, user_id, text=question))
+    answer = "\n\n".join(r.text for r in replies)
+    if not as_json:
+        return answer + "\n"
+    info = next((r.answer for r in replies if r.answer is not None), None)
+    return json.dumps({"question": question, "matched": bool(info and info.matched),
+                       "answer": answer, "faq_id": info.faq_id if info else None,
+                       "score": float(info.score) if info else 0.0}, ensure_ascii=False)
+
+
+@main.group()
+def content() -> None:
+    """Content packs."""
+
+
+@content.command("check")
+def content_check() -> None:
+    """Validate the content packs; print each error with its file and entry id."""
+    settings = _settings()
+    try:
+        store = load_content(settings.packs_path, provinces=settings.provinces,
+                         seeds_dir=settings.seeds_path)
+    except ContentError as exc:
+        for problem in exc.problems:
+            click.echo(f"ERROR {problem}", err=True)
+        click.echo(f"{len(exc.problems)} error(s).", err=True)
+        sys.exit(1)
+    faq = len(store.faq)
+    schedule = len(store.schedule)
+    click.echo(f"OK: {len(store.packs)} packs, {faq} FAQ entries, {schedule} dated items, "
+               f"{sum(len(p.resources) for p in store.packs)} links.")
+
+
+@main.group()
+def db() -> None:
+    """Database."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (alembic) up to the latest."""
+    settings = _settings()
+    asyncio.run(upgrade(settings.database_url))
+    click.echo("Database is up to date.")
+
+
+@main.command()
+@click.option("--limit", default=50, show_default=True)
+def unanswered(limit: int) -> None:
+    """Questions the bot could not answer, newest first (for officers)."""
+    _run(_unanswered(_settings(), limit))
+
+
+async def _unanswered(settings: Settings, limit: int) -> None:
+    from db.repositories import QuestionLogRepository
+
+    async with open_app(settings) as app, app.sessions() as session:
+        for row in await QuestionLogRepository(session).unanswered(limit):
+            when = row.created_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+            click.echo(f"{when}  {row.score:.2f}  {row.normalized_text}")

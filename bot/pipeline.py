@@ -1,0 +1,83 @@
+"""One way through: IncomingMessage → one transaction → route → handler → replies.
+
+Errors (documented here, as the one place that catches them):
+- A duplicate platform update (same channel + update id) is skipped: no replies.
+- A database error or a bug in a handler rolls the whole message back (so a redelivery is
+  handled afresh), is logged with its traceback, and the user gets a polite apology in their
+  language. Transport errors (a user blocked the bot) are the adapters' business.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import replace
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.repositories import ConversationRepository, UpdateLog, UserRepository
+from handlers.context import Context, Services
+from handlers.messages import MAX_TEXT_CHARS, ConversationStep, IncomingMessage, Reply
+from handlers.router import dispatch
+
+log = logging.getLogger(__name__)
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Pipeline:
+    def __init__(self, services: Services, sessions: async_sessionmaker[AsyncSession],
+                 clock: Callable[[], dt.datetime] = utc_now) -> None:
+        self.services = services
+        self.sessions = sessions
+        self.clock = clock
+
+    async def process(self, msg: IncomingMessage) -> list[Reply]:
+        """Handle one message in one transaction and return the replies to send."""
+        if msg.is_group and not msg.addressed:
+            return []  # in groups the bot answers only commands and mentions
+        msg, notes = self._clean(msg)
+        try:
+            replies = await self._handle(msg)
+        except Exception:
+            log.exception("failed to handle %s message from %s", msg.channel, msg.user_id)
+            t = self.services.catalogs.translator(self.services.catalogs.resolve(msg.locale_hint))
+            return [Reply(t("Sorry, something went wrong on our side and your message was not "
+                            "processed. Please try again in a moment."))]
+        return [*notes, *replies] if replies else replies
+
+    async def _handle(self, msg: IncomingMessage) -> list[Reply]:
+        async with self.sessions() as session, session.begin():
+            duplicate = (msg.update_id is not None
+                         and not await UpdateLog(session).claim(msg.channel, msg.update_id))
+            if duplicate:
+                log.info("skipping duplicate update %s/%s", msg.channel, msg.update_id)
+                return []
+            identity = await UserRepository(session).identify(msg.channel, msg.user_id, msg.chat_id)
+            state = await ConversationRepository(session).load(identity.id)
+            catalogs = self.services.catalogs
+            locale = catalogs.resolve(identity.user.locale, msg.locale_hint)
+            ctx = Context(self.services, session, identity, self.clock(), catalogs.translator(locale),
+                          step=ConversationStep(state.name, dict(state.data)) if state else None)
+            replies = await dispatch(msg, ctx)
+            if not ctx.erased:
+                step = ctx.step
+                await ctx.conversations.save(identity.id, step.name if step else None,
+                                             dict(step.data) if step else {})
+        return replies
+
+    def _clean(self, msg: IncomingMessage) -> tuple[IncomingMessage, list[Reply]]:
+        """Drop control characters and cut very long text, telling the user we did."""
+        text = _CONTROL_RE.sub(" ", msg.text)
+        notes: list[Reply] = []
+        if len(text) > MAX_TEXT_CHARS:
+            text = text[:MAX_TEXT_CHARS]
+            t = self.services.catalogs.translator(self.services.catalogs.resolve(msg.locale_hint))
+            notes.append(Reply(t("Your message is very long; I read its first {n} characters.",
+                                 n=t.fmt.number(MAX_TEXT_CHARS))))
+        return (replace(msg, text=text) if text != msg.text else msg), notes

@@ -1,0 +1,60 @@
+"""The one settings object, read from the environment and `.env` (see .env.example)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SEEDS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./data/cdsbot.sqlite3"
+    default_locale: str = "vi"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    province: str = "all"
+    seeds_dir: Path | None = None
+    content_packs_dir: Path | None = None
+    log_level: str = "INFO"
+
+    @field_validator("default_locale")
+    @classmethod
+    def _supported_locale(cls, value: str) -> str:
+        if value not in ("vi", "en"):
+            raise ValueError("DEFAULT_LOCALE must be 'vi' or 'en'")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+    @property
+    def provinces(self) -> list[str] | None:
+        """Province slugs to load, or None for all of them."""
+        wanted = [p.strip() for p in self.province.split(",") if p.strip()]
+        return None if not wanted or wanted == ["all"] else wanted
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def packs_path(self) -> Path:
+        from content.loader import PACKS_DIR
+
+        return self.content_packs_dir or PACKS_DIR
+
+    @property
+    def seeds_path(self) -> Path | None:
+        """Where the seed documents are, to check that content cites files that exist."""
+        if self.seeds_dir is not None:
+            return self.seeds_dir
+        return DEFAULT_SEEDS_DIR if DEFAULT_SEEDS_DIR.is_dir() else None

@@ -1,0 +1,45 @@
+"""Dates, times, numbers and money (VND) for the reader's locale, through Babel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from babel.dates import format_date, format_skeleton, format_time
+from babel.numbers import format_currency, format_decimal
+
+_VND_RE = re.compile(r"\{vnd:(\d+)\}")
+
+
+class Formatter:
+    """Locale-bound formatting: `Formatter('vi').date(d)` → '15/9/2022'."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+
+    def date(self, value: dt.date) -> str:
+        return format_skeleton("yMd", value, locale=self.locale)
+
+    def weekday_date(self, value: dt.date) -> str:
+        return format_skeleton("yMEd", value, locale=self.locale)
+
+    def date_range(self, start: dt.date, end: dt.date) -> str:
+        if start == end:
+            return self.date(start)
+        return f"{self.date(start)} – {self.date(end)}"
+
+    def time(self, value: dt.time) -> str:
+        return format_time(value, "short", locale=self.locale)
+
+    def month_year(self, value: dt.date) -> str:
+        return format_date(value, "MM/yyyy", locale=self.locale)
+
+    def number(self, value: float) -> str:
+        return format_decimal(value, locale=self.locale)
+
+    def vnd(self, amount: int) -> str:
+        return format_currency(amount, "VND", locale=self.locale)
+
+    def render(self, text: str) -> str:
+        """Replace `{vnd:1500000}` placeholders written in content with formatted money."""
+        return _VND_RE.sub(lambda m: self.vnd(int(m.group(1))), text)

@@ -1,0 +1,331 @@
+"""Match a citizen's question to an FAQ entry, or refuse honestly.
+
+Two stages, both on folded tokens (content/normalize.py):
+
+1. Retrieval: an inverted index of word and two-word terms over every phrasing of every entry
+   picks the few entries sharing the most informative terms with the question.
+2. Scoring: each phrasing of those entries is scored by how much of the question's information
+   it covers (terms weighted by rarity; unknown words weigh the most), how much of the phrasing
+   the question covers, and rapidfuzz's token_set_ratio. The entry's confidence is its best
+   phrasing's score, lowered when the question names a number (a year, a date) or a place the
+   entry does not know. Below the calibrated threshold the bot says it does not know.
+
+Unknown words weigh the most because out-of-scope questions that look like FAQ questions ("Ngày
+Quốc khánh là ngày nào?") differ from them precisely in a word the FAQ never uses.
+"""
+
+from __future__ import annotations
+
+import copy
+import heapq
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from content.normalize import Lexicon, Normalizer, tokenize
+
+
+@dataclass(frozen=True)
+class MatchParams:
+    """Weights and thresholds, calibrated on tests/data/dev_questions.yaml (bench/calibrate.py)."""
+
+    coverage_weight: float = 0.6
+    reverse_weight: float = 0.3
+    fuzzy_weight: float = 0.1
+    answer_credit: float = 0.5
+    stopword_weight: float = 0.15
+    bigram_share: float = 0.5
+    phrasing_bonus: float = 0.15
+    unknown_bigram_factor: float = 0.6
+    unknown_weight_factor: float = 1.0
+    number_penalty: float = 0.6
+    place_penalty: float = 0.6
+    slot_penalty: float = 0.6
+    province_bonus: float = 0.03
+    threshold: float = 0.68
+    ambiguity_margin: float = 0.04
+    veto: bool = True
+    candidates: int = 8
+
+
+@dataclass(frozen=True)
+class FaqDocument:
+    """What the matcher needs of an FAQ entry."""
+
+    faq_id: str
+    questions: Sequence[str]
+    answer: str = ""
+    province: str | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    faq_id: str
+    score: float
+    phrasing: str
+    raw: float = 0.0
+    """The score before the number and asked-fact checks lowered it."""
+
+    @property
+    def penalised(self) -> bool:
+        return self.score < self.raw
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    normalized: str
+    best: Candidate | None
+    alternatives: tuple[Candidate, ...] = ()
+
+    @property
+    def matched(self) -> bool:
+        return self.best is not None
+
+    @property
+    def score(self) -> float:
+        return self.best.score if self.best else 0.0
+
+
+@dataclass
+class _Phrasing:
+    text: str
+    joined: str
+    unigrams: frozenset[str]
+    content_weight: float
+
+
+@dataclass
+class _Query:
+    """A question's tokens and term weights, computed once and shared by every candidate."""
+
+    tokens: list[str]
+    normalized: str
+    words: dict[str, float]
+    bigrams: dict[str, float]
+    total: float
+    bigram_total: float
+
+    @property
+    def word_set(self) -> set[str]:
+        return set(self.words)
+
+
+@dataclass
+class _Entry:
+    doc: FaqDocument
+    phrasings: list[_Phrasing] = field(default_factory=list)
+    terms: set[str] = field(default_factory=set)
+    answer_terms: set[str] = field(default_factory=set)
+    numbers: set[str] = field(default_factory=set)
+    missing: set[str] = field(default_factory=set)
+    """Kinds of fact (money, link, where, …) the answer does not give."""
+
+
+class FaqMatcher:
+    """Retrieval + scoring over a fixed set of FAQ documents (rebuild when content changes)."""
+
+    def __init__(self, documents: Iterable[FaqDocument], lexicon: Lexicon,
+                 places: Mapping[str, str | None] | None = None,
+                 params: MatchParams | None = None) -> None:
+        self.params = params or MatchParams()
+        self.lexicon = lexicon
+        base = Normalizer(lexicon)
+        self._entries: list[_Entry] = []
+        vocabulary: set[str] = set()
+        bigrams: set[tuple[str, str]] = set()
+        for doc in documents:
+            entry = _Entry(doc)
+            for question in doc.questions:
+                tokens = base.basic_tokens(question)
+                vocabulary.update(tokens)
+                bigrams.update(zip(tokens, tokens[1:], strict=False))
+                entry.terms.update(_terms(tokens))
+                entry.phrasings.append(_Phrasing(question, " ".join(tokens), frozenset(tokens), 0.0))
+            answer_tokens = base.basic_tokens(doc.answer)
+            vocabulary.update(answer_tokens)
+            entry.answer_terms.update(_terms(answer_tokens))
+            entry.numbers = {t for t in entry.terms | entry.answer_terms if _is_number(t)}
+            entry.missing = missing_slots(doc.answer, lexicon)
+            self._entries.append(entry)
+        self.normalizer = Normalizer(lexicon, vocabulary | set(lexicon.stopwords), bigrams)
+        self._idf = self._compute_idf()
+        self._unknown_weight = max(self._idf.values(), default=1.0) * self.params.unknown_weight_factor
+        for entry in self._entries:
+            for phrasing in entry.phrasings:
+                phrasing.content_weight = sum(self._weight(t) for t in phrasing.unigrams)
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        for index, entry in enumerate(self._entries):
+            for term in entry.terms:
+                self._postings[term].append(index)
+        self._places = [(f" {' '.join(tokenize(name))} ", slug) for name, slug in (places or {}).items()
+                        if tokenize(name)]
+
+    # -- public --------------------------------------------------------------------------------
+
+    def match(self, question: str, province: str | None = None) -> MatchResult:
+        """Best entry for `question`, or no entry when unsure; `province` ranks its entries first."""
+        tokens = self.normalizer.tokens(question)
+        normalized = " ".join(tokens)
+        content = [t for t in tokens if t not in self.lexicon.stopwords]
+        if not content:
+            return MatchResult(normalized, None)
+        query_terms = _terms(tokens)
+        words = {t: self._weight(t) for t in query_terms if " " not in t}
+        bigrams = {t: self._bigram_weight(t) for t in query_terms if " " in t}
+        query = _Query(tokens, normalized, words, bigrams, sum(words.values()) or 1.0,
+                       sum(bigrams.values()))
+        scored = [self._score(self._entries[i], query, province) for i in self._retrieve(query_terms)]
+        if not scored:
+            return MatchResult(normalized, None)
+        # The entry that fits the words best but lacks the year or the kind of fact asked
+        # ("giải nhất bao nhiêu tiền") means the plans do not say: refuse rather than let a
+        # weaker entry answer beside the question.
+        closest = max(scored, key=lambda c: c.raw)
+        if self.params.veto and closest.penalised and closest.raw >= self.params.threshold:
+            return MatchResult(normalized, None, (closest,))
+        scored.sort(key=lambda c: c.score, reverse=True)
+        if scored[0].score < self.params.threshold:
+            return MatchResult(normalized, None, tuple(scored[:3]))
+        best = scored[0]
+        close = tuple(c for c in scored[1:4]
+                      if c.score >= self.params.threshold
+                      and best.score - c.score <= self.params.ambiguity_margin)
+        return MatchResult(normalized, best, close)
+
+    def with_params(self, params: MatchParams) -> FaqMatcher:
+        """The same index scored with other parameters (for calibration)."""
+        other = copy.copy(self)
+        other.params = params
+        other._unknown_weight = max(self._idf.values(), default=1.0) * params.unknown_weight_factor
+        return other
+
+    @property
+    def vocabulary_size(self) -> int:
+        return len(self.normalizer.vocabulary)
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _compute_idf(self) -> dict[str, float]:
+        df: dict[str, int] = defaultdict(int)
+        for entry in self._entries:
+            for term in entry.terms | entry.answer_terms:
+                df[term] += 1
+        n = len(self._entries)
+        return {term: math.log((n + 1) / (count + 0.5)) + 0.1 for term, count in df.items()}
+
+    def _weight(self, term: str) -> float:
+        if term in self.lexicon.stopwords:
+            return self.params.stopword_weight
+        return self._idf.get(term, self._unknown_weight)
+
+    def _bigram_weight(self, bigram: str) -> float:
+        known = self._idf.get(bigram)
+        return known if known is not None else self._unknown_weight * self.params.unknown_bigram_factor
+
+    def _retrieve(self, query_terms: set[str]) -> list[int]:
+        """Entries sharing the most informative terms; terms in most entries only break ties."""
+        scores: dict[int, float] = defaultdict(float)
+        common_limit = max(len(self._entries) // 4, 8)
+        for term in query_terms:
+            weight = self._idf.get(term)
+            if weight is None or term in self.lexicon.stopwords:
+                continue
+            postings = self._postings.get(term, ())
+            if len(postings) > common_limit:
+                continue
+            for index in postings:
+                scores[index] += weight
+        return heapq.nlargest(self.params.candidates, scores, key=scores.__getitem__)
+
+    def _score(self, entry: _Entry, query: _Query, province: str | None) -> Candidate:
+        p = self.params
+        # Credit for query words found anywhere in the entry; a phrasing that has the word
+        # itself adds the rest (so only the intersection is computed per phrasing).
+        in_entry = 1.0 - p.phrasing_bonus
+        base = 0.0
+        for word, weight in query.words.items():
+            if word in entry.terms:
+                base += weight * in_entry
+            elif word in entry.answer_terms:
+                base += weight * p.answer_credit
+        bigrams = query.bigrams
+        bigram_coverage = (sum(w for b, w in bigrams.items() if b in entry.terms) / query.bigram_total
+                           if query.bigram_total else 1.0)
+        best_score, best_text = 0.0, ""
+        for phrasing in entry.phrasings:
+            common = phrasing.unigrams & query.word_set
+            in_phrasing = sum(query.words[t] for t in common)
+            coverage = ((1 - p.bigram_share) * (base + p.phrasing_bonus * in_phrasing) / query.total
+                        + p.bigram_share * bigram_coverage)
+            reverse = sum(self._idf.get(t, 0.0) for t in common if t not in self.lexicon.stopwords)
+            reverse = (reverse + p.stopword_weight * len(common & self.lexicon.stopwords)) / (
+                phrasing.content_weight or 1.0)
+            fuzzy = fuzz.token_set_ratio(query.normalized, phrasing.joined) / 100
+            score = p.coverage_weight * coverage + p.reverse_weight * reverse + p.fuzzy_weight * fuzzy
+            if score > best_score:
+                best_score, best_text = score, phrasing.text
+        best_score *= self._place_factor(entry, query.tokens)
+        if province and entry.doc.province == province:
+            best_score += p.province_bonus
+        raw = min(best_score, 1.0)
+        final = raw * self._fact_factor(entry, query.tokens)
+        return Candidate(entry.doc.faq_id, round(final, 4), best_text, round(raw, 4))
+
+    def _fact_factor(self, entry: _Entry, tokens: list[str]) -> float:
+        """Lower the score when the question names a number or asks a fact the entry lacks."""
+        factor = 1.0
+        for number in {t for t in tokens if _is_number(t)}:
+            if number not in entry.numbers:
+                factor *= self.params.number_penalty
+        text = " " + " ".join(tokens) + " "
+        for slot, phrases in self.lexicon.asks.items():
+            if slot in entry.missing and any(f" {phrase} " in text for phrase in phrases):
+                factor *= self.params.slot_penalty
+        return factor
+
+    def _place_factor(self, entry: _Entry, tokens: list[str]) -> float:
+        factor = 1.0
+        text = " " + " ".join(tokens) + " "
+        for place, slug in self._places:
+            if place not in text:
+                continue
+            # A covered province: answers from other provinces are suspect. A place we have no
+            # pack for: every answer is, since we cannot vouch for that place's plans.
+            if slug is None or entry.doc.province not in (None, slug):
+                factor *= self.params.place_penalty
+        return factor
+
+
+_MONEY_RE = re.compile(r"\{vnd:\d+\}|\d[\d.]*\s*(?:đồng|₫)")
+_LINK_RE = re.compile(r"https?://|www\.|\b[\w-]+\.(?:gov\.)?vn\b")
+_NOT_STATED_RE = re.compile(r"\b(?:khong|chua) (?:neu|ghi|co thong tin|quy dinh|cong bo)\b")
+
+
+def missing_slots(answer: str, lexicon: Lexicon) -> set[str]:
+    """Kinds of fact an answer lacks: no money or link in it, or said to be not stated."""
+    missing = set()
+    if not _MONEY_RE.search(answer):
+        missing.add("money")
+    if not _LINK_RE.search(answer):
+        missing.add("link")
+    for sentence in re.split(r"[.;!?\n]", answer):
+        folded = " " + " ".join(tokenize(sentence)) + " "
+        if _NOT_STATED_RE.search(folded):
+            missing.update(slot for slot, words in lexicon.answer_slots.items()
+                           if any(f" {word} " in folded for word in words))
+    return missing
+
+
+def _terms(tokens: Sequence[str]) -> set[str]:
+    """Words and adjacent two-word terms ('chuyen doi', 'doi so')."""
+    terms = set(tokens)
+    terms.update(f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False))
+    return terms
+
+
+def _is_number(token: str) -> bool:
+    return any(ch.isdigit() for ch in token)

@@ -1,0 +1,221 @@
+"""Vietnamese text normalisation for matching citizens' questions.
+
+Questions arrive typed on phones: NFD or NFC, with or without diacritics, with Telex/VNI
+leftovers ("chuyeenr ddooir soos"), abbreviations ("cds", "dvctt"), fillers ("cho em hỏi … ạ"),
+emoji and typos. Everything is folded to lower-case ASCII syllables, so that "Chuyển đổi số",
+"chuyen doi so" and "CĐS" meet on the same tokens.
+
+Folding and cleaning are pure functions; repairs that need the FAQ vocabulary (Telex, typos,
+joined words) live in `Normalizer`, built once per content load.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+MAX_QUESTION_CHARS = 500
+"""Longer messages are cut before matching: no FAQ question is longer, and it bounds the work."""
+
+CACHE_SIZE = 10_000
+"""Normalised questions kept in memory: citizens ask the same things again and again."""
+
+_EXTRA_FOLDS = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "Ɖ": "d", "ɖ": "d"})
+_TOKEN_RE = re.compile(r"\d+(?:[/.,:]\d+)*%?(?![^\W_])|[^\W_]+", re.UNICODE)
+_DAY_MONTH_RE = re.compile(r"^\d{1,2}\.\d{1,2}$")
+_VOWELS = set("aeiouy")
+_TONE_KEYS = set("sfrxj")
+_TELEX_PAIRS = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"),
+                ("uw", "u"), ("w", "u"))
+# A folded Vietnamese syllable: optional onset, a vowel nucleus (with glides), optional final.
+_SYLLABLE_RE = re.compile(
+    r"^(ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdghklmnprstvx])?"
+    r"(uye|uya|uyu|ieu|yeu|uoi|uou|oai|oay|oeo|uay|uai|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|oo"
+    r"|ua|ue|ui|uo|uu|uy|ye|a|e|i|o|u|y)(ch|ng|nh|c|m|n|p|t)?$"
+)
+
+
+def fold(text: str) -> str:
+    """Lower-case, NFC-normalise and strip Vietnamese diacritics (đ → d included)."""
+    text = unicodedata.normalize("NFC", text).lower().translate(_EXTRA_FOLDS)
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped)
+
+
+def tokenize(text: str) -> list[str]:
+    """Fold and split into word and number tokens; emoji, punctuation and control characters go."""
+    return [_canonical_number(t) for t in _TOKEN_RE.findall(fold(text[:MAX_QUESTION_CHARS]))]
+
+
+def _canonical_number(token: str) -> str:
+    """Write dates one way: '01/10/2022' → '1/10/2022', '10.10' (day.month) → '10/10'."""
+    if "/" in token or _DAY_MONTH_RE.match(token):
+        return "/".join(part.lstrip("0") or "0" for part in re.split(r"[/.]", token))
+    return token
+
+
+def is_syllable(token: str) -> bool:
+    """True when `token` could be a (folded) Vietnamese syllable."""
+    return bool(_SYLLABLE_RE.match(token))
+
+
+def undo_telex(token: str) -> str:
+    """Fold a Telex or VNI leftover: 'chuyeenr' → 'chuyen', 'ddooir' → 'doi', 'chuye6n3' → 'chuyen'."""
+    if any(ch.isdigit() for ch in token):
+        return "".join(ch for ch in token if not ch.isdigit())
+    first_vowel = next((i for i, ch in enumerate(token) if ch in _VOWELS), None)
+    if first_vowel is None:
+        return token.replace("dd", "d")
+    head, tail = token[: first_vowel + 1], token[first_vowel + 1 :]
+    word = head + "".join(ch for ch in tail if ch not in _TONE_KEYS)
+    for pair, single in _TELEX_PAIRS:
+        word = word.replace(pair, single)
+    return word
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Abbreviations, fillers and stopwords, all folded (see content/lexicon.yaml)."""
+
+    abbreviations: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    fillers: tuple[tuple[str, ...], ...] = ()
+    stopwords: frozenset[str] = frozenset()
+    places: tuple[str, ...] = ()
+    asks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    answer_slots: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def from_mapping(cls, data: dict) -> Lexicon:
+        abbreviations = {fold(k): tuple(tokenize(v)) for k, v in data.get("abbreviations", {}).items()}
+        fillers = {tuple(tokenize(f)) for f in data.get("fillers", [])}
+        ordered = tuple(sorted((f for f in fillers if f), key=len, reverse=True))
+        stopwords = frozenset(fold(w) for w in data.get("stopwords", []))
+        def phrases(key: str) -> dict[str, tuple[str, ...]]:
+            return {slot: tuple(" ".join(tokenize(p)) for p in items)
+                    for slot, items in data.get(key, {}).items()}
+
+        return cls(abbreviations, ordered, stopwords, tuple(data.get("places", [])),
+                   phrases("asks"), phrases("answer_slots"))
+
+
+class Normalizer:
+    """Turns a question into folded tokens, repairing what it can against the FAQ vocabulary."""
+
+    def __init__(self, lexicon: Lexicon, vocabulary: Iterable[str] = (),
+                 bigrams: Iterable[tuple[str, str]] = ()) -> None:
+        self.lexicon = lexicon
+        self.vocabulary = frozenset(vocabulary)
+        self.bigrams = frozenset(bigrams)
+        self._vocabulary_list = sorted(self.vocabulary)
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    def basic_tokens(self, text: str) -> list[str]:
+        """Tokens with abbreviations expanded and fillers removed; no vocabulary repair."""
+        return self._drop_fillers(self._expand(tokenize(text)))
+
+    def tokens(self, text: str) -> list[str]:
+        """Tokens ready for matching: basic tokens plus Telex, joined-word and typo repair."""
+        cached = self._cache.get(text)
+        if cached is None:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()  # simple bound; popular questions come back quickly
+            cached = self._cache[text] = tuple(self._repair(text))
+        return list(cached)
+
+    def _repair(self, text: str) -> list[str]:
+        raw = tokenize(text)
+        repaired: list[str] = []
+        for token in raw:
+            repaired.extend(self._repair_shape(token))
+        tokens = self._drop_fillers(self._expand(repaired))
+        return [self._correct_typo(tokens, i) for i in range(len(tokens))]
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def _expand(self, tokens: Sequence[str]) -> list[str]:
+        out: list[str] = []
+        for token in tokens:
+            out.extend(self.lexicon.abbreviations.get(token, (token,)))
+        return out
+
+    def _drop_fillers(self, tokens: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for filler in self.lexicon.fillers:
+                if tuple(tokens[i : i + len(filler)]) == filler:
+                    i += len(filler)
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
+
+    def _known(self, token: str) -> bool:
+        return (token in self.vocabulary or token in self.lexicon.abbreviations
+                or token in self.lexicon.stopwords or token.isdigit())
+
+    def _repair_shape(self, token: str) -> list[str]:
+        """Undo Telex/VNI typing and split joined words, but only into known words."""
+        if self._known(token) or not self.vocabulary:
+            return [token]
+        untelexed = undo_telex(token)
+        if untelexed != token and self._known(untelexed):
+            return [untelexed]
+        return self._split_joined(token) or [token]
+
+    def _split_joined(self, token: str) -> list[str] | None:
+        """'chuyendoiso' → ['chuyen', 'doi', 'so'] when every piece is a known word."""
+        if len(token) < 6 or token.isdigit():
+            return None
+        best: list[list[str] | None] = [None] * (len(token) + 1)
+        best[0] = []
+        for end in range(1, len(token) + 1):
+            for start in range(max(0, end - 7), end):
+                prefix = best[start]
+                piece = token[start:end]
+                if prefix is not None and (piece in self.vocabulary or piece in self.lexicon.abbreviations):
+                    candidate = [*prefix, piece]
+                    current = best[end]
+                    if current is None or len(candidate) < len(current):
+                        best[end] = candidate
+        pieces = best[len(token)]
+        return pieces if pieces and len(pieces) > 1 else None
+
+    def _correct_typo(self, tokens: list[str], i: int) -> str:
+        """Replace an unknown token by a vocabulary word one or two edits away.
+
+        A correction is taken only with evidence: it forms a known two-word phrase with a
+        neighbour, or the token is not even a possible Vietnamese syllable. Otherwise the token
+        stays unknown, because real words one edit from FAQ words ("khanh" vs "thanh") must keep
+        counting against a match.
+        """
+        token = tokens[i]
+        if self._known(token) or len(token) < 3 or not self.vocabulary:
+            return token
+        limit = 1 if len(token) <= 5 else 2
+        prev_word = tokens[i - 1] if i > 0 else None
+        next_word = tokens[i + 1] if i + 1 < len(tokens) else None
+        candidates = process.extract(token, self._vocabulary_list, scorer=Levenshtein.distance,
+                                     score_cutoff=limit, limit=None)
+        best: tuple[int, float, str] | None = None
+        for word, distance, _ in candidates:
+            in_context = (prev_word, word) in self.bigrams or (word, next_word) in self.bigrams
+            rank = (0 if in_context else 1, distance, word)
+            if best is None or rank < best:
+                best = rank
+        if best is None:
+            return token
+        context_rank, _, word = best
+        if context_rank == 0 or not is_syllable(token):
+            return word
+        return token

@@ -1,0 +1,123 @@
+"""Repositories: query and add within the caller's transaction; they never commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import ChannelIdentity, ConversationState, ProcessedUpdate, QuestionLog, User, utcnow
+
+
+def _insert_ignoring_conflicts(session: AsyncSession, table: Any) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING for the session's dialect (SQLite or PostgreSQL)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing()
+
+
+class UpdateLog:
+    """Processed platform update ids (dedupe)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim(self, channel: str, update_id: str) -> bool:
+        """Record the update; False when it was already processed (or is being processed)."""
+        statement = _insert_ignoring_conflicts(self.session, ProcessedUpdate.__table__).values(
+            channel=channel, update_id=update_id, processed_at=utcnow())
+        result = await self.session.execute(statement)
+        return bool(getattr(result, "rowcount", 0))
+
+    async def purge_older_than(self, cutoff: dt.datetime) -> int:
+        result = await self.session.execute(
+            delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class UserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def identify(self, channel: str, external_id: str, chat_id: str) -> ChannelIdentity:
+        """The identity (with its user) for a channel account, created on first contact."""
+        identity = await self._find(channel, external_id)
+        if identity is None:
+            try:
+                async with self.session.begin_nested():
+                    identity = ChannelIdentity(channel=channel, external_id=external_id,
+                                               chat_id=chat_id, user=User())
+                    self.session.add(identity)
+            except IntegrityError:  # another worker created it a moment ago
+                identity = await self._find(channel, external_id)
+                assert identity is not None
+        now = utcnow()
+        identity.last_message_at = now
+        identity.user.last_seen_at = now
+        identity.chat_id = chat_id
+        return identity
+
+    async def _find(self, channel: str, external_id: str) -> ChannelIdentity | None:
+        statement = (select(ChannelIdentity)
+                     .where(ChannelIdentity.channel == channel,
+                            ChannelIdentity.external_id == external_id))
+        identity = (await self.session.execute(statement)).scalar_one_or_none()
+        if identity is not None:
+            await self.session.refresh(identity, ["user"])
+        return identity
+
+    async def delete(self, user: User) -> None:
+        """Delete a user and everything keyed to them (identities, state); logs lose the link."""
+        await self.session.delete(user)
+        await self.session.flush()
+
+    async def count(self) -> int:
+        return int((await self.session.execute(select(func.count(User.id)))).scalar_one())
+
+
+class ConversationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def load(self, identity_id: int) -> ConversationState | None:
+        return await self.session.get(ConversationState, identity_id)
+
+    async def save(self, identity_id: int, name: str | None, data: dict[str, Any]) -> None:
+        """Store the conversation's state, or remove it when `name` is None."""
+        current = await self.session.get(ConversationState, identity_id)
+        if name is None:
+            if current is not None:
+                await self.session.delete(current)
+            return
+        if current is None:
+            self.session.add(ConversationState(identity_id=identity_id, name=name, data=data))
+        else:
+            current.name, current.data, current.updated_at = name, dict(data), utcnow()
+
+
+class QuestionLogRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, *, user_id: int | None, channel: str, province: str | None,
+                  normalized_text: str, faq_id: str | None, score: float, matched: bool) -> None:
+        self.session.add(QuestionLog(user_id=user_id, channel=channel, province=province,
+                                     normalized_text=normalized_text[:1000], faq_id=faq_id,
+                                     score=score, matched=matched))
+
+    async def unanswered(self, limit: int = 50) -> list[QuestionLog]:
+        statement = (select(QuestionLog).where(QuestionLog.matched.is_(False))
+                     .order_by(QuestionLog.created_at.desc()).limit(limit))
+        return list((await self.session.execute(statement)).scalars())
+
+    async def count_for_user(self, user_id: int) -> int:
+        statement = select(func.count(QuestionLog.id)).where(QuestionLog.user_id == user_id)
+        return int((await self.session.execute(statement)).scalar_one())
+
+    async def forget_user(self, user_id: int) -> None:
+        """Delete a user's logged questions (part of /xoadulieu)."""
+        await self.session.execute(delete(QuestionLog).where(QuestionLog.user_id == user_id))

@@ -1,0 +1,59 @@
+"""Language, and the user's own data: see it (/toi) and delete it (/xoadulieu)."""
+
+from __future__ import annotations
+
+from content.i18n import SUPPORTED_LOCALES
+from handlers.context import Context
+from handlers.menu import menu_reply
+from handlers.messages import Button, IncomingMessage, Reply
+
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+
+
+async def choose_language(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """/lang [vi|en] or a 'lang:<code>' button: switch language, or offer the choice."""
+    command = msg.command
+    wanted = (msg.payload or "").partition(":")[2] or (command[1].lower() if command else "")
+    if wanted in SUPPORTED_LOCALES:
+        ctx.set_locale(wanted)
+        return [menu_reply(ctx, ctx.t("Language changed."))]
+    buttons = [Button(name, f"lang:{code}") for code, name in LANGUAGE_NAMES.items()]
+    return [Reply.with_buttons(ctx.t("Choose your language:"), buttons)]
+
+
+async def show_my_data(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """/toi: everything the bot stores about this user."""
+    user, t = ctx.user, ctx.t
+    province = ctx.content.province(user.province)
+    asked = await ctx.questions.count_for_user(user.id)
+    lines = [
+        t("What I store about you:"),
+        t("• Account: {channel} {external_id}", channel=ctx.identity.channel,
+          external_id=ctx.identity.external_id),
+        t("• First contact: {date}", date=t.fmt.date(user.created_at.astimezone(ctx.services.timezone))),
+        t("• Language: {language}", language=LANGUAGE_NAMES.get(user.locale or t.locale, t.locale)),
+        t("• Consent to store your location: {answer}", answer=t("yes") if user.location_consent else t("no")),
+        t("• Province: {province}", province=province.name if province else t("not stored")),
+        t.plural("• Questions logged: {n}", "• Questions logged: {n}", asked),
+        t("Delete everything with /xoadulieu."),
+    ]
+    return [Reply("\n".join(lines))]
+
+
+async def ask_erase(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """/xoadulieu: confirm before deleting (next: account.erase)."""
+    ctx.goto("account.erase")
+    return [Reply.with_buttons(
+        ctx.t("Delete all your data (preferences, consent and logged questions)? This cannot be undone."),
+        [Button(ctx.t("Delete my data"), "erase:yes"), Button(ctx.t("Cancel"), "erase:no")])]
+
+
+async def erase_data(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """Confirmation pressed: delete the user, their identities, state and logged questions."""
+    ctx.finish()
+    if (msg.payload or "") != "erase:yes":
+        return [menu_reply(ctx, ctx.t("Nothing was deleted."))]
+    await ctx.questions.forget_user(ctx.user.id)
+    await ctx.users.delete(ctx.user)
+    ctx.erased = True
+    return [Reply(ctx.t("Done: all your data has been deleted. If you write again, I will start afresh."))]

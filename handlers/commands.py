@@ -1,0 +1,56 @@
+"""The one table of commands: names, unaccented aliases, who may use them, what they do.
+
+The help text and the platforms' command menus (Telegram setMyCommands) are generated from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from content.i18n import N_
+from db.models import Role
+from handlers import account, menu, start, topics
+from handlers.types import Handler
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    handler: Handler
+    description: str
+    aliases: tuple[str, ...] = ()
+    min_role: Role = Role.CITIZEN
+    in_menu: bool = True
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("/start", start.start, N_("greeting, what the bot stores, your province")),
+    Command("/menu", menu.show_menu, N_("topic menu"), ("/trogiup",)),
+    Command("/help", menu.show_help, N_("all commands"), ("/huongdan",)),
+    Command("/ngaycds", topics.show_day, N_("the Day: date, meaning, countdown"), ("/ngaychuyendoiso",)),
+    Command("/chude", topics.show_themes, N_("each year's theme"), ("/chudenam",)),
+    Command("/cuocthi", topics.show_contests, N_("contests: open, upcoming, finished"), ("/thi",)),
+    Command("/sukien", topics.show_events, N_("events and programmes"), ("/chuongtrinh",)),
+    Command("/khuyenmai", topics.show_promotions, N_("e-commerce and cashless promotions"), ("/uudai",)),
+    Command("/tocnscd", topics.show_teams, N_("community tech teams and campaigns"), ("/tocongnghe",)),
+    Command("/tailieu", topics.show_resources, N_("official links and documents"), ("/lienket",)),
+    Command("/hanbaocao", topics.show_deadlines, N_("reporting deadlines"), ("/baocaohan",),
+            min_role=Role.MEMBER),
+    Command("/tinh", start.change_province, N_("choose your province"), ("/tinhthanh",)),
+    Command("/lang", account.choose_language, N_("Tiếng Việt / English"), ("/ngonngu",)),
+    Command("/toi", account.show_my_data, N_("what the bot stores about you"), ("/dulieu",)),
+    Command("/xoadulieu", account.ask_erase, N_("delete your data"), ("/xoa",)),
+)
+
+_BY_NAME: dict[str, Command] = {}
+for _command in COMMANDS:
+    for _name in (_command.name, *_command.aliases):
+        _BY_NAME[_name] = _command
+
+
+def find_command(name: str) -> Command | None:
+    return _BY_NAME.get(name.lower())
+
+
+def visible_commands(role: Role) -> list[Command]:
+    return [c for c in COMMANDS if role >= c.min_role]

@@ -1,0 +1,76 @@
+"""The explicit context a handler receives: the user, their state, repositories, content, clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content.i18n import Catalogs, Translator
+from content.loader import ContentStore
+from content.matcher import FaqMatcher
+from db.models import ChannelIdentity, Role, User
+from db.repositories import ConversationRepository, QuestionLogRepository, UserRepository
+from handlers.messages import ConversationStep
+
+
+@dataclass
+class Services:
+    """Long-lived things built once at start-up and shared by every message."""
+
+    content: ContentStore
+    matcher: FaqMatcher
+    catalogs: Catalogs
+    timezone: ZoneInfo
+
+
+@dataclass
+class Context:
+    """Everything one message's handling may use; built by the pipeline for each message."""
+
+    services: Services
+    session: AsyncSession
+    identity: ChannelIdentity
+    now: dt.datetime
+    t: Translator
+    step: ConversationStep | None = None
+    erased: bool = False
+    """Set when the user deleted their data: nothing of theirs may be saved after."""
+    users: UserRepository = field(init=False)
+    conversations: ConversationRepository = field(init=False)
+    questions: QuestionLogRepository = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.users = UserRepository(self.session)
+        self.conversations = ConversationRepository(self.session)
+        self.questions = QuestionLogRepository(self.session)
+
+    @property
+    def user(self) -> User:
+        return self.identity.user
+
+    @property
+    def role(self) -> Role:
+        return Role(self.user.role)
+
+    @property
+    def content(self) -> ContentStore:
+        return self.services.content
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.astimezone(self.services.timezone).date()
+
+    def goto(self, name: str, **data: object) -> None:
+        """Continue the conversation at handler `name` with the next message."""
+        self.step = ConversationStep(name, dict(data))
+
+    def finish(self) -> None:
+        """End the conversation in progress."""
+        self.step = None
+
+    def set_locale(self, locale: str) -> None:
+        self.user.locale = locale
+        self.t = self.services.catalogs.translator(locale)

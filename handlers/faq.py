@@ -1,0 +1,64 @@
+"""Free-text questions: match against the FAQ, answer with the source, or say honestly we don't know."""
+
+from __future__ import annotations
+
+from content.matcher import MatchResult
+from handlers.answers import faq_text
+from handlers.context import Context
+from handlers.menu import menu_buttons
+from handlers.messages import AnswerInfo, Button, IncomingMessage, Reply
+
+BUTTON_LABEL_CHARS = 40
+
+
+async def answer_question(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """Answer a typed question from the FAQ, or fall back to the topic menu; log it either way."""
+    if not msg.text.strip():
+        return [Reply.with_buttons(ctx.t("Please type your question, or choose a topic:"),
+                                   menu_buttons(ctx),
+                                   answer=AnswerInfo(matched=False, faq_id=None, score=0.0))]
+    result = ctx.services.matcher.match(msg.text, ctx.user.province)
+    await ctx.questions.add(user_id=ctx.user.id, channel=ctx.identity.channel,
+                            province=ctx.user.province, normalized_text=result.normalized,
+                            faq_id=result.best.faq_id if result.best else None,
+                            score=result.score, matched=result.matched)
+    if result.best is None:
+        return [fallback_reply(ctx, result)]
+    info = AnswerInfo(matched=True, faq_id=result.best.faq_id, score=result.score)
+    entry = ctx.content.faq[result.best.faq_id]
+    buttons = [_faq_button(ctx, c.faq_id) for c in result.alternatives]
+    text = faq_text(ctx, entry)
+    if buttons:
+        text += "\n\n" + ctx.t("Did you mean something else? Choose below.")
+    buttons.append(Button(ctx.t("Menu"), "topic:menu"))
+    return [Reply.with_buttons(text, buttons, answer=info)]
+
+
+def fallback_reply(ctx: Context, result: MatchResult) -> Reply:
+    """The honest 'I don't know', with the topic menu; the question is already logged."""
+    text = ctx.t("Sorry, I don't have reliable information to answer that yet. "
+                 "I have noted your question for the officers. "
+                 "You can choose a topic below or ask in another way.")
+    return Reply.with_buttons(text, menu_buttons(ctx),
+                              answer=AnswerInfo(matched=False, faq_id=None, score=result.score))
+
+
+async def show_faq(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """A pressed 'faq:<id>' button: show that entry's answer."""
+    faq_id = (msg.payload or "").partition(":")[2]
+    entry = ctx.content.faq.get(faq_id)
+    if entry is None:
+        return [Reply.with_buttons(ctx.t("That item is no longer available. Choose a topic:"),
+                                   menu_buttons(ctx))]
+    info = AnswerInfo(matched=True, faq_id=entry.id, score=1.0)
+    return [Reply.with_buttons(faq_text(ctx, entry), [Button(ctx.t("Menu"), "topic:menu")],
+                               answer=info)]
+
+
+def _faq_button(ctx: Context, faq_id: str) -> Button:
+    return Button(short_label(ctx.content.faq[faq_id].questions[0]), f"faq:{faq_id}")
+
+
+def short_label(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= BUTTON_LABEL_CHARS else text[: BUTTON_LABEL_CHARS - 1].rstrip() + "…"

@@ -1,0 +1,45 @@
+"""The topic menu and the help text (generated from the command table)."""
+
+from __future__ import annotations
+
+from content.i18n import N_
+from handlers.context import Context
+from handlers.messages import Button, IncomingMessage, Reply
+
+TOPIC_BUTTONS: tuple[tuple[str, str], ...] = (
+    ("topic:day", N_("Digital Transformation Day")),
+    ("topic:contests", N_("Contests")),
+    ("topic:events", N_("Events")),
+    ("topic:promotions", N_("Promotions")),
+    ("topic:teams", N_("Community tech teams")),
+    ("topic:resources", N_("Links & documents")),
+)
+
+
+def menu_buttons(ctx: Context) -> list[Button]:
+    """The main topic menu (at most six buttons, per UX.md)."""
+    return [Button(ctx.t(label), payload) for payload, label in TOPIC_BUTTONS]
+
+
+def menu_reply(ctx: Context, text: str | None = None) -> Reply:
+    return Reply.with_buttons(text or ctx.t("What would you like to know? Choose a topic:"),
+                              menu_buttons(ctx))
+
+
+async def show_menu(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """Show the topic menu; ends any conversation in progress."""
+    ctx.finish()
+    return [menu_reply(ctx)]
+
+
+async def show_help(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """List the commands this user may use, then the topic menu."""
+    from handlers.commands import visible_commands
+
+    lines = [ctx.t("Commands you can type:")]
+    for command in visible_commands(ctx.role):
+        aliases = "".join(f", {alias}" for alias in command.aliases)
+        lines.append(f"{command.name}{aliases}: {ctx.t(command.description)}")
+    lines.append(ctx.t("Or simply type your question, with or without diacritics."))
+    ctx.finish()
+    return [Reply("\n".join(lines)), menu_reply(ctx)]

@@ -1,0 +1,84 @@
+"""The channel-neutral message model: what adapters hand in, what handlers hand back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_TEXT_CHARS = 4000
+"""Incoming text beyond this is cut before handling (a polite note tells the user)."""
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """One thing a user did: typed text, a command, or pressed a button (`payload`)."""
+
+    channel: str
+    user_id: str
+    chat_id: str
+    text: str = ""
+    payload: str | None = None
+    locale_hint: str | None = None
+    update_id: str | None = None
+    is_group: bool = False
+    addressed: bool = True
+    """In a group: the message is a command or mentions the bot."""
+
+    @property
+    def command(self) -> tuple[str, str] | None:
+        """('/start', 'args') for a command, with any '@botname' suffix removed."""
+        text = self.text.strip()
+        if not text.startswith("/") or len(text) < 2:
+            return None
+        head, _, args = text.partition(" ")
+        name = head.split("@", 1)[0].lower()
+        return name, args.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button: `payload` comes back as IncomingMessage.payload; `url` opens a link instead."""
+
+    label: str
+    payload: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    kind: str  # "document" or "image"
+    path: Path
+    filename: str
+    caption: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerInfo:
+    """How a free-text question was answered (used by `cdsbot ask --json` and the question log)."""
+
+    matched: bool
+    faq_id: str | None
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    buttons: tuple[Button, ...] = ()
+    attachment: Attachment | None = None
+    answer: AnswerInfo | None = None
+    expects_text: bool = False
+    """The bot asked for typed input: a console must not read a typed number as a button."""
+
+    @classmethod
+    def with_buttons(cls, text: str, buttons: list[Button] | tuple[Button, ...],
+                     **kwargs: object) -> Reply:
+        return cls(text, tuple(buttons), **kwargs)  # type: ignore[arg-type]
+
+
+@dataclass
+class ConversationStep:
+    """Where an unfinished conversation stands: the next handler's name and its collected data."""
+
+    name: str
+    data: dict[str, object] = field(default_factory=dict)

@@ -1,0 +1,93 @@
+"""One ordered routing table: which handler gets a message. Order matters (see comments)."""
+
+from __future__ import annotations
+
+from content.normalize import tokenize
+from handlers import account, faq, start, topics
+from handlers.commands import find_command
+from handlers.context import Context
+from handlers.messages import IncomingMessage, Reply
+from handlers.types import Handler
+
+# Button payloads are "<prefix>:<value>".
+BUTTONS: dict[str, Handler] = {
+    "topic": topics.show_topic,
+    "faq": faq.show_faq,
+    "consent": start.record_consent,
+    "prov": start.choose_province,
+    "lang": account.choose_language,
+    "erase": account.erase_data,
+}
+
+# Unfinished conversations: ConversationStep.name -> the handler for the next message.
+STEPS: dict[str, Handler] = {
+    "start.consent": start.record_consent,
+    "start.province": start.choose_province,
+    "account.erase": account.erase_data,
+}
+
+# Typed words that open a topic without a slash ("menu", "cuoc thi").
+TOPIC_WORDS: dict[str, str] = {
+    "menu": "menu", "tro giup": "menu", "help": "menu", "bat dau": "menu",
+    "ngay chuyen doi so": "day", "cuoc thi": "contests", "su kien": "events",
+    "khuyen mai": "promotions", "uu dai": "promotions", "to cong nghe so": "teams",
+    "tai lieu": "resources", "lien ket": "resources", "chu de": "themes",
+}
+
+
+async def dispatch(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """Route a message and run its handler; a step that declines the text hands it to the FAQ."""
+    handler = route(msg, ctx)
+    replies = await handler(msg, ctx)
+    if not replies and handler is not faq.answer_question and msg.payload is None:
+        return await faq.answer_question(msg, ctx)
+    return replies
+
+
+def route(msg: IncomingMessage, ctx: Context) -> Handler:
+    # 1. Commands first, so /menu or /huy always leave a conversation in progress.
+    command = msg.command
+    if command is not None:
+        found = find_command(command[0])
+        if found is None:
+            return unknown_command
+        return found.handler if ctx.role >= found.min_role else not_allowed
+    # 2. Button presses carry their own target.
+    if msg.payload is not None:
+        return BUTTONS.get(msg.payload.partition(":")[0], stale_button)
+    # 3. An unfinished conversation takes the typed text.
+    if ctx.step is not None and ctx.step.name in STEPS:
+        return STEPS[ctx.step.name]
+    # 4. A topic name typed as text.
+    words = " ".join(tokenize(msg.text))
+    if words in TOPIC_WORDS:
+        return topic_word
+    # 5. Everything else is a question for the FAQ.
+    return faq.answer_question
+
+
+async def topic_word(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """A typed topic name ('cuộc thi') opens that topic."""
+    topic = TOPIC_WORDS[" ".join(tokenize(msg.text))]
+    return await topics.TOPIC_VIEWS[topic](msg, ctx)
+
+
+async def unknown_command(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """A command we do not have: say so and show the menu."""
+    from handlers.menu import menu_reply
+
+    name = msg.command[0] if msg.command else msg.text
+    return [menu_reply(ctx, ctx.t("I don't know the command {command}. Type /help for the list, "
+                                  "or choose a topic:", command=name[:40]))]
+
+
+async def not_allowed(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """A command above the user's role: refuse politely (roles are checked here, on the server)."""
+    return [Reply(ctx.t("Sorry, this command is only for community tech team members and officers."))]
+
+
+async def stale_button(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """A button from an old message whose action no longer exists."""
+    from handlers.menu import menu_reply
+
+    return [menu_reply(ctx, ctx.t("That button has expired. Choose a topic:"))]

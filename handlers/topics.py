@@ -1,0 +1,185 @@
+"""Topic views that know today: the Day, themes, contests, events, promotions, teams, links."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from content.models import Contest, Event, Pack
+from content.schedule import Phase, next_yearly, standing
+from handlers.answers import describe_standing, faq_text, standing_text
+from handlers.context import Context
+from handlers.faq import short_label
+from handlers.menu import menu_buttons, show_menu
+from handlers.messages import Button, IncomingMessage, Reply
+
+NATIONAL_DAY = (10, 10)
+"""10 October every year (Decision 505/QĐ-TTg of 22/4/2022)."""
+MAX_ITEMS = 5
+
+
+def _province_first(ctx: Context, pack: Pack) -> bool:
+    return not (pack.province and pack.province.slug == ctx.user.province)
+
+
+def _topic_buttons(ctx: Context, topic: str) -> list[Button]:
+    """Buttons to the FAQ entries of a topic, the user's province first (at most five) + menu."""
+    entries = [e for e in ctx.content.faq.values() if e.topic == topic]
+    entries.sort(key=lambda e: _province_first(ctx, ctx.content.faq_pack[e.id]))
+    buttons = [Button(short_label(e.questions[0]), f"faq:{e.id}") for e in entries[:MAX_ITEMS]]
+    return [*buttons, Button(ctx.t("Menu"), "topic:menu")]
+
+
+async def show_day(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """The Day: its date and a countdown to the next one, then its FAQ entries."""
+    month, day = NATIONAL_DAY
+    next_day = next_yearly(month, day, ctx.today)
+    days = (next_day - ctx.today).days
+    if days == 0:
+        when = ctx.t("Today is National Digital Transformation Day!")
+    else:
+        when = ctx.t.plural("{n} day until the next one ({date}).", "{n} days until the next one ({date}).",
+                            days, date=ctx.t.fmt.date(next_day))
+    text = ctx.t("National Digital Transformation Day is 10 October every year "
+                 "(Decision 505/QĐ-TTg of 22/4/2022).") + " " + when
+    return [Reply.with_buttons(text, _topic_buttons(ctx, "day"))]
+
+
+async def show_themes(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """Each year's theme, newest first, with sources."""
+    entries = sorted((e for e in ctx.content.faq.values() if e.topic == "themes"),
+                     key=lambda e: -(e.year or 0))
+    if not entries:
+        return [Reply.with_buttons(ctx.t("No themes are recorded yet."), menu_buttons(ctx))]
+    text = "\n\n".join(faq_text(ctx, e) for e in entries[:MAX_ITEMS])
+    return [Reply.with_buttons(text, [Button(ctx.t("Menu"), "topic:menu")])]
+
+
+def _contest_lines(ctx: Context, contest: Contest) -> list[str]:
+    lines = [f"• {contest.name}"]
+    for round_ in contest.rounds:
+        dates = round_.note or ctx.t.fmt.date_range(round_.start, round_.end)
+        lines.append(f"  – {round_.name}: {dates}. {standing_text(ctx, round_.start, round_.end)}.")
+    if contest.link:
+        lines.append(f"  {contest.link}")
+    return lines
+
+
+def _by_phase(ctx: Context, spans: list[tuple[dt.date, dt.date]]) -> list[int]:
+    """Indexes ordered running, upcoming, then over (most recent first)."""
+    order = {Phase.RUNNING: 0, Phase.UPCOMING: 1, Phase.OVER: 2}
+    keyed = [(order[standing(s, e, ctx.today).phase], -e.toordinal(), i)
+             for i, (s, e) in enumerate(spans)]
+    return [i for *_, i in sorted(keyed)]
+
+
+async def show_contests(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """Contests: running and upcoming first, each round with its dates and standing."""
+    contests = ctx.content.contests()
+    if not contests:
+        return [Reply.with_buttons(ctx.t("No contests are recorded yet."), menu_buttons(ctx))]
+    spans = [(min(r.start for r in c.rounds), max(r.end for r in c.rounds)) for _, c in contests]
+    lines = [ctx.t("Contests:")]
+    for i in _by_phase(ctx, spans)[:MAX_ITEMS]:
+        lines.extend(_contest_lines(ctx, contests[i][1]))
+    return [Reply.with_buttons("\n".join(lines), _topic_buttons(ctx, "contests"))]
+
+
+def _event_lines(ctx: Context, event: Event) -> list[str]:
+    lines = [f"• {event.name}"]
+    for session in event.sessions:
+        when = ctx.t.fmt.weekday_date(session.date)
+        if session.time:
+            when += f", {session.time}"
+        where = f" ({session.venue})" if session.venue else ""
+        lines.append(f"  – {when}: {session.title}{where}")
+    first, last = min(s.date for s in event.sessions), max(s.date for s in event.sessions)
+    lines.append(f"  {standing_text(ctx, first, last)}.")
+    return lines
+
+
+async def show_events(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """Events and programmes, running and upcoming first, with dates, times and venues."""
+    events = ctx.content.events()
+    if not events:
+        return [Reply.with_buttons(ctx.t("No events are recorded yet."), menu_buttons(ctx))]
+    spans = [(min(s.date for s in e.sessions), max(s.date for s in e.sessions)) for _, e in events]
+    lines = [ctx.t("Events:")]
+    for i in _by_phase(ctx, spans)[:MAX_ITEMS]:
+        lines.extend(_event_lines(ctx, events[i][1]))
+    return [Reply.with_buttons("\n".join(lines), _topic_buttons(ctx, "events"))]
+
+
+async def show_promotions(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """Promotions running now first; says so plainly when none is running."""
+    promotions = ctx.content.promotions()
+    spans = [(p.start, p.end) for _, p in promotions]
+    order = _by_phase(ctx, spans)
+    running = [i for i in order if standing(*spans[i], ctx.today).phase is Phase.RUNNING]
+    lines = [] if running else [ctx.t("No promotion is running right now. The most recent ones:")]
+    for i in order[:MAX_ITEMS]:
+        promo = promotions[i][1]
+        dates = ctx.t.fmt.date_range(promo.start, promo.end)
+        note = f" ({promo.note})" if promo.note else ""
+        lines.append(f"• {promo.platform}: {ctx.t.fmt.render(promo.offer)}. {dates}{note}. "
+                     f"{describe_standing(ctx, standing(promo.start, promo.end, ctx.today))}.")
+        if promo.link:
+            lines.append(f"  {promo.link}")
+    return [Reply.with_buttons("\n".join(lines), _topic_buttons(ctx, "promotions"))]
+
+
+async def show_teams(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """Community tech team campaigns: what teams help with and when."""
+    campaigns = ctx.content.campaigns()
+    spans = [(c.start, c.end) for _, c in campaigns]
+    lines = [ctx.t("Community digital technology teams (Tổ công nghệ số cộng đồng) guide residents "
+                   "house by house. Campaigns:")]
+    for i in _by_phase(ctx, spans)[:MAX_ITEMS]:
+        pack, campaign = campaigns[i]
+        place = f" – {pack.province.name}" if pack.province else ""
+        lines.append(f"• {campaign.name}{place}: {ctx.t.fmt.date_range(campaign.start, campaign.end)}. "
+                     f"{standing_text(ctx, campaign.start, campaign.end)}.")
+        if campaign.services:
+            lines.append("  " + ctx.t("Helps with: {services}", services="; ".join(campaign.services)))
+    return [Reply.with_buttons("\n".join(lines), _topic_buttons(ctx, "teams"))]
+
+
+async def show_resources(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """Official links and documents from the plans."""
+    resources = sorted(ctx.content.resources(), key=lambda pr: _province_first(ctx, pr[0]))
+    lines = [ctx.t("Official links and documents:")]
+    lines += [f"• {r.title}: {r.url}" + (f" – {r.description}" if r.description else "")
+              for _, r in resources]
+    buttons = [Button(short_label(r.title), url=r.url) for _, r in resources[:MAX_ITEMS]]
+    return [Reply.with_buttons("\n".join(lines), [*buttons, Button(ctx.t("Menu"), "topic:menu")])]
+
+
+async def show_deadlines(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """Reporting deadlines from the plans, next first."""
+    deadlines = ctx.content.deadlines()
+    dues = [(d.next_due(ctx.today), p, d) for p, d in deadlines]
+    dues.sort(key=lambda x: (x[0] < ctx.today, abs((x[0] - ctx.today).days)))
+    lines = [ctx.t("Reporting deadlines:")]
+    for due, pack, deadline in dues[: MAX_ITEMS * 2]:
+        place = f" ({pack.province.name})" if pack.province else ""
+        lines.append(f"• {ctx.t.fmt.date(due)}{place}: {deadline.title}. "
+                     f"{standing_text(ctx, due, due)}.")
+    return [Reply.with_buttons("\n".join(lines), _topic_buttons(ctx, "reporting"))]
+
+
+TOPIC_VIEWS = {
+    "menu": show_menu,
+    "day": show_day,
+    "themes": show_themes,
+    "contests": show_contests,
+    "events": show_events,
+    "promotions": show_promotions,
+    "teams": show_teams,
+    "resources": show_resources,
+    "reporting": show_deadlines,
+}
+
+
+async def show_topic(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """A pressed 'topic:<name>' button."""
+    view = TOPIC_VIEWS.get((msg.payload or "").partition(":")[2], show_menu)
+    return await view(msg, ctx)

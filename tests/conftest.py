@@ -1,0 +1,101 @@
+"""Shared fixtures: loaded content, real databases (SQLite file and PostgreSQL), a fixed clock."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from bot.app import build_services
+from bot.pipeline import Pipeline
+from bot.settings import Settings
+from db.engine import create_engine, session_factory
+from db.migrate import upgrade
+from handlers.context import Services
+from tests.fakes.chat import Chat
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+FIXED_NOW = dt.datetime(2024, 10, 5, 9, 0, tzinfo=TZ)
+"""Inside Nghệ An's 2024 campaign (01-10/10/2024): lets schedules be tested as running."""
+
+
+@pytest.fixture(scope="session")
+def services() -> Services:
+    return build_services(Settings(_env_file=None))  # type: ignore[call-arg]
+
+
+def _postgres_admin_url() -> str | None:
+    return os.environ.get("TEST_POSTGRES_URL")
+
+
+async def _create_postgres_database(admin_url: str) -> str:
+    import asyncpg
+
+    url = make_url(admin_url)
+    name = f"cdsbot_test_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(user=url.username, password=url.password, host=url.host,
+                                 port=url.port or 5432, database=url.database)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_postgres_database(admin_url: str, test_url: str) -> None:
+    import asyncpg
+
+    url = make_url(admin_url)
+    name = make_url(test_url).database
+    conn = await asyncpg.connect(user=url.username, password=url.password, host=url.host,
+                                 port=url.port or 5432, database=url.database)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database: a SQLite file, or a new PostgreSQL database dropped after."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
+        asyncio.run(upgrade(url))
+        yield url
+        return
+    admin = _postgres_admin_url()
+    if not admin:
+        pytest.skip("TEST_POSTGRES_URL is not set")
+    url = asyncio.run(_create_postgres_database(admin))
+    asyncio.run(upgrade(url))
+    try:
+        yield url
+    finally:
+        asyncio.run(_drop_postgres_database(admin, url))
+
+
+@pytest.fixture
+def clock() -> list[dt.datetime]:
+    """A settable clock: tests change clock[0] to move time."""
+    return [FIXED_NOW]
+
+
+@pytest.fixture
+async def pipeline(services: Services, database_url: str, clock: list[dt.datetime]) -> AsyncIterator[Pipeline]:
+    engine = create_engine(database_url)
+    try:
+        yield Pipeline(services, session_factory(engine), clock=lambda: clock[0])
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def chat(pipeline: Pipeline) -> Chat:
+    return Chat(pipeline)

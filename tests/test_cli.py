@@ -1,0 +1,98 @@
+"""The command line as an operator or the held-out evaluation uses it (real subprocesses)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from content.loader import PACKS_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cdsbot(tmp_path: Path, *args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}",
+                   "LOG_LEVEL": "WARNING", **env}
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True,
+                          text=True, cwd=ROOT, env=environment, timeout=120)
+
+
+def test_ask_json_prints_one_object_per_input_line_in_order(tmp_path):
+    lines = ["ngay chuyen doi so quoc gia la ngay nao", "", "Ngày Quốc khánh là ngày nào?",
+             "🎉🎉", "cho em hỏi cuộc thi tìm hiểu cđs tiền giang vòng loại đến ngày nào ạ"]
+    result = cdsbot(tmp_path, "ask", "--json", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["question"] for o in objects] == lines
+    for obj in objects:
+        assert set(obj) == {"question", "matched", "answer", "faq_id", "score"}
+        assert isinstance(obj["score"], float) and obj["answer"]
+        assert (obj["faq_id"] is None) == (not obj["matched"])
+    assert objects[0]["matched"] and "10/10" in objects[0]["answer"]
+    assert "Nguồn:" in objects[0]["answer"]
+    assert [o["matched"] for o in objects[1:4]] == [False, False, False]
+    assert objects[4]["matched"] and "15/10/2022" in objects[4]["answer"]
+
+
+def test_ask_takes_questions_as_arguments_and_a_province(tmp_path):
+    result = cdsbot(tmp_path, "ask", "--json", "--province", "nghe-an",
+                    "hạn báo cáo kết quả ngày chuyển đổi số là khi nào")
+    assert result.returncode == 0, result.stderr
+    obj = json.loads(result.stdout)
+    assert obj["matched"] and obj["faq_id"].startswith("na-")
+
+
+def test_ask_refuses_an_unknown_province(tmp_path):
+    result = cdsbot(tmp_path, "ask", "--province", "ha-noi", "x")
+    assert result.returncode != 0
+    assert "unknown province 'ha-noi'" in result.stderr
+
+
+def test_ask_plain_text(tmp_path):
+    result = cdsbot(tmp_path, "ask", "ngày cđs là ngày nào")
+    assert "10/10" in result.stdout
+
+
+def test_invalid_content_stops_the_bot_with_the_same_message(tmp_path):
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    text = (PACKS_DIR / "national.yaml").read_text(encoding="utf-8")
+    (packs / "national.yaml").write_text(text.replace("topic: day", "topic: weather", 1), encoding="utf-8")
+    check = cdsbot(tmp_path, "content", "check", CONTENT_PACKS_DIR=str(packs))
+    assert check.returncode == 1
+    assert "national.yaml: faq[0] nat-" in check.stderr and "topic" in check.stderr
+    start = cdsbot(tmp_path, "ask", "x", CONTENT_PACKS_DIR=str(packs))
+    assert start.returncode == 2
+    assert "Cannot start" in start.stderr
+    first_error = check.stderr.splitlines()[0].removeprefix("ERROR ")
+    assert first_error in start.stderr
+
+
+def test_content_check_ok(tmp_path):
+    result = cdsbot(tmp_path, "content", "check")
+    assert result.returncode == 0 and result.stdout.startswith("OK: 5 packs")
+
+
+def test_db_upgrade_and_unanswered(tmp_path):
+    assert cdsbot(tmp_path, "db", "upgrade").returncode == 0
+    cdsbot(tmp_path, "ask", "giá vàng hôm nay bao nhiêu")
+    result = cdsbot(tmp_path, "unanswered")
+    assert "gia vang hom nay" in result.stdout
+
+
+def test_chat_presses_buttons_by_number(tmp_path):
+    result = cdsbot(tmp_path, "chat", "--user", "tester", stdin="1\n4\ncuoc thi\n/quit\n")
+    assert result.returncode == 0, result.stderr
+    assert "[1] Đồng ý" in result.stdout
+    assert "Tiền Giang sẽ được ưu tiên" in result.stdout  # 4th province button
+    assert "Các cuộc thi" in result.stdout
+
+
+@pytest.mark.parametrize("command", [["--help"], ["ask", "--help"], ["content", "check", "--help"]])
+def test_help_works(tmp_path, command):
+    assert cdsbot(tmp_path, *command).returncode == 0

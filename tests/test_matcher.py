@@ -1,0 +1,105 @@
+"""The FAQ matcher on the shipped content and on small hand-made indexes."""
+
+import pytest
+
+from content.matcher import FaqDocument, FaqMatcher, missing_slots
+from content.normalize import Lexicon
+from handlers.context import Services
+
+
+def answer_of(services: Services, question: str, province: str | None = None) -> str | None:
+    result = services.matcher.match(question, province)
+    return services.content.faq[result.best.faq_id].answer if result.best else None
+
+
+@pytest.mark.parametrize("question", [
+    "Ngày Chuyển đổi số quốc gia là ngày nào?",
+    "ngay chuyen doi so quoc gia la ngay nao",
+    "cho em hỏi ngày cđs qg là ngày mấy ạ",
+    "chuyeenr ddooir soos quoocs gia laf ngayf naof",
+    "NGÀY CHUYỂN ĐỔI SỐ QUỐC GIA LÀ NGÀY NÀO 🤔🤔",
+])
+def test_the_days_date_in_every_spelling(services, question):
+    answer = answer_of(services, question)
+    assert answer is not None and "10/10" in answer
+
+
+@pytest.mark.parametrize("question", [
+    "Ngày Quốc khánh là ngày nào?",
+    "ngay quoc khanh la ngay nao",
+    "Giá vàng hôm nay bao nhiêu?",
+    "Cuộc thi Hoa hậu Việt Nam diễn ra khi nào?",
+    "số điện thoại cấp cứu là gì",
+    "Ngày chuyển đổi số tỉnh Bình Dương là ngày nào?",
+    "chủ đề ngày chuyển đổi số năm 2031 là gì",
+])
+def test_near_misses_are_refused(services, question):
+    assert services.matcher.match(question).best is None
+
+
+def test_the_plans_silence_is_not_answered(services):
+    # The Tiền Giang plan gives no prize money: asking for it must not get the contest entry.
+    assert answer_of(services, "cuộc thi tìm hiểu chuyển đổi số tiền giang giải nhất bao nhiêu tiền") is None
+
+
+def test_empty_and_emoji_only_questions_match_nothing(services):
+    for question in ["", "   ", "🎉🎉🎉", "???", "\x00\x01"]:
+        result = services.matcher.match(question)
+        assert result.best is None and result.score == 0.0
+
+
+def test_sql_looking_text_is_just_text(services):
+    assert services.matcher.match("'; DROP TABLE users; --").best is None
+
+
+def _matcher(*docs: FaqDocument) -> FaqMatcher:
+    lexicon = Lexicon.from_mapping({"stopwords": ["la", "gi", "nao", "khi", "o", "dau"]})
+    return FaqMatcher(docs, lexicon, {"Tiền Giang": "tien-giang", "Nghệ An": "nghe-an",
+                                      "Bình Dương": None})
+
+
+def test_province_preference_ranks_that_provinces_entry_first():
+    matcher = _matcher(
+        FaqDocument("tg-report", ["Hạn báo cáo kết quả là ngày nào?"], "31/10/2022", "tien-giang"),
+        FaqDocument("na-report", ["Hạn báo cáo kết quả là ngày nào?"], "25/10/2024", "nghe-an"),
+    )
+    assert matcher.match("han bao cao ket qua", "tien-giang").best.faq_id == "tg-report"
+    assert matcher.match("han bao cao ket qua", "nghe-an").best.faq_id == "na-report"
+
+
+def test_close_entries_are_offered_as_alternatives():
+    matcher = _matcher(
+        FaqDocument("tg-report", ["Hạn báo cáo kết quả là ngày nào?"], "31/10/2022", "tien-giang"),
+        FaqDocument("na-report", ["Hạn báo cáo kết quả là ngày nào?"], "25/10/2024", "nghe-an"),
+    )
+    result = matcher.match("hạn báo cáo kết quả là ngày nào")
+    assert result.best is not None
+    assert [c.faq_id for c in result.alternatives] == [
+        ({"tg-report", "na-report"} - {result.best.faq_id}).pop()]
+
+
+def test_a_province_named_in_the_question_beats_the_preference():
+    matcher = _matcher(
+        FaqDocument("tg-report", ["Hạn báo cáo kết quả ở Tiền Giang?"], "31/10/2022", "tien-giang"),
+        FaqDocument("na-report", ["Hạn báo cáo kết quả ở Nghệ An?"], "25/10/2024", "nghe-an"),
+    )
+    assert matcher.match("han bao cao nghe an", "tien-giang").best.faq_id == "na-report"
+
+
+def test_a_province_without_a_pack_is_refused():
+    matcher = _matcher(FaqDocument("day", ["Ngày chuyển đổi số là ngày nào?"], "10/10"))
+    assert matcher.match("ngày chuyển đổi số là ngày nào").best is not None
+    assert matcher.match("ngày chuyển đổi số bình dương là ngày nào").best is None
+
+
+def test_a_year_the_entry_does_not_know_is_refused():
+    matcher = _matcher(FaqDocument("theme-2022", ["Chủ đề năm 2022 là gì?"], "Chủ đề năm 2022 …"))
+    assert matcher.match("chu de nam 2022 la gi").best is not None
+    assert matcher.match("chu de nam 2026 la gi").best is None
+
+
+def test_missing_slots_read_the_answer():
+    lexicon = Lexicon.from_mapping({"answer_slots": {"where": ["dia diem"]}})
+    assert missing_slots("Khoảng {vnd:1500000000}.", lexicon) == {"link"}
+    assert missing_slots("Xem https://dx.gov.vn.", lexicon) == {"money"}
+    assert "where" in missing_slots("Dự kiến trước 10/10. Kế hoạch chưa nêu địa điểm cụ thể.", lexicon)

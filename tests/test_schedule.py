@@ -1,0 +1,75 @@
+"""Schedules relative to a fixed 'now' in Asia/Ho_Chi_Minh."""
+
+import datetime as dt
+
+import pytest
+
+from content.schedule import Phase, next_yearly, standing
+from tests.conftest import TZ
+from tests.fakes.chat import Chat
+
+D = dt.date
+
+
+@pytest.mark.parametrize(("today", "phase", "days"), [
+    (D(2024, 9, 26), Phase.UPCOMING, 5),
+    (D(2024, 10, 1), Phase.RUNNING, 9),
+    (D(2024, 10, 10), Phase.RUNNING, 0),
+    (D(2024, 10, 11), Phase.OVER, 1),
+])
+def test_standing_counts_days(today, phase, days):
+    result = standing(D(2024, 10, 1), D(2024, 10, 10), today)
+    assert (result.phase, result.days) == (phase, days)
+
+
+def test_next_yearly_includes_today_and_rolls_over():
+    assert next_yearly(10, 10, D(2026, 10, 10)) == D(2026, 10, 10)
+    assert next_yearly(10, 10, D(2026, 11, 24)) == D(2027, 10, 10)
+
+
+async def test_campaign_running_with_countdown(chat: Chat, clock):
+    clock[0] = dt.datetime(2024, 10, 5, 9, 0, tzinfo=TZ)
+    await chat.send("/tocnscd")
+    assert "Đang diễn ra: còn 5 ngày" in chat.text  # Nghệ An, 01-10/10/2024
+
+
+async def test_upcoming_promotion_and_countdown(chat: Chat, clock):
+    clock[0] = dt.datetime(2024, 9, 20, 9, 0, tzinfo=TZ)
+    await chat.send("/khuyenmai")
+    assert "Sắp diễn ra: còn 5 ngày nữa bắt đầu" in chat.text  # Tháng tiêu dùng số from 25/9/2024
+
+
+async def test_everything_is_over_today(chat: Chat, clock):
+    clock[0] = dt.datetime(2026, 11, 24, 9, 0, tzinfo=TZ)
+    await chat.send("/cuocthi")
+    assert "Đã kết thúc" in chat.text and "Đang diễn ra" not in chat.text
+    await chat.send("/khuyenmai")
+    assert "Hiện chưa có chương trình khuyến mại nào đang diễn ra" in chat.text
+
+
+async def test_the_days_countdown_uses_the_local_date(chat: Chat, clock):
+    # 17:30 UTC on 9/10 is already 10/10 in Vietnam (UTC+7).
+    clock[0] = dt.datetime(2025, 10, 9, 17, 30, tzinfo=dt.UTC)
+    await chat.send("/ngaycds")
+    assert "Hôm nay là Ngày Chuyển đổi số quốc gia" in chat.text
+    clock[0] = dt.datetime(2026, 11, 24, 9, 0, tzinfo=TZ)
+    await chat.send("/ngaycds")
+    assert "Còn 320 ngày nữa" in chat.text and "10/10/2027" in chat.text
+
+
+async def test_event_programme_shows_weekday_time_and_venue(chat: Chat):
+    await chat.send("/sukien")
+    assert "Th 5, 28/9/2023" in chat.text  # Quảng Ngãi DX week, Thursday
+    assert "19:30" in chat.text or "19h30" in chat.text
+
+
+async def test_faq_answer_carries_its_standing(chat: Chat, clock):
+    clock[0] = dt.datetime(2024, 10, 3, 9, 0, tzinfo=TZ)
+    await chat.send("chien dich di tung ngo go tung nha nghe an dien ra khi nao")
+    assert "Đang diễn ra" in chat.text
+
+
+async def test_english_formats_dates_and_money_for_english(chat: Chat):
+    await chat.send("/lang en")
+    await chat.send("/sukien")
+    assert "Thu, 9/28/2023" in chat.text
