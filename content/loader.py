@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ CONTENT_DIR = Path(__file__).resolve().parent
 PACKS_DIR = CONTENT_DIR / "packs"
 LEXICON_FILE = CONTENT_DIR / "lexicon.yaml"
 NATIONAL = "national"
+_YEAR_RE = re.compile(r"\b(20\d\d)\b")
 
 
 @dataclass(frozen=True)
@@ -200,10 +202,19 @@ def _cross_check(packs: list[Pack], packs_dir: Path, seeds_dir: Path | None) -> 
                                                f"source.doc '{cited.doc}' is not in this pack's sources"))
         schedule_ids = pack.schedule_ids()
         for entry in pack.faq:
+            problems.extend(ContentProblem(name, entry.id, message) for message in _year_problems(entry))
             if entry.schedule and entry.schedule not in schedule_ids:
                 problems.append(ContentProblem(name, entry.id,
                                                f"schedule '{entry.schedule}' is not an item of this pack"))
     return problems
+
+
+def _year_problems(entry: FaqEntry) -> list[str]:
+    """A phrasing naming a year the answer does not state sends that year's questions here."""
+    stated = f"{entry.answer} {entry.year or ''}"
+    return [f"question '{question}' names {year}, which neither the answer nor `year` states"
+            for question in entry.questions for year in _YEAR_RE.findall(question)
+            if year not in stated]
 
 
 def _load_lexicon(path: Path, problems: list[ContentProblem]) -> Lexicon:

@@ -72,6 +72,7 @@ def test_errors_name_the_file_and_the_entry(tmp_path):
     (lambda t: t.replace("    topic: day\n", "    topic: day\n    schedule: nope\n", 1), "schedule 'nope'"),
     (lambda t: t.replace("faq:", "faq: [oops") , "not valid YAML"),
     (lambda t: t.replace("pack: tien-giang", "pack: elsewhere"), "must match the file name"),
+    (lambda t: t.replace('"cau hoi hai"', '"chu de nam 2031"'), "names 2031"),
 ])
 def test_each_kind_of_error_is_reported(tmp_path, mutate, expected):
     _copy_national(tmp_path)
