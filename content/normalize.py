@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 MAX_QUESTION_CHARS = 500
 """Longer messages are cut before matching: no FAQ question is longer, and it bounds the work."""
@@ -79,6 +79,27 @@ def undo_telex(token: str) -> str:
     return word
 
 
+PhraseTable = Sequence[tuple[tuple[str, ...], tuple[str, ...]]]
+
+
+def _replace_phrases(tokens: Sequence[str], table: PhraseTable) -> list[str]:
+    """Replace each phrase of `table` found in `tokens` (longest listed first) by its value."""
+    if not table:
+        return list(tokens)
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for phrase, replacement in table:
+            if tuple(tokens[i : i + len(phrase)]) == phrase:
+                out.extend(replacement)
+                i += len(phrase)
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """Abbreviations, fillers and stopwords, all folded (see content/lexicon.yaml)."""
@@ -87,6 +108,7 @@ class Lexicon:
     fillers: tuple[tuple[str, ...], ...] = ()
     stopwords: frozenset[str] = frozenset()
     places: tuple[str, ...] = ()
+    synonyms: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
     asks: dict[str, tuple[str, ...]] = field(default_factory=dict)
     answer_slots: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -100,7 +122,10 @@ class Lexicon:
             return {slot: tuple(" ".join(tokenize(p)) for p in items)
                     for slot, items in data.get(key, {}).items()}
 
-        return cls(abbreviations, ordered, stopwords, tuple(data.get("places", [])),
+        synonyms = tuple(sorted(((tuple(tokenize(k)), tuple(tokenize(v)))
+                                 for k, v in data.get("synonyms", {}).items()),
+                                key=lambda pair: len(pair[0]), reverse=True))
+        return cls(abbreviations, ordered, stopwords, tuple(data.get("places", [])), synonyms,
                    phrases("asks"), phrases("answer_slots"))
 
 
@@ -114,6 +139,7 @@ class Normalizer:
         self.bigrams = frozenset(bigrams)
         self._vocabulary_list = sorted(self.vocabulary)
         self._cache: dict[str, tuple[str, ...]] = {}
+        self._filler_table = tuple((filler, ()) for filler in lexicon.fillers)
 
     def clear_cache(self) -> None:
         self._cache.clear()
@@ -142,23 +168,14 @@ class Normalizer:
     # -- steps ---------------------------------------------------------------------------------
 
     def _expand(self, tokens: Sequence[str]) -> list[str]:
-        out: list[str] = []
+        """Expand abbreviations, then write synonyms one way ('hôm nào' → 'ngày nào')."""
+        expanded: list[str] = []
         for token in tokens:
-            out.extend(self.lexicon.abbreviations.get(token, (token,)))
-        return out
+            expanded.extend(self.lexicon.abbreviations.get(token, (token,)))
+        return _replace_phrases(expanded, self.lexicon.synonyms)
 
     def _drop_fillers(self, tokens: list[str]) -> list[str]:
-        out: list[str] = []
-        i = 0
-        while i < len(tokens):
-            for filler in self.lexicon.fillers:
-                if tuple(tokens[i : i + len(filler)]) == filler:
-                    i += len(filler)
-                    break
-            else:
-                out.append(tokens[i])
-                i += 1
-        return out
+        return _replace_phrases(tokens, self._filler_table)
 
     def _known(self, token: str) -> bool:
         return (token in self.vocabulary or token in self.lexicon.abbreviations
@@ -183,7 +200,8 @@ class Normalizer:
             for start in range(max(0, end - 7), end):
                 prefix = best[start]
                 piece = token[start:end]
-                if prefix is not None and (piece in self.vocabulary or piece in self.lexicon.abbreviations):
+                known = piece in self.vocabulary or piece in self.lexicon.abbreviations
+                if prefix is not None and len(piece) >= 2 and known:
                     candidate = [*prefix, piece]
                     current = best[end]
                     if current is None or len(candidate) < len(current):
@@ -205,7 +223,7 @@ class Normalizer:
         limit = 1 if len(token) <= 5 else 2
         prev_word = tokens[i - 1] if i > 0 else None
         next_word = tokens[i + 1] if i + 1 < len(tokens) else None
-        candidates = process.extract(token, self._vocabulary_list, scorer=Levenshtein.distance,
+        candidates = process.extract(token, self._vocabulary_list, scorer=OSA.distance,
                                      score_cutoff=limit, limit=None)
         best: tuple[int, float, str] | None = None
         for word, distance, _ in candidates:

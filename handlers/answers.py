@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from content.models import FaqEntry
-from content.schedule import Phase, Standing, standing
+from content.schedule import Phase, Standing, span_of, standing
 from handlers.context import Context
 
 
@@ -47,15 +47,4 @@ def faq_text(ctx: Context, faq: FaqEntry) -> str:
 def schedule_span(ctx: Context, item_id: str) -> tuple[dt.date, dt.date] | None:
     """First and last day of a contest, event, promotion, campaign or deadline."""
     item = ctx.content.schedule.get(item_id)
-    if item is None:
-        return None
-    rounds = getattr(item, "rounds", None)
-    if rounds:
-        return min(r.start for r in rounds), max(r.end for r in rounds)
-    sessions = getattr(item, "sessions", None)
-    if sessions:
-        return min(s.date for s in sessions), max(s.date for s in sessions)
-    if hasattr(item, "next_due"):
-        due = item.next_due(ctx.today)
-        return due, due
-    return item.start, item.end  # type: ignore[union-attr]
+    return None if item is None else span_of(item, ctx.today)

@@ -9,6 +9,9 @@ from handlers.menu import menu_buttons
 from handlers.messages import AnswerInfo, Button, IncomingMessage, Reply
 
 BUTTON_LABEL_CHARS = 40
+MAX_BUTTONS = 6
+RELATED_FLOOR = 0.85
+"""A refused question's near entries are offered when they scored this share of the threshold."""
 
 
 async def answer_question(msg: IncomingMessage, ctx: Context) -> list[Reply]:
@@ -35,11 +38,16 @@ async def answer_question(msg: IncomingMessage, ctx: Context) -> list[Reply]:
 
 
 def fallback_reply(ctx: Context, result: MatchResult) -> Reply:
-    """The honest 'I don't know', with the topic menu; the question is already logged."""
+    """The honest 'I don't know', with near entries and the topic menu; the question is logged."""
     text = ctx.t("Sorry, I don't have reliable information to answer that yet. "
                  "I have noted your question for the officers. "
                  "You can choose a topic below or ask in another way.")
-    return Reply.with_buttons(text, menu_buttons(ctx),
+    floor = ctx.services.matcher.params.threshold * RELATED_FLOOR
+    related = [_faq_button(ctx, c.faq_id) for c in result.alternatives[:2] if c.raw >= floor]
+    if related:
+        text += "\n" + ctx.t("Perhaps one of these helps:")
+    buttons = [*related, *menu_buttons(ctx)][:MAX_BUTTONS]
+    return Reply.with_buttons(text, buttons,
                               answer=AnswerInfo(matched=False, faq_id=None, score=result.score))
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from content.models import Contest, Event, Pack
-from content.schedule import Phase, next_yearly, standing
+from content.schedule import Phase, next_yearly, span_of, standing
 from handlers.answers import describe_standing, faq_text, standing_text
 from handlers.context import Context
 from handlers.faq import short_label
@@ -15,6 +17,7 @@ from handlers.messages import Button, IncomingMessage, Reply
 NATIONAL_DAY = (10, 10)
 """10 October every year (Decision 505/QĐ-TTg of 22/4/2022)."""
 MAX_ITEMS = 5
+T = TypeVar("T")
 
 
 def _province_first(ctx: Context, pack: Pack) -> bool:
@@ -74,14 +77,21 @@ def _by_phase(ctx: Context, spans: list[tuple[dt.date, dt.date]]) -> list[int]:
 
 async def show_contests(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """Contests: running and upcoming first, each round with its dates and standing."""
-    contests = ctx.content.contests()
-    if not contests:
-        return [Reply.with_buttons(ctx.t("No contests are recorded yet."), menu_buttons(ctx))]
-    spans = [(min(r.start for r in c.rounds), max(r.end for r in c.rounds)) for _, c in contests]
-    lines = [ctx.t("Contests:")]
+    contests = [c for _, c in ctx.content.contests()]
+    return _dated_listing(ctx, contests, ctx.t("Contests:"), ctx.t("No contests are recorded yet."),
+                          _contest_lines, "contests")
+
+
+def _dated_listing(ctx: Context, items: Sequence[T], heading: str, empty: str,
+                   lines_of: Callable[[Context, T], list[str]], topic: str) -> list[Reply]:
+    """A topic's dated items, running and upcoming first, then the topic's FAQ buttons."""
+    if not items:
+        return [Reply.with_buttons(empty, menu_buttons(ctx))]
+    spans = [span_of(item, ctx.today) for item in items]
+    lines = [heading]
     for i in _by_phase(ctx, spans)[:MAX_ITEMS]:
-        lines.extend(_contest_lines(ctx, contests[i][1]))
-    return [Reply.with_buttons("\n".join(lines), _topic_buttons(ctx, "contests"))]
+        lines.extend(lines_of(ctx, items[i]))
+    return [Reply.with_buttons("\n".join(lines), _topic_buttons(ctx, topic))]
 
 
 def _event_lines(ctx: Context, event: Event) -> list[str]:
@@ -92,21 +102,15 @@ def _event_lines(ctx: Context, event: Event) -> list[str]:
             when += f", {session.time}"
         where = f" ({session.venue})" if session.venue else ""
         lines.append(f"  – {when}: {session.title}{where}")
-    first, last = min(s.date for s in event.sessions), max(s.date for s in event.sessions)
-    lines.append(f"  {standing_text(ctx, first, last)}.")
+    lines.append(f"  {standing_text(ctx, *span_of(event, ctx.today))}.")
     return lines
 
 
 async def show_events(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """Events and programmes, running and upcoming first, with dates, times and venues."""
-    events = ctx.content.events()
-    if not events:
-        return [Reply.with_buttons(ctx.t("No events are recorded yet."), menu_buttons(ctx))]
-    spans = [(min(s.date for s in e.sessions), max(s.date for s in e.sessions)) for _, e in events]
-    lines = [ctx.t("Events:")]
-    for i in _by_phase(ctx, spans)[:MAX_ITEMS]:
-        lines.extend(_event_lines(ctx, events[i][1]))
-    return [Reply.with_buttons("\n".join(lines), _topic_buttons(ctx, "events"))]
+    events = [e for _, e in ctx.content.events()]
+    return _dated_listing(ctx, events, ctx.t("Events:"), ctx.t("No events are recorded yet."),
+                          _event_lines, "events")
 
 
 async def show_promotions(msg: IncomingMessage, ctx: Context) -> list[Reply]:

@@ -7,7 +7,9 @@ import datetime as dt
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -35,31 +37,29 @@ def _postgres_admin_url() -> str | None:
     return os.environ.get("TEST_POSTGRES_URL")
 
 
-async def _create_postgres_database(admin_url: str) -> str:
+@asynccontextmanager
+async def _admin_connection(admin_url: str) -> AsyncIterator[Any]:
     import asyncpg
 
     url = make_url(admin_url)
-    name = f"cdsbot_test_{uuid.uuid4().hex[:10]}"
     conn = await asyncpg.connect(user=url.username, password=url.password, host=url.host,
                                  port=url.port or 5432, database=url.database)
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        yield conn
     finally:
         await conn.close()
-    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def _create_postgres_database(admin_url: str) -> str:
+    name = f"cdsbot_test_{uuid.uuid4().hex[:10]}"
+    async with _admin_connection(admin_url) as conn:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 async def _drop_postgres_database(admin_url: str, test_url: str) -> None:
-    import asyncpg
-
-    url = make_url(admin_url)
-    name = make_url(test_url).database
-    conn = await asyncpg.connect(user=url.username, password=url.password, host=url.host,
-                                 port=url.port or 5432, database=url.database)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    async with _admin_connection(admin_url) as conn:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{make_url(test_url).database}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -174,3 +174,12 @@ async def test_group_messages_not_addressed_to_the_bot_are_ignored(pipeline: Pip
     msg = IncomingMessage("test", "u9", "g1", text="chào cả nhà", is_group=True, addressed=False)
     assert await pipeline.process(msg) == []
     assert await count(pipeline, User) == 0
+
+
+async def test_a_refused_near_miss_offers_the_near_entry(chat: Chat):
+    await chat.send("lễ phát động ngày chuyển đổi số nghệ an tổ chức ở đâu")
+    assert "chưa có thông tin" in chat.text
+    related = [b for b in chat.last[-1].buttons if (b.payload or "").startswith("faq:")]
+    assert related
+    await chat.press(related[0].payload)
+    assert "10/10/2024" in chat.text
