@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from content.i18n import N_
 from content.models import Contest, Event, Pack
 from content.schedule import Phase, next_yearly, span_of, standing
 from handlers.answers import describe_standing, faq_text, standing_text
@@ -99,11 +100,23 @@ def _event_lines(ctx: Context, event: Event) -> list[str]:
     for session in event.sessions:
         when = ctx.t.fmt.weekday_date(session.date)
         if session.time:
-            when += f", {session.time}"
+            when += f", {_session_time(ctx, session.time)}"
         where = f" ({session.venue})" if session.venue else ""
         lines.append(f"  – {when}: {session.title}{where}")
     lines.append(f"  {standing_text(ctx, *span_of(event, ctx.today))}.")
     return lines
+
+
+PARTS_OF_DAY = {"sáng": N_("morning"), "chiều": N_("afternoon"), "tối": N_("evening"),
+                "cả ngày": N_("all day")}
+
+
+def _session_time(ctx: Context, value: str) -> str:
+    """'19:30' in the reader's locale ('7:30 PM' in English); a part of day translated."""
+    if ":" not in value:
+        return ctx.t(PARTS_OF_DAY[value]) if value in PARTS_OF_DAY else value
+    hour, minute = value.split(":")
+    return ctx.t.fmt.time(dt.time(int(hour), int(minute)))
 
 
 async def show_events(msg: IncomingMessage, ctx: Context) -> list[Reply]:

@@ -72,4 +72,5 @@ async def test_faq_answer_carries_its_standing(chat: Chat, clock):
 async def test_english_formats_dates_and_money_for_english(chat: Chat):
     await chat.send("/lang en")
     await chat.send("/sukien")
-    assert "Thu, 9/28/2023" in chat.text
+    assert "Thu, 9/28/2023, morning" in chat.text
+    assert "10/2/2023, 7:30\u202fPM" in chat.text  # Babel's narrow no-break space
