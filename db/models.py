@@ -114,3 +114,29 @@ class ProcessedUpdate(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     update_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     processed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+TOPICS = ("announcements", "contests", "events", "promotions")
+"""What a citizen can subscribe to (/dangky)."""
+
+
+class Subscription(Base):
+    """A user's wish to receive one topic's announcements and reminders."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("user_id", "topic", name="uq_subscription_user_topic"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CallbackPayload(Base):
+    """A button payload too long for a platform's limit (Telegram: 64 bytes), kept server-side."""
+
+    __tablename__ = "callback_payloads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

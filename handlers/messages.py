@@ -23,6 +23,9 @@ class IncomingMessage:
     is_group: bool = False
     addressed: bool = True
     """In a group: the message is a command or mentions the bot."""
+    event: str | None = None
+    """A platform event instead of text: 'blocked' / 'unblocked' (Telegram my_chat_member),
+    'follow' / 'unfollow' (Zalo), 'unsupported' (a sticker, an image, a location…)."""
 
     @property
     def command(self) -> tuple[str, str] | None:
