@@ -47,7 +47,9 @@ def main() -> None:
 @main.command()
 def run() -> None:
     """Run every configured channel (with no tokens: the local console chat)."""
-    _run(_chat(_settings()))
+    from bot import runner
+
+    _run(runner.run(_settings()))
 
 
 @main.command()

@@ -23,6 +23,7 @@ from handlers.messages import MAX_TEXT_CHARS, ConversationStep, IncomingMessage,
 from handlers.router import dispatch
 
 log = logging.getLogger(__name__)
+LEAVING_EVENTS = ("blocked", "unfollow")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 
 
@@ -58,7 +59,10 @@ class Pipeline:
             if duplicate:
                 log.info("skipping duplicate update %s/%s", msg.channel, msg.update_id)
                 return []
-            identity = await UserRepository(session).identify(msg.channel, msg.user_id, msg.chat_id)
+            users = UserRepository(session)
+            if msg.event in LEAVING_EVENTS and await users.find(msg.channel, msg.user_id) is None:
+                return []  # someone we never stored left: nothing to record about them
+            identity = await users.identify(msg.channel, msg.user_id, msg.chat_id)
             state = await ConversationRepository(session).load(identity.id)
             catalogs = self.services.catalogs
             locale = catalogs.resolve(identity.user.locale, msg.locale_hint)

@@ -6,7 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SEEDS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
@@ -23,6 +23,23 @@ class Settings(BaseSettings):
     content_packs_dir: Path | None = None
     log_level: str = "INFO"
 
+    # Web server shared by the channels' webhooks (and /healthz).
+    web_host: str = "0.0.0.0"
+    web_port: int = 8080
+
+    # Telegram (python-telegram-bot). No token: Telegram is off.
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    telegram_max_rate: float = 25.0
+    telegram_max_retries: int = 3
+
+    # Per-user incoming throttle: at most this many messages per window (seconds).
+    incoming_max_messages: int = 8
+    incoming_window_seconds: float = 10.0
+
     @field_validator("default_locale")
     @classmethod
     def _supported_locale(cls, value: str) -> str:
@@ -35,6 +52,17 @@ class Settings(BaseSettings):
     def _known_timezone(cls, value: str) -> str:
         ZoneInfo(value)  # raises for an unknown zone
         return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.telegram_webhook_url and not self.telegram_webhook_secret:
+            raise ValueError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET "
+                             "(1-256 characters of A-Z, a-z, 0-9, _ and -)")
+        return self
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_bot_token is not None
 
     @property
     def provinces(self) -> list[str] | None:

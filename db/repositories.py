@@ -10,7 +10,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ChannelIdentity, ConversationState, ProcessedUpdate, QuestionLog, User, utcnow
+from db.models import (
+    TOPICS,
+    ChannelIdentity,
+    ConversationState,
+    ProcessedUpdate,
+    QuestionLog,
+    Subscription,
+    User,
+    utcnow,
+)
 
 
 def _insert_ignoring_conflicts(session: AsyncSession, table: Any) -> Any:
@@ -61,6 +70,10 @@ class UserRepository:
         identity.chat_id = chat_id
         return identity
 
+    async def find(self, channel: str, external_id: str) -> ChannelIdentity | None:
+        """The identity if this channel account has written before, else None."""
+        return await self._find(channel, external_id)
+
     async def _find(self, channel: str, external_id: str) -> ChannelIdentity | None:
         statement = (select(ChannelIdentity)
                      .where(ChannelIdentity.channel == channel,
@@ -71,7 +84,7 @@ class UserRepository:
         return identity
 
     async def delete(self, user: User) -> None:
-        """Delete a user and everything keyed to them (identities, state); logs lose the link."""
+        """Delete a user and everything keyed to them (identities, state, subscriptions); logs lose the link."""
         await self.session.delete(user)
         await self.session.flush()
 
@@ -121,3 +134,37 @@ class QuestionLogRepository:
     async def forget_user(self, user_id: int) -> None:
         """Delete a user's logged questions (part of /xoadulieu)."""
         await self.session.execute(delete(QuestionLog).where(QuestionLog.user_id == user_id))
+
+
+class SubscriptionRepository:
+    """A user's topic subscriptions (db.models.TOPICS)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def topics(self, user_id: int) -> list[str]:
+        """The topics the user is subscribed to, in TOPICS order."""
+        statement = select(Subscription.topic).where(Subscription.user_id == user_id)
+        subscribed = set((await self.session.execute(statement)).scalars())
+        return [topic for topic in TOPICS if topic in subscribed]
+
+    async def subscribe(self, user_id: int, *topics: str) -> None:
+        """Subscribe to the topics; ones already subscribed are left as they are."""
+        unknown = set(topics) - set(TOPICS)
+        if unknown:
+            raise ValueError(f"unknown topics: {sorted(unknown)}")
+        if not topics:
+            return
+        now = utcnow()
+        statement = _insert_ignoring_conflicts(self.session, Subscription.__table__).values(
+            [{"user_id": user_id, "topic": topic, "created_at": now} for topic in dict.fromkeys(topics)])
+        await self.session.execute(statement)
+
+    async def unsubscribe(self, user_id: int, topic: str) -> None:
+        await self.session.execute(
+            delete(Subscription).where(Subscription.user_id == user_id, Subscription.topic == topic))
+
+    async def unsubscribe_all(self, user_id: int) -> int:
+        """Remove every subscription of the user; returns how many there were."""
+        result = await self.session.execute(delete(Subscription).where(Subscription.user_id == user_id))
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -6,6 +6,7 @@ from content.i18n import SUPPORTED_LOCALES
 from handlers.context import Context
 from handlers.menu import menu_reply
 from handlers.messages import Button, IncomingMessage, Reply
+from handlers.subscriptions import topic_names
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
@@ -26,6 +27,7 @@ async def show_my_data(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     user, t = ctx.user, ctx.t
     province = ctx.content.province(user.province)
     asked = await ctx.questions.count_for_user(user.id)
+    subscribed = await ctx.subscriptions.topics(user.id)
     lines = [
         t("What I store about you:"),
         t("• Account: {channel} {external_id}", channel=ctx.identity.channel,
@@ -34,6 +36,7 @@ async def show_my_data(msg: IncomingMessage, ctx: Context) -> list[Reply]:
         t("• Language: {language}", language=LANGUAGE_NAMES.get(user.locale or t.locale, t.locale)),
         t("• Consent to store your location: {answer}", answer=t("yes") if user.location_consent else t("no")),
         t("• Province: {province}", province=province.name if province else t("not stored")),
+        t("• News you receive: {topics}", topics=topic_names(ctx, subscribed) if subscribed else t("none")),
         t.plural("• Questions logged: {n}", "• Questions logged: {n}", asked),
         t("Delete everything with /xoadulieu."),
     ]
@@ -44,12 +47,13 @@ async def ask_erase(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """/xoadulieu: confirm before deleting (next: account.erase)."""
     ctx.goto("account.erase")
     return [Reply.with_buttons(
-        ctx.t("Delete all your data (preferences, consent and logged questions)? This cannot be undone."),
+        ctx.t("Delete all your data (preferences, consent, subscriptions and logged questions)? "
+              "This cannot be undone."),
         [Button(ctx.t("Delete my data"), "erase:yes"), Button(ctx.t("Cancel"), "erase:no")])]
 
 
 async def erase_data(msg: IncomingMessage, ctx: Context) -> list[Reply]:
-    """Confirmation pressed: delete the user, their identities, state and logged questions."""
+    """Confirmation pressed: delete the user, their identities, state, subscriptions and questions."""
     ctx.finish()
     if (msg.payload or "") != "erase:yes":
         return [menu_reply(ctx, ctx.t("Nothing was deleted."))]

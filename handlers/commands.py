@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from content.i18n import N_
 from db.models import Role
-from handlers import account, menu, start, topics
+from handlers import account, menu, start, subscriptions, topics
 from handlers.types import Handler
 
 
@@ -36,6 +36,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("/tailieu", topics.show_resources, N_("official links and documents"), ("/lienket",)),
     Command("/hanbaocao", topics.show_deadlines, N_("reporting deadlines"), ("/baocaohan",),
             min_role=Role.MEMBER),
+    Command("/dangky", subscriptions.subscribe, N_("subscribe to news: contests, events…"), ("/dangki",)),
+    Command("/huydangky", subscriptions.unsubscribe_all, N_("stop all news"), ("/huydangki",)),
     Command("/tinh", start.change_province, N_("choose your province"), ("/tinhthanh",)),
     Command("/lang", account.choose_language, N_("Tiếng Việt / English"), ("/ngonngu",)),
     Command("/toi", account.show_my_data, N_("what the bot stores about you"), ("/dulieu",)),

@@ -12,7 +12,12 @@ from content.i18n import Catalogs, Translator
 from content.loader import ContentStore
 from content.matcher import FaqMatcher
 from db.models import ChannelIdentity, Role, User
-from db.repositories import ConversationRepository, QuestionLogRepository, UserRepository
+from db.repositories import (
+    ConversationRepository,
+    QuestionLogRepository,
+    SubscriptionRepository,
+    UserRepository,
+)
 from handlers.messages import ConversationStep
 
 
@@ -41,11 +46,13 @@ class Context:
     users: UserRepository = field(init=False)
     conversations: ConversationRepository = field(init=False)
     questions: QuestionLogRepository = field(init=False)
+    subscriptions: SubscriptionRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.users = UserRepository(self.session)
         self.conversations = ConversationRepository(self.session)
         self.questions = QuestionLogRepository(self.session)
+        self.subscriptions = SubscriptionRepository(self.session)
 
     @property
     def user(self) -> User:

@@ -12,7 +12,7 @@ TOPIC_BUTTONS: tuple[tuple[str, str], ...] = (
     ("topic:events", N_("Events")),
     ("topic:promotions", N_("Promotions")),
     ("topic:teams", N_("Community tech teams")),
-    ("topic:resources", N_("Links & documents")),
+    ("sub:menu", N_("Subscribe to news")),
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from content.normalize import tokenize
-from handlers import account, faq, start, topics
+from handlers import account, faq, platform, start, subscriptions, topics
 from handlers.commands import find_command
 from handlers.context import Context
 from handlers.messages import IncomingMessage, Reply
@@ -17,6 +17,16 @@ BUTTONS: dict[str, Handler] = {
     "prov": start.choose_province,
     "lang": account.choose_language,
     "erase": account.erase_data,
+    "sub": subscriptions.toggle_subscription,
+}
+
+# Platform events (IncomingMessage.event); one not listed here is ignored.
+EVENTS: dict[str, Handler] = {
+    "blocked": platform.mark_unreachable,
+    "unfollow": platform.mark_unreachable,  # subscriptions stay, paused while unreachable
+    "unblocked": platform.mark_reachable,
+    "follow": platform.greet_follower,
+    "unsupported": platform.explain_unsupported,
 }
 
 # Unfinished conversations: ConversationStep.name -> the handler for the next message.
@@ -39,12 +49,15 @@ async def dispatch(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """Route a message and run its handler; a step that declines the text hands it to the FAQ."""
     handler = route(msg, ctx)
     replies = await handler(msg, ctx)
-    if not replies and handler is not faq.answer_question and msg.payload is None:
+    if not replies and handler is not faq.answer_question and msg.payload is None and msg.event is None:
         return await faq.answer_question(msg, ctx)
     return replies
 
 
 def route(msg: IncomingMessage, ctx: Context) -> Handler:
+    # 0. Platform events carry no text to read: they never reach a command, a step or the FAQ.
+    if msg.event is not None:
+        return EVENTS.get(msg.event, platform.ignore_event)
     # 1. Commands first, so /menu or /huy always leave a conversation in progress.
     command = msg.command
     if command is not None:

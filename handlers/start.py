@@ -5,8 +5,8 @@ from __future__ import annotations
 from content.normalize import tokenize
 from db.models import utcnow
 from handlers.context import Context
-from handlers.menu import menu_reply
 from handlers.messages import Button, IncomingMessage, Reply
+from handlers.subscriptions import offer_subscription
 
 YES_WORDS = {"co", "dong y", "ok", "yes", "y", "u", "uh", "vang", "da", "dong"}
 NO_WORDS = {"khong", "ko", "k", "no", "n", "thoi", "khong dong y", "tu choi"}
@@ -34,7 +34,7 @@ async def start(msg: IncomingMessage, ctx: Context) -> list[Reply]:
 
 
 async def record_consent(msg: IncomingMessage, ctx: Context) -> list[Reply]:
-    """Consent answered by button or typed yes/no; on yes ask the province (next: start.province)."""
+    """Consent by button or typed yes/no: yes asks the province (next: start.province), no offers news."""
     answer = (msg.payload or "").partition(":")[2] or _yes_no(msg.text)
     if answer == "yes":
         ctx.user.location_consent, ctx.user.location_consent_at = True, utcnow()
@@ -43,7 +43,7 @@ async def record_consent(msg: IncomingMessage, ctx: Context) -> list[Reply]:
         ctx.user.location_consent, ctx.user.location_consent_at = False, None
         ctx.user.province = ctx.user.district = ctx.user.commune = None
         ctx.finish()
-        return [menu_reply(ctx, ctx.t("All right, I will not store your location."))]
+        return [await offer_subscription(ctx, ctx.t("All right, I will not store your location."))]
     ctx.finish()
     return []  # not a yes/no: the router hands the text on as a question
 
@@ -56,7 +56,7 @@ def province_question(ctx: Context) -> Reply:
 
 
 async def choose_province(msg: IncomingMessage, ctx: Context) -> list[Reply]:
-    """A province button (or its typed name): store it if consent was given, then the menu."""
+    """A province button (or its typed name): store it if consent was given, then offer subscribing."""
     slug = (msg.payload or "").partition(":")[2] or _province_by_name(ctx, msg.text)
     ctx.finish()
     if slug is None:
@@ -70,7 +70,7 @@ async def choose_province(msg: IncomingMessage, ctx: Context) -> list[Reply]:
                      "are available for the provinces listed.")
     else:
         text = ctx.t("Thank you! Answers about {province} will come first.", province=province.name)
-    return [menu_reply(ctx, text)]
+    return [await offer_subscription(ctx, text)]
 
 
 async def change_province(msg: IncomingMessage, ctx: Context) -> list[Reply]:

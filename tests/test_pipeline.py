@@ -183,3 +183,8 @@ async def test_a_refused_near_miss_offers_the_near_entry(chat: Chat):
     assert related
     await chat.press(related[0].payload)
     assert "10/10/2024" in chat.text
+
+
+async def test_an_unknown_account_leaving_stores_nothing(pipeline: Pipeline):
+    assert await pipeline.process(IncomingMessage("test", "ghost", "ghost", event="blocked")) == []
+    assert await count(pipeline, User) == 0

@@ -1,0 +1,322 @@
+"""Telegram channel on python-telegram-bot: updates in, replies out, polling or secured webhook.
+
+Pure conversions at the edge (`to_incoming`, `split_text`, `escape`); `TelegramChannel` wires
+them to PTB's Application, the pipeline and the web server. Updates of different users run
+concurrently; one user's updates are handled in arrival order (a lock per chat).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import html
+import json
+import logging
+import weakref
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, MessageLimit, ParseMode
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.pipeline import Pipeline
+from bot.settings import Settings
+from bot.throttle import Throttle, Verdict
+from content.i18n import Catalogs
+from db.models import Role
+from db.payloads import CallbackPayloadRepository
+from handlers.commands import visible_commands
+from handlers.messages import Button, IncomingMessage, Reply
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+WEBHOOK_PATH = "/webhooks/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+CALLBACK_LIMIT = 64  # bytes (Bot API)
+STORED_PREFIX = "p:"
+"""Callback data 'p:<id>' points at a payload kept in the database (too long for 64 bytes)."""
+TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+SHORT_LABEL = 20
+"""Buttons with labels up to this length go two to a row."""
+
+
+# -- pure conversions ---------------------------------------------------------------------------
+
+def to_incoming(update: Update, bot_username: str) -> IncomingMessage | None:
+    """The core's message for a Telegram update, or None for updates the bot ignores."""
+    update_id = str(update.update_id)
+    if update.my_chat_member is not None:
+        member = update.my_chat_member
+        if member.chat.type != ChatType.PRIVATE:
+            return None
+        event = "blocked" if member.new_chat_member.status in ("kicked", "left") else "unblocked"
+        user = member.from_user
+        return IncomingMessage(CHANNEL, str(user.id), str(member.chat.id), event=event,
+                               locale_hint=user.language_code, update_id=update_id)
+    if update.callback_query is not None:
+        query = update.callback_query
+        chat_id = query.message.chat.id if query.message else query.from_user.id
+        return IncomingMessage(CHANNEL, str(query.from_user.id), str(chat_id), text="",
+                               payload=query.data or "", locale_hint=query.from_user.language_code,
+                               update_id=update_id)
+    message = update.message or update.edited_message
+    if message is None or message.from_user is None:
+        return None
+    user = message.from_user
+    is_group = message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+    text = message.text or message.caption or ""
+    mention = f"@{bot_username}".lower()
+    addressed = (not is_group or text.startswith("/") or mention in text.lower()
+                 or _replies_to_bot(message, bot_username))
+    if is_group and mention in text.lower():
+        text = _strip_mention(text, mention)
+    kind = None if message.text is not None else "unsupported"
+    return IncomingMessage(CHANNEL, str(user.id), str(message.chat.id), text=text.strip(),
+                           locale_hint=user.language_code, update_id=update_id,
+                           is_group=is_group, addressed=addressed, event=kind)
+
+
+def _replies_to_bot(message: Message, bot_username: str) -> bool:
+    replied = message.reply_to_message
+    author = replied.from_user if replied is not None else None
+    return bool(author and author.username and author.username.lower() == bot_username.lower())
+
+
+def _strip_mention(text: str, mention: str) -> str:
+    start = text.lower().find(mention)
+    return (text[:start] + text[start + len(mention):]).strip()
+
+
+def escape(text: str) -> str:
+    """Replies are plain text; escape them for parse_mode=HTML."""
+    return html.escape(text, quote=False)
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Split on paragraph boundaries, then lines, then words, so every escaped part fits."""
+    if len(escape(text)) <= limit:
+        return [text]
+    for separator in ("\n\n", "\n", " "):
+        pieces = text.split(separator)
+        if len(pieces) > 1:
+            parts: list[str] = []
+            current = ""
+            for piece in pieces:
+                candidate = f"{current}{separator}{piece}" if current else piece
+                if len(escape(candidate)) <= limit:
+                    current = candidate
+                    continue
+                if current:
+                    parts.append(current)
+                current = piece
+            parts.append(current)
+            return [chunk for part in parts for chunk in split_text(part, limit)]
+    # One unbroken word longer than the limit: cut it (escaping can only grow it).
+    step = max(1, limit // 5)
+    return [text[i:i + step] for i in range(0, len(text), step)]
+
+
+def keyboard_rows(buttons: Sequence[InlineKeyboardButton], labels: Sequence[str]) -> list[list[InlineKeyboardButton]]:
+    """Short labels two to a row, long ones alone, in order."""
+    rows: list[list[InlineKeyboardButton]] = []
+    for button, label in zip(buttons, labels, strict=True):
+        previous = rows[-1] if rows else []
+        if len(previous) == 1 and len(label) <= SHORT_LABEL and len(previous[0].text) <= SHORT_LABEL:
+            rows[-1].append(button)
+        else:
+            rows.append([button])
+    return rows
+
+
+# -- the channel --------------------------------------------------------------------------------
+
+class TelegramChannel:
+    """Receives Telegram updates (polling or webhook) and sends the pipeline's replies."""
+
+    def __init__(self, settings: Settings, pipeline: Pipeline,
+                 sessions: async_sessionmaker[AsyncSession], catalogs: Catalogs) -> None:
+        assert settings.telegram_bot_token is not None
+        self.settings = settings
+        self.pipeline = pipeline
+        self.sessions = sessions
+        self.catalogs = catalogs
+        self.throttle = Throttle(settings.incoming_max_messages, settings.incoming_window_seconds)
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.application = self._build_application(settings)
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_error_handler(self._on_error)
+
+    @staticmethod
+    def _build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
+        assert settings.telegram_bot_token is not None
+        builder = (ApplicationBuilder()
+                   .token(settings.telegram_bot_token.get_secret_value())
+                   .base_url(settings.telegram_api_base_url)
+                   .base_file_url(settings.telegram_file_base_url)
+                   .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_max_rate,
+                                                max_retries=settings.telegram_max_retries))
+                   .concurrent_updates(True))
+        if settings.telegram_webhook_url:
+            builder = builder.updater(None)  # our own aiohttp server receives the updates
+        return builder.build()
+
+    # -- lifecycle --
+
+    async def start(self, web_app: web.Application | None = None) -> None:
+        """Initialise PTB, register commands, then poll or set the webhook."""
+        await self.application.initialize()
+        await self.register_commands()
+        await self.application.start()
+        bot = self.application.bot
+        if self.settings.telegram_webhook_url:
+            assert self.settings.telegram_webhook_secret is not None
+            await bot.set_webhook(self.settings.telegram_webhook_url, allowed_updates=ALLOWED_UPDATES,
+                                  secret_token=self.settings.telegram_webhook_secret.get_secret_value())
+            log.info("Telegram webhook set to %s", self.settings.telegram_webhook_url)
+        else:
+            assert self.application.updater is not None
+            await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=10)
+            log.info("Telegram long polling started as @%s", bot.username)
+
+    async def stop(self) -> None:
+        if self.application.updater is not None and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    def add_routes(self, web_app: web.Application) -> None:
+        web_app.router.add_post(WEBHOOK_PATH, self.handle_webhook)
+
+    async def register_commands(self) -> None:
+        """setMyCommands in Vietnamese (also the default) and English, from the command table."""
+        commands = [c for c in visible_commands(Role.CITIZEN) if c.in_menu]
+        for language in ("vi", "en"):
+            t = self.catalogs.translator(language)
+            bot_commands = [BotCommand(c.name.lstrip("/"), t(c.description)[:256]) for c in commands]
+            await self.application.bot.set_my_commands(bot_commands, language_code=language)
+            if language == self.catalogs.default_locale:
+                await self.application.bot.set_my_commands(bot_commands)
+
+    # -- incoming --
+
+    async def handle_webhook(self, request: web.Request) -> web.Response:
+        """POST /webhooks/telegram: check the secret, parse, handle, then acknowledge.
+
+        The update is handled before the 200 goes back, so a crash means Telegram delivers it
+        again (and the dedupe table keeps a delivered update from being handled twice).
+        """
+        expected = self.settings.telegram_webhook_secret
+        given = request.headers.get(SECRET_HEADER, "")
+        if expected is None or not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+            return web.json_response({"ok": False, "description": "forbidden"}, status=403)
+        try:
+            data = json.loads(await request.read())
+            update = Update.de_json(data, self.application.bot) if isinstance(data, dict) else None
+        except (ValueError, TypeError, KeyError) as exc:
+            log.warning("malformed Telegram webhook body: %s", exc)
+            update = None
+        if update is None:
+            return web.json_response({"ok": False, "description": "malformed update"}, status=400)
+        await self.application.process_update(update)
+        return web.json_response({"ok": True})
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        msg = to_incoming(update, self.application.bot.username or "")
+        if update.callback_query is not None:
+            await self._answer_callback(update)
+        if msg is None:
+            return
+        if msg.payload is not None and msg.payload.startswith(STORED_PREFIX):
+            msg = await self._restore_payload(msg)
+        lock = self._locks.get(msg.user_id)
+        if lock is None:
+            lock = self._locks[msg.user_id] = asyncio.Lock()
+        async with lock:  # one user's updates in arrival order; other users run alongside
+            if msg.event is None and msg.payload is None and msg.addressed:  # typed text only
+                verdict = self.throttle.check(msg.user_id)
+                if verdict is not Verdict.ALLOW:
+                    if verdict is Verdict.WARN:
+                        await self._send(msg.chat_id, [self._slow_down(msg)])
+                    return
+            replies = await self.pipeline.process(msg)
+            await self._send(msg.chat_id, replies)
+
+    async def _answer_callback(self, update: Update) -> None:
+        try:
+            assert update.callback_query is not None
+            await update.callback_query.answer()
+        except TelegramError as exc:  # an old query can no longer be answered; the press still counts
+            log.info("could not answer callback query: %s", exc)
+
+    def _slow_down(self, msg: IncomingMessage) -> Reply:
+        t = self.catalogs.translator(self.catalogs.resolve(msg.locale_hint))
+        return Reply(t("You are sending messages very fast. Please wait a few seconds; "
+                       "I could not read the messages you sent just now."))
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("error while handling a Telegram update", exc_info=context.error)
+
+    # -- outgoing --
+
+    async def _send(self, chat_id: str, replies: Sequence[Reply]) -> None:
+        bot = self.application.bot
+        try:
+            for reply in replies:
+                markup = await self._markup(reply.buttons)
+                parts = split_text(reply.text) if reply.text else []
+                for index, part in enumerate(parts):
+                    last = index == len(parts) - 1
+                    await bot.send_message(chat_id, escape(part), parse_mode=ParseMode.HTML,
+                                           reply_markup=markup if last else None)
+                if reply.attachment is not None:
+                    await self._send_attachment(chat_id, reply)
+        except Forbidden as exc:  # blocked or deactivated: remember, stop sending
+            log.info("chat %s cannot be messaged: %s", chat_id, exc)
+            await self.pipeline.process(IncomingMessage(CHANNEL, chat_id, chat_id, event="blocked"))
+
+    async def _send_attachment(self, chat_id: str, reply: Reply) -> None:
+        attachment = reply.attachment
+        assert attachment is not None
+        with attachment.path.open("rb") as handle:
+            if attachment.kind == "image":
+                await self.application.bot.send_photo(chat_id, handle, caption=attachment.caption,
+                                                      filename=attachment.filename)
+            else:
+                await self.application.bot.send_document(chat_id, handle, caption=attachment.caption,
+                                                         filename=attachment.filename)
+
+    async def _markup(self, buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+        if not buttons:
+            return None
+        keys = [InlineKeyboardButton(b.label, url=b.url) if b.url else
+                InlineKeyboardButton(b.label, callback_data=await self._callback_data(b.payload or ""))
+                for b in buttons]
+        return InlineKeyboardMarkup(keyboard_rows(keys, [b.label for b in buttons]))
+
+    async def _callback_data(self, payload: str) -> str:
+        """The payload itself when it fits in 64 bytes, else a pointer to it in the database."""
+        if len(payload.encode()) <= CALLBACK_LIMIT and not payload.startswith(STORED_PREFIX):
+            return payload
+        async with self.sessions() as session, session.begin():
+            stored_id = await CallbackPayloadRepository(session).store(payload)
+        return f"{STORED_PREFIX}{stored_id}"
+
+    async def _restore_payload(self, msg: IncomingMessage) -> IncomingMessage:
+        assert msg.payload is not None
+        async with self.sessions() as session:
+            payload = await CallbackPayloadRepository(session).load(msg.payload[len(STORED_PREFIX):])
+        return replace(msg, payload=payload if payload is not None else "expired:")

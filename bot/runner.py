@@ -1,0 +1,51 @@
+"""`cdsbot run`: start every configured channel and the web server; stop cleanly on a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from bot.app import App, open_app
+from bot.channels.console import ConsoleChannel, run_console
+from bot.channels.telegram import TelegramChannel
+from bot.settings import Settings
+from bot.web import create_web_app, start_web
+
+log = logging.getLogger(__name__)
+
+
+async def run(settings: Settings) -> None:
+    """Every configured channel; with none configured, the local console chat."""
+    async with open_app(settings) as app:
+        if not settings.telegram_enabled:
+            log.info("No channel token configured: starting the console chat.")
+            await run_console(app.pipeline.process, channel=ConsoleChannel())
+            return
+        await serve(app, _stop_event())
+
+
+async def serve(app: App, stop: asyncio.Event) -> None:
+    """Run the web server and the channels until `stop` is set."""
+    settings = app.settings
+    web_app = create_web_app()
+    telegram = TelegramChannel(settings, app.pipeline, app.sessions, app.services.catalogs)
+    telegram.add_routes(web_app)
+    runner = await start_web(web_app, settings.web_host, settings.web_port)
+    log.info("Web server on %s:%s (/healthz)", settings.web_host, settings.web_port)
+    try:
+        await telegram.start()
+        await stop.wait()
+    finally:
+        await telegram.stop()
+        await runner.cleanup()
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop

@@ -1,0 +1,251 @@
+"""Whole conversations through python-telegram-bot against a fake Bot API server on loopback,
+in long-polling and in webhook mode, with the real pipeline and a real SQLite database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import func, select
+
+from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramChannel
+from bot.pipeline import Pipeline
+from bot.settings import Settings
+from bot.web import create_web_app
+from db.engine import create_engine, session_factory
+from db.migrate import upgrade
+from db.models import ChannelIdentity, QuestionLog, User
+from handlers.context import Services
+from tests.fakes.telegram_api import FakeTelegramAPI, SentRecord
+
+SECRET = "test-secret_123"
+
+
+@dataclass
+class Bot:
+    """The bot under test and a way to deliver updates to it, as Telegram would."""
+
+    api: FakeTelegramAPI
+    channel: TelegramChannel
+    pipeline: Pipeline
+    client: TestClient | None  # webhook mode: our own web server
+
+    async def deliver(self, update: dict, secret: str | None = SECRET) -> int:
+        if self.client is None:
+            self.api.queue_update(update)
+            return 200
+        headers = {SECRET_HEADER: secret} if secret is not None else {}
+        response = await self.client.post(WEBHOOK_PATH, data=json.dumps(update), headers=headers)
+        return response.status
+
+    async def count(self, model, *where) -> int:
+        async with self.pipeline.sessions() as session:
+            statement = select(func.count()).select_from(model).where(*where)
+            return int((await session.execute(statement)).scalar_one())
+
+
+class User_:
+    """One Telegram user talking to the bot."""
+
+    def __init__(self, bot: Bot, user_id: int) -> None:
+        self.bot, self.id = bot, user_id
+
+    @property
+    def received(self) -> list[SentRecord]:
+        return self.bot.api.sent_to(self.id)
+
+    async def _expect(self, before: int, expected: str) -> SentRecord:
+        for _ in range(200):
+            for record in self.received[before:]:
+                labels = [b["text"] for row in (record.reply_markup or {}).get("inline_keyboard", [])
+                          for b in row]
+                if expected in (record.text or "") or any(expected in label for label in labels):
+                    return record
+            await asyncio.sleep(0.025)
+        texts = [r.text for r in self.received[before:]]
+        raise AssertionError(f"{expected!r} not received; got {texts}")
+
+    async def say(self, text: str, expect: str) -> SentRecord:
+        before = len(self.received)
+        await self.bot.deliver(self.bot.api.message_update(self.id, text))
+        return await self._expect(before, expect)
+
+    async def press(self, data: str, expect: str) -> SentRecord:
+        buttons = [b for r in self.received if r.reply_markup
+                   for row in r.reply_markup["inline_keyboard"] for b in row]
+        assert any(b.get("callback_data") == data for b in buttons), f"no button {data}: {buttons}"
+        before = len(self.received)
+        await self.bot.deliver(self.bot.api.callback_update(self.id, data))
+        return await self._expect(before, expect)
+
+
+@pytest.fixture(params=["polling", "webhook"])
+async def bot(request: pytest.FixtureRequest, services: Services, tmp_path: Path) -> AsyncIterator[Bot]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'tg.sqlite3'}"
+    await upgrade(url)
+    engine = create_engine(url)
+    webhook = request.param == "webhook"
+    async with FakeTelegramAPI() as api:
+        settings = Settings(
+            _env_file=None, database_url=url, telegram_bot_token=api.token,  # type: ignore[call-arg]
+            telegram_api_base_url=api.base_url, telegram_file_base_url=api.base_file_url,
+            telegram_webhook_url="https://bot.example/webhooks/telegram" if webhook else None,
+            telegram_webhook_secret=SECRET if webhook else None)
+        sessions = session_factory(engine)
+        pipeline = Pipeline(services, sessions)
+        channel = TelegramChannel(settings, pipeline, sessions, services.catalogs)
+        client = None
+        if webhook:
+            web_app = create_web_app()
+            channel.add_routes(web_app)
+            client = TestClient(TestServer(web_app))
+            await client.start_server()
+        await channel.start()
+        try:
+            yield Bot(api, channel, pipeline, client)
+        finally:
+            await channel.stop()
+            if client is not None:
+                await client.close()
+            await engine.dispose()
+
+
+async def test_a_whole_conversation(bot: Bot):
+    an = User_(bot, 1001)
+    await an.say("/start", "Nghị định 13/2023")
+    await an.press("consent:yes", "tỉnh/thành nào")
+    await an.press("prov:nghe-an", "Nghệ An sẽ được ưu tiên")
+    await an.press("sub:menu", "nhận tin")
+    await an.press("sub:contests", "✅")
+    reply = await an.say("chien dich di tung ngo go tung nha nghe an bat dau tu ngay nao", "01/10/2024")
+    assert "Nguồn:" in reply.text
+    reply = await an.say("Cuộc thi Hoa hậu Việt Nam diễn ra khi nào?", "chưa có thông tin")
+    labels = [b["text"] for row in reply.reply_markup["inline_keyboard"] for b in row]
+    assert "Cuộc thi" in labels
+    await an.press("topic:contests", "Các cuộc thi")
+    await an.say("/xoadulieu", "không thể hoàn tác")
+    await an.press("erase:yes", "đã được xoá")
+    assert await bot.count(User) == 0
+
+
+async def test_commands_are_registered_in_vietnamese_and_english(bot: Bot):
+    vietnamese = {c["command"]: c["description"] for c in bot.api.commands("vi")}
+    english = {c["command"]: c["description"] for c in bot.api.commands("en")}
+    assert vietnamese["cuocthi"].startswith("cuộc thi") and english["cuocthi"].startswith("contests")
+    assert bot.api.commands("") == bot.api.commands("vi")
+
+
+async def test_html_is_escaped_and_long_answers_are_split(bot: Bot):
+    an = User_(bot, 1002)
+    record = await an.say("<b>" + "x" * 20, "chưa có thông tin")
+    assert record.parse_mode == "HTML"
+
+
+async def test_blocking_marks_the_user_unreachable_and_unblocking_restores(bot: Bot):
+    an = User_(bot, 1003)
+    await an.say("/menu", "Chọn một chủ đề")
+    await bot.deliver(bot.api.my_chat_member_update(1003, "kicked"))
+    for _ in range(100):
+        if await bot.count(ChannelIdentity, ChannelIdentity.reachable.is_(False)) == 1:
+            break
+        await asyncio.sleep(0.02)
+    assert await bot.count(ChannelIdentity, ChannelIdentity.reachable.is_(False)) == 1
+    bot.api.unblock_user(1003)
+    await bot.deliver(bot.api.my_chat_member_update(1003, "member"))
+    for _ in range(100):
+        if await bot.count(ChannelIdentity, ChannelIdentity.reachable.is_(True)) == 1:
+            break
+        await asyncio.sleep(0.02)
+    assert await bot.count(ChannelIdentity, ChannelIdentity.reachable.is_(True)) == 1
+
+
+async def test_a_photo_gets_a_polite_text_only_answer(bot: Bot):
+    an = User_(bot, 1004)
+    before = len(an.received)
+    await bot.deliver(bot.api.photo_update(1004))
+    await an._expect(before, "chữ")
+
+
+async def test_a_flooding_user_is_asked_to_slow_down_once(bot: Bot):
+    an = User_(bot, 1005)
+    for i in range(12):
+        await bot.deliver(bot.api.message_update(1005, f"ngay chuyen doi so la ngay nao {i}"))
+    await an._expect(0, "nhanh. Bạn chờ")
+    await asyncio.sleep(0.3)
+    assert sum("nhanh. Bạn chờ" in (r.text or "") for r in an.received) == 1
+
+
+async def test_a_group_hears_only_commands_and_mentions(bot: Bot):
+    group = -5001
+    before = len(bot.api.sent_to(group))
+    await bot.deliver(bot.api.message_update(2001, "chào cả nhà", chat_id=group, chat_type="supergroup"))
+    await bot.deliver(bot.api.message_update(2001, "@cdsbot ngày chuyển đổi số là ngày nào",
+                                             chat_id=group, chat_type="supergroup"))
+    for _ in range(200):
+        if any("10/10" in (r.text or "") for r in bot.api.sent_to(group)[before:]):
+            break
+        await asyncio.sleep(0.025)
+    texts = [r.text for r in bot.api.sent_to(group)[before:]]
+    assert len(texts) == 1 and "10/10" in texts[0]
+
+
+async def test_rate_limited_sends_are_retried(bot: Bot):
+    bot.api.fail_next("sendMessage", 429, retry_after=1)
+    an = User_(bot, 1006)
+    await an.say("ngày chuyển đổi số là ngày nào", "10/10")
+
+
+async def test_one_users_messages_stay_in_order(bot: Bot):
+    an = User_(bot, 1007)
+    questions = ["/cuocthi", "/sukien", "/khuyenmai"]
+    for text in questions:
+        await bot.deliver(bot.api.message_update(1007, text))
+    await an._expect(0, "Hiện chưa có chương trình khuyến mại")
+    heads = [r.text.split("\n")[0] for r in an.received]
+    assert heads[:3] == ["Các cuộc thi:", "Sự kiện, chương trình:", heads[2]]
+    assert "khuyến mại" in heads[2]
+
+
+# -- webhook security ---------------------------------------------------------------------------
+
+@pytest.fixture
+async def webhook_bot(bot: Bot) -> Bot:
+    if bot.client is None:
+        pytest.skip("webhook only")
+    return bot
+
+
+async def test_webhook_rejects_a_missing_or_wrong_secret(webhook_bot: Bot):
+    update = webhook_bot.api.message_update(3001, "ngày chuyển đổi số là ngày nào")
+    assert await webhook_bot.deliver(update, secret=None) == 403
+    assert await webhook_bot.deliver(update, secret="wrong") == 403
+    assert await webhook_bot.count(QuestionLog) == 0
+    assert webhook_bot.api.sent_to(3001) == []
+
+
+async def test_webhook_handles_a_redelivered_update_once(webhook_bot: Bot):
+    update = webhook_bot.api.message_update(3002, "ngày chuyển đổi số là ngày nào")
+    assert await webhook_bot.deliver(update) == 200
+    assert await webhook_bot.deliver(update) == 200
+    assert await webhook_bot.count(QuestionLog) == 1
+    assert len(webhook_bot.api.sent_to(3002)) == 1
+
+
+async def test_webhook_answers_malformed_json_with_400_and_keeps_serving(webhook_bot: Bot):
+    assert webhook_bot.client is not None
+    headers = {SECRET_HEADER: SECRET}
+    assert (await webhook_bot.client.post(WEBHOOK_PATH, data=b"{not json", headers=headers)).status == 400
+    assert (await webhook_bot.client.post(WEBHOOK_PATH, data=b"[1, 2]", headers=headers)).status == 400
+    assert (await webhook_bot.client.get("/healthz")).status == 200
+    an = User_(webhook_bot, 3003)
+    await an.say("ngày chuyển đổi số là ngày nào", "10/10")
+
+
+async def test_webhook_is_registered_with_the_secret(webhook_bot: Bot):
+    assert webhook_bot.api.webhook["secret_token"] == SECRET
+    assert webhook_bot.api.webhook["url"].endswith("/webhooks/telegram")
