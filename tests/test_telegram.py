@@ -21,6 +21,7 @@ from db.engine import create_engine, session_factory
 from db.migrate import upgrade
 from db.models import ChannelIdentity, QuestionLog, User
 from handlers.context import Services
+from handlers.messages import Attachment, IncomingMessage, Reply
 from tests.fakes.telegram_api import FakeTelegramAPI, SentRecord
 
 SECRET = "test-secret_123"
@@ -249,3 +250,36 @@ async def test_webhook_answers_malformed_json_with_400_and_keeps_serving(webhook
 async def test_webhook_is_registered_with_the_secret(webhook_bot: Bot):
     assert webhook_bot.api.webhook["secret_token"] == SECRET
     assert webhook_bot.api.webhook["url"].endswith("/webhooks/telegram")
+
+
+# -- sending details ----------------------------------------------------------------------------
+
+async def test_long_payloads_are_kept_server_side(bot: Bot):
+    payload = "faq:" + "x" * 100
+    data = await bot.channel._callback_data(payload)
+    assert data.startswith("p:") and len(data.encode()) <= 64
+    restored = await bot.channel._restore_payload(
+        IncomingMessage("telegram", "1", "1", payload=data))
+    assert restored.payload == payload
+    missing = await bot.channel._restore_payload(IncomingMessage("telegram", "1", "1", payload="p:999999"))
+    assert missing.payload == "expired:"
+
+
+async def test_long_replies_are_split_and_files_are_sent(bot: Bot, tmp_path: Path):
+    report = tmp_path / "bao-cao.csv"
+    report.write_text("xã;lượt\nMỹ Phong;3\n", encoding="utf-8")
+    text = "\n\n".join(f"Đoạn {i} <{i}> " + "chữ " * 400 for i in range(6))
+    await bot.channel._send("4001", [Reply(text, attachment=Attachment("document", report, "bao-cao.csv"))])
+    messages = [r for r in bot.api.sent_to(4001) if r.method == "sendMessage"]
+    assert len(messages) > 1 and all(len(r.text) <= 4096 for r in messages)
+    assert "&lt;0&gt;" in messages[0].text
+    documents = [r for r in bot.api.sent_to(4001) if r.method == "sendDocument"]
+    assert documents and documents[0].file_name == "bao-cao.csv"
+
+
+async def test_a_user_who_blocked_the_bot_is_marked_unreachable_when_sending_fails(bot: Bot):
+    an = User_(bot, 4002)
+    await an.say("/menu", "Chọn một chủ đề")
+    bot.api.block_user(4002)
+    await bot.channel._send("4002", [Reply("Thông báo mới")])
+    assert await bot.count(ChannelIdentity, ChannelIdentity.reachable.is_(False)) == 1

@@ -8,6 +8,7 @@ the *status* (not only ``ok:false``) to its exceptions: 400 BadRequest, 401/404 
 from __future__ import annotations
 
 import asyncio
+import html
 import contextlib
 import itertools
 import json
@@ -104,7 +105,8 @@ class _HTMLChecker(HTMLParser):
     """Mimics Telegram's HTML parse_mode validation; collects the visible text."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+        # Entities are decoded by hand, so that an escaped "&lt;" is told apart from a bare "<".
+        super().__init__(convert_charrefs=False)
         self.stack: list[str] = []
         self.visible: list[str] = []
         self.error: str | None = None
@@ -127,6 +129,14 @@ class _HTMLChecker(HTMLParser):
         if "<" in data:  # a bare "<" (not a tag) must be escaped as &lt;
             self._fail("Unsupported start tag")
         self.visible.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        if name not in ("lt", "gt", "amp", "quot"):
+            self._fail(f'Unsupported HTML entity "&{name};"')
+        self.visible.append(html.unescape(f"&{name};"))
+
+    def handle_charref(self, name: str) -> None:
+        self.visible.append(html.unescape(f"&#{name};"))
 
 
 def visible_text(text: str, parse_mode: str | None) -> str:
