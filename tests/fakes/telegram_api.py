@@ -8,8 +8,8 @@ the *status* (not only ``ok:false``) to its exceptions: 400 BadRequest, 401/404 
 from __future__ import annotations
 
 import asyncio
-import html
 import contextlib
+import html
 import itertools
 import json
 import re
