@@ -283,3 +283,23 @@ async def test_a_user_who_blocked_the_bot_is_marked_unreachable_when_sending_fai
     bot.api.block_user(4002)
     await bot.channel._send("4002", [Reply("Thông báo mới")])
     assert await bot.count(ChannelIdentity, ChannelIdentity.reachable.is_(False)) == 1
+
+
+async def test_polling_restart_redelivery_is_handled_once(bot: Bot):
+    if bot.client is not None:
+        pytest.skip("polling only")
+    update = bot.api.message_update(4003, "ngày chuyển đổi số là ngày nào")
+    an = User_(bot, 4003)
+    await bot.deliver(update)
+    await an._expect(0, "10/10")
+    await bot.channel.stop()  # a restart: the new poller may fetch the last update again
+    restarted = TelegramChannel(bot.channel.settings, bot.pipeline, bot.pipeline.sessions,
+                                bot.channel.catalogs)
+    await restarted.start()
+    try:
+        bot.api.queue_update(update)
+        await asyncio.sleep(0.5)
+        assert await bot.count(QuestionLog) == 1
+        assert len(bot.api.sent_to(4003)) == 1
+    finally:
+        await restarted.stop()

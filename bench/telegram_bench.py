@@ -1,0 +1,324 @@
+"""Telegram webhook benchmark: our full pipeline side by side with a minimal PTB echo bot.
+
+Each bot runs in turn in this process, behind a real aiohttp server on loopback, replying to the
+fake Bot API server of the tests (tests/fakes/telegram_api.py), also in this process:
+
+- ours: TelegramChannel in webhook mode on the project's web app (bot/web.py), the real Pipeline
+  with the shipped content and a fresh, migrated SQLite database in a temporary folder;
+- echo: a python-telegram-bot Application (updater(None)) with one MessageHandler that sends the
+  text back with send_message, behind one aiohttp route that checks the same secret header,
+  parses the update and awaits `process_update`, as ours does.
+
+Both use the same AIORateLimiter settings (overall rate RATE_LIMIT, far above what either
+reaches, so it is never the bottleneck). Load comes from a second process (this script with
+`--load`): `--concurrency` connections each posting its next update as soon as the previous one
+is answered. Every update comes from its own user and chat, so per-user ordering serialises
+nothing and a reply is matched to its update by chat id. Latency = POST sent to the bot's last
+reply for that chat reaching the fake API (SentRecord.timestamp; both processes read the same
+wall clock). Warm-up updates are excluded.
+
+    .venv/bin/python bench/telegram_bench.py [--updates 2000] [--concurrency 16] [--warmup 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hmac
+import json
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+SCRIPT = Path(__file__).resolve()
+ROOT = SCRIPT.parent.parent
+QUESTIONS = ROOT / "tests" / "data" / "dev_questions.yaml"
+SECRET = "bench-secret_123"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # same as bot.channels.telegram
+WEBHOOK_PATH = "/webhooks/telegram"
+RATE_LIMIT = 100_000.0
+"""Messages/s for AIORateLimiter in both bots: the production default (25) would cap the run."""
+MAX_RETRIES = 3
+FIRST_CHAT_ID = 1_000_000
+FIRST_UPDATE_ID = 500_000
+LOAD_TIMEOUT = 150.0
+"""Seconds one bot's load may take before the run is abandoned."""
+REQUEST_TIMEOUT = 30.0
+
+JSON = dict[str, Any]
+
+
+# -- the load process ----------------------------------------------------------------------------
+
+def make_update(n: int, text: str) -> JSON:
+    """A private text message from user n (its own chat), as Telegram would post it."""
+    chat_id = FIRST_CHAT_ID + n
+    user = {"id": chat_id, "is_bot": False, "first_name": "An", "language_code": "vi"}
+    return {"update_id": FIRST_UPDATE_ID + n,
+            "message": {"message_id": 1, "date": int(time.time()), "text": text,
+                        "chat": {"id": chat_id, "type": "private", "first_name": "An"},
+                        "from": user}}
+
+
+async def post_updates(http: aiohttp.ClientSession, url: str, numbers: range,
+                       questions: list[str], concurrency: int) -> list[JSON]:
+    """Closed loop: `concurrency` workers, each posting its next update once answered."""
+    pending = iter(numbers)
+    results: list[JSON] = []
+
+    async def worker() -> None:
+        for n in pending:
+            body = json.dumps(make_update(n, questions[n % len(questions)]))
+            sent = time.time()
+            status = 0
+            try:
+                async with http.post(url, data=body, headers={SECRET_HEADER: SECRET,
+                                     "Content-Type": "application/json"}) as response:
+                    await response.read()
+                    status = response.status
+            except (aiohttp.ClientError, TimeoutError):
+                pass  # counted as an error (status 0)
+            results.append({"chat_id": FIRST_CHAT_ID + n, "sent": sent,
+                            "rtt": time.time() - sent, "status": status})
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return results
+
+
+async def generate_load(job: JSON) -> JSON:
+    warmup, updates = job["warmup"], job["updates"]
+    connector = aiohttp.TCPConnector(limit=job["concurrency"])
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
+        await post_updates(http, job["url"], range(warmup), job["questions"], job["concurrency"])
+        start = time.time()
+        results = await post_updates(http, job["url"], range(warmup, warmup + updates),
+                                     job["questions"], job["concurrency"])
+    return {"start": start, "end": time.time(), "results": results}
+
+
+def load_main() -> None:
+    """`--load`: read the job (JSON) from stdin, post the updates, print the results (JSON)."""
+    job = json.loads(sys.stdin.read())
+    print(json.dumps(asyncio.run(generate_load(job))))
+
+
+# -- measuring one bot ---------------------------------------------------------------------------
+
+@dataclass
+class Figures:
+    name: str
+    updates: int
+    completed: int
+    errors: int
+    per_second: float
+    p50_ms: float
+    p99_ms: float
+    rtt_p50_ms: float
+    rtt_p99_ms: float
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def run_load(url: str, args: argparse.Namespace, questions: list[str]) -> JSON:
+    """Run the load in a second process, so the client does not share the bot's core."""
+    job = {"url": url, "warmup": args.warmup, "updates": args.updates,
+           "concurrency": args.concurrency, "questions": questions}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(SCRIPT), "--load",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+    try:
+        out, _ = await asyncio.wait_for(process.communicate(json.dumps(job).encode()),
+                                        LOAD_TIMEOUT)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise
+    if process.returncode != 0:
+        raise RuntimeError(f"load process failed with exit code {process.returncode}")
+    result: JSON = json.loads(out)
+    return result
+
+
+def summarise(name: str, load: JSON, sent: list[Any]) -> Figures:
+    """Match replies (the fake's SentRecords) to updates by chat id."""
+    replies: dict[Any, float] = {}
+    for record in sent:  # the last reply per chat: the whole answer has arrived
+        replies[record.chat_id] = max(record.timestamp, replies.get(record.chat_id, 0.0))
+    latencies, rtts, errors, last = [], [], 0, load["start"]
+    for result in load["results"]:
+        rtts.append(result["rtt"] * 1000)
+        answered = replies.get(result["chat_id"])
+        if result["status"] != 200 or answered is None:
+            errors += 1
+            continue
+        latencies.append((answered - result["sent"]) * 1000)
+        last = max(last, answered)
+    wall = max(last, load["end"]) - load["start"]
+    return Figures(name, len(load["results"]), len(latencies), errors, len(latencies) / wall,
+                   percentile(latencies, 0.50), percentile(latencies, 0.99),
+                   percentile(rtts, 0.50), percentile(rtts, 0.99))
+
+
+Serve = Callable[[Any, int, AsyncExitStack], Awaitable[None]]
+"""Start a bot on 127.0.0.1:port replying to the fake API; register its teardown on the stack."""
+
+
+async def measure(name: str, serve: Serve, args: argparse.Namespace,
+                  questions: list[str]) -> Figures:
+    from tests.fakes.telegram_api import FakeTelegramAPI
+
+    async with AsyncExitStack() as stack:
+        api = await stack.enter_async_context(FakeTelegramAPI())
+        port = free_port()
+        await serve(api, port, stack)
+        load = await run_load(f"http://127.0.0.1:{port}{WEBHOOK_PATH}", args, questions)
+        warmup_ids = {FIRST_CHAT_ID + n for n in range(args.warmup)}
+        sent = [r for r in api.sent if r.method == "sendMessage" and r.chat_id not in warmup_ids]
+        return summarise(name, load, sent)
+
+
+# -- the two bots --------------------------------------------------------------------------------
+
+async def serve_ours(api: Any, port: int, stack: AsyncExitStack) -> None:
+    from bot.app import build_services
+    from bot.channels.telegram import TelegramChannel
+    from bot.pipeline import Pipeline
+    from bot.settings import Settings
+    from bot.web import create_web_app, start_web
+    from db.engine import create_engine, session_factory
+    from db.migrate import upgrade
+
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tgbench-")))
+    url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
+    await upgrade(url)
+    settings = Settings(
+        _env_file=None, database_url=url, telegram_bot_token=api.token,  # type: ignore[call-arg]
+        telegram_api_base_url=api.base_url, telegram_file_base_url=api.base_file_url,
+        telegram_webhook_url=f"http://127.0.0.1:{port}{WEBHOOK_PATH}",
+        telegram_webhook_secret=SECRET, telegram_max_rate=RATE_LIMIT,
+        telegram_max_retries=MAX_RETRIES, web_host="127.0.0.1", web_port=port)
+    services = build_services(settings)
+    engine = create_engine(url)
+    stack.push_async_callback(engine.dispose)
+    sessions = session_factory(engine)
+    channel = TelegramChannel(settings, Pipeline(services, sessions), sessions, services.catalogs)
+    web_app = create_web_app()
+    channel.add_routes(web_app)
+    runner = await start_web(web_app, "127.0.0.1", port)
+    stack.push_async_callback(runner.cleanup)
+    await channel.start()
+    stack.push_async_callback(channel.stop)
+
+
+async def serve_echo(api: Any, port: int, stack: AsyncExitStack) -> None:
+    from telegram import Update
+    from telegram.ext import (
+        AIORateLimiter,
+        ApplicationBuilder,
+        ContextTypes,
+        MessageHandler,
+        filters,
+    )
+
+    application = (ApplicationBuilder().token(api.token).base_url(api.base_url)
+                   .base_file_url(api.base_file_url)
+                   .rate_limiter(AIORateLimiter(overall_max_rate=RATE_LIMIT,
+                                                max_retries=MAX_RETRIES))
+                   .concurrent_updates(True).updater(None).build())
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_chat is not None and update.effective_message is not None
+        await context.bot.send_message(update.effective_chat.id, update.effective_message.text or "")
+
+    async def webhook(request: web.Request) -> web.Response:
+        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(), SECRET.encode()):
+            return web.json_response({"ok": False}, status=403)
+        update = Update.de_json(json.loads(await request.read()), application.bot)
+        await application.process_update(update)
+        return web.json_response({"ok": True})
+
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+    web_app = web.Application()
+    web_app.router.add_post(WEBHOOK_PATH, webhook)
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    stack.push_async_callback(runner.cleanup)
+    await application.initialize()
+    stack.push_async_callback(application.shutdown)
+    await application.start()
+    stack.push_async_callback(application.stop)
+    await application.bot.set_webhook(f"http://127.0.0.1:{port}{WEBHOOK_PATH}", secret_token=SECRET)
+
+
+# -- report --------------------------------------------------------------------------------------
+
+def load_questions() -> list[str]:
+    """The development set's questions written without diacritics (real users often do)."""
+    import yaml
+
+    items = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
+    return [item["q"] for item in items if item.get("kind") == "no_diacritics"]
+
+
+def report(results: list[Figures], args: argparse.Namespace) -> None:
+    print(f"{args.updates} updates (after {args.warmup} warm-up), {args.concurrency} connections,"
+          f" one user per update\n")
+    print(f"{'bot':<6} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'http p50':>9}"
+          f" {'http p99':>9} {'completed':>10} {'errors':>7}")
+    for f in results:
+        print(f"{f.name:<6} {f.per_second:>10.1f} {f.p50_ms:>8.1f} {f.p99_ms:>8.1f}"
+              f" {f.rtt_p50_ms:>9.1f} {f.rtt_p99_ms:>9.1f} {f.completed:>10} {f.errors:>7}")
+    ours, echo = results
+    throughput = ours.per_second / echo.per_second if echo.per_second else float("nan")
+    print(f"\nours/echo: throughput {throughput:.2f}x, p99 latency {ours.p99_ms / echo.p99_ms:.2f}x")
+    met = throughput >= 0.5 and ours.errors == 0
+    print(f"target (ours >= 0.5x echo throughput, no errors): {'met' if met else 'NOT met'}")
+
+
+async def bench(args: argparse.Namespace) -> None:
+    questions = load_questions()
+    echo = await measure("echo", serve_echo, args, questions)
+    ours = await measure("ours", serve_ours, args, questions)
+    report([ours, echo], args)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--updates", type=int, default=2000, help="measured updates per bot")
+    parser.add_argument("--concurrency", type=int, default=16, help="connections in flight")
+    parser.add_argument("--warmup", type=int, default=100, help="updates before measuring")
+    parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)  # the 2nd process
+    args = parser.parse_args()
+    if args.load:
+        load_main()
+        return
+    if not (1 <= args.updates <= 50_000 and 1 <= args.concurrency <= 256 and 0 <= args.warmup <= 5_000):
+        parser.error("keep to 1-50000 updates, 1-256 connections, 0-5000 warm-up updates")
+    sys.path.insert(0, str(ROOT))  # tests.fakes is not an installed package
+    asyncio.run(bench(args))
+
+
+if __name__ == "__main__":
+    main()
