@@ -146,3 +146,47 @@ async def _unanswered(settings: Settings, limit: int) -> None:
         for row in await QuestionLogRepository(session).unanswered(limit):
             when = row.created_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
             click.echo(f"{when}  {row.score:.2f}  {row.normalized_text}")
+
+
+@main.group()
+def zalo() -> None:
+    """Zalo OA: obtain the first token pair (OAuth v4 with PKCE)."""
+
+
+@zalo.command("auth-url")
+@click.option("--state", default="cdsbot", show_default=True)
+def zalo_auth_url(state: str) -> None:
+    """Print the OA permission URL and the PKCE code verifier to keep for `exchange`."""
+    from bot.channels.zalo_client import permission_url, pkce_pair
+
+    settings = _settings()
+    if not (settings.zalo_app_id and settings.zalo_redirect_uri):
+        raise click.UsageError("set ZALO_APP_ID and ZALO_REDIRECT_URI first")
+    verifier, challenge = pkce_pair()
+    click.echo(permission_url(settings.zalo_oauth_base_url, settings.zalo_app_id,
+                              settings.zalo_redirect_uri, challenge, state))
+    click.echo(f"code_verifier: {verifier}")
+    click.echo("Open the URL as the OA admin, approve, then run: "
+               "cdsbot zalo exchange CODE --verifier <code_verifier>")
+
+
+@zalo.command("exchange")
+@click.argument("code")
+@click.option("--verifier", required=True, help="The code_verifier printed by `auth-url`.")
+def zalo_exchange(code: str, verifier: str) -> None:
+    """Trade the authorisation CODE for the first token pair and store it in the database."""
+    _run(_zalo_exchange(_settings(), code, verifier))
+
+
+async def _zalo_exchange(settings: Settings, code: str, verifier: str) -> None:
+    import aiohttp
+
+    from bot.channels.zalo_client import ZaloTokens
+
+    if not (settings.zalo_app_id and settings.zalo_app_secret):
+        raise click.UsageError("set ZALO_APP_ID and ZALO_APP_SECRET first")
+    async with open_app(settings) as app, aiohttp.ClientSession() as http:
+        tokens = ZaloTokens(app.sessions, http, settings.zalo_oauth_base_url, settings.zalo_app_id,
+                            settings.zalo_app_secret.get_secret_value())
+        await tokens.exchange_code(code, verifier)
+    click.echo("Zalo token pair stored; the bot refreshes it from now on.")

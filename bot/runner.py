@@ -10,6 +10,7 @@ import signal
 from bot.app import App, open_app
 from bot.channels.console import ConsoleChannel, run_console
 from bot.channels.telegram import TelegramChannel
+from bot.channels.zalo import ZaloChannel
 from bot.settings import Settings
 from bot.web import create_web_app, start_web
 
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 async def run(settings: Settings) -> None:
     """Every configured channel; with none configured, the local console chat."""
     async with open_app(settings) as app:
-        if not settings.telegram_enabled:
+        if not (settings.telegram_enabled or settings.zalo_enabled):
             log.info("No channel token configured: starting the console chat.")
             await run_console(app.pipeline.process, channel=ConsoleChannel())
             return
@@ -27,18 +28,27 @@ async def run(settings: Settings) -> None:
 
 
 async def serve(app: App, stop: asyncio.Event) -> None:
-    """Run the web server and the channels until `stop` is set."""
+    """Run the web server and the configured channels until `stop` is set."""
     settings = app.settings
     web_app = create_web_app()
-    telegram = TelegramChannel(settings, app.pipeline, app.sessions, app.services.catalogs)
-    telegram.add_routes(web_app)
+    channels: list[TelegramChannel | ZaloChannel] = []
+    if settings.telegram_enabled:
+        channels.append(TelegramChannel(settings, app.pipeline, app.sessions, app.services.catalogs))
+    if settings.zalo_enabled:
+        channels.append(ZaloChannel(settings, app.pipeline, app.sessions, app.services.catalogs))
+    for channel in channels:
+        channel.add_routes(web_app)
     runner = await start_web(web_app, settings.web_host, settings.web_port)
     log.info("Web server on %s:%s (/healthz)", settings.web_host, settings.web_port)
+    started: list[TelegramChannel | ZaloChannel] = []
     try:
-        await telegram.start()
+        for channel in channels:
+            await channel.start()
+            started.append(channel)
         await stop.wait()
     finally:
-        await telegram.stop()
+        for channel in reversed(started):
+            await channel.stop()
         await runner.cleanup()
 
 

@@ -36,6 +36,21 @@ class Settings(BaseSettings):
     telegram_max_rate: float = 25.0
     telegram_max_retries: int = 3
 
+    # Zalo Official Account. No app id: Zalo is off.
+    zalo_app_id: str | None = None
+    zalo_app_secret: SecretStr | None = None
+    zalo_oa_secret_key: SecretStr | None = None
+    zalo_refresh_token: SecretStr | None = None
+    zalo_access_token: SecretStr | None = None
+    zalo_api_base_url: str = "https://openapi.zalo.me"
+    zalo_oauth_base_url: str = "https://oauth.zaloapp.com"
+    zalo_replay_window_seconds: int = 3600
+    zalo_max_buttons: int = 5
+    zalo_text_limit: int = 2000
+    zalo_max_retries: int = 3
+    zalo_quiet_hours: str = "22:00-06:00"
+    zalo_redirect_uri: str | None = None
+
     # Per-user incoming throttle: at most this many messages per window (seconds).
     incoming_max_messages: int = 8
     incoming_window_seconds: float = 10.0
@@ -59,6 +74,10 @@ class Settings(BaseSettings):
             raise ValueError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET "
                              "(1-256 characters of A-Z, a-z, 0-9, _ and -)")
         return self
+
+    @property
+    def zalo_enabled(self) -> bool:
+        return bool(self.zalo_app_id and self.zalo_app_secret and self.zalo_oa_secret_key)
 
     @property
     def telegram_enabled(self) -> bool:

@@ -140,3 +140,16 @@ class CallbackPayload(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ZaloToken(Base):
+    """The OA's current token pair. Refresh tokens are single-use: the new pair replaces the old
+    one in the same transaction that consumed it, under a row lock (one row, id 1)."""
+
+    __tablename__ = "zalo_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

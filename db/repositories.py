@@ -65,6 +65,7 @@ class UserRepository:
                 identity = await self._find(channel, external_id)
                 assert identity is not None
         now = utcnow()
+        identity.reachable = True  # writing to us means we can write back
         identity.last_message_at = now
         identity.user.last_seen_at = now
         identity.chat_id = chat_id

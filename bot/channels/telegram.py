@@ -30,6 +30,7 @@ from telegram.constants import ChatType, MessageLimit, ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.channels.text import split_text as split_into_parts
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.throttle import Throttle, Verdict
@@ -106,27 +107,8 @@ def escape(text: str) -> str:
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Split on paragraph boundaries, then lines, then words, so every escaped part fits."""
-    if len(escape(text)) <= limit:
-        return [text]
-    for separator in ("\n\n", "\n", " "):
-        pieces = text.split(separator)
-        if len(pieces) > 1:
-            parts: list[str] = []
-            current = ""
-            for piece in pieces:
-                candidate = f"{current}{separator}{piece}" if current else piece
-                if len(escape(candidate)) <= limit:
-                    current = candidate
-                    continue
-                if current:
-                    parts.append(current)
-                current = piece
-            parts.append(current)
-            return [chunk for part in parts for chunk in split_text(part, limit)]
-    # One unbroken word longer than the limit: cut it (escaping can only grow it).
-    step = max(1, limit // 5)
-    return [text[i:i + step] for i in range(0, len(text), step)]
+    """Parts of `text` that each fit Telegram's limit once escaped."""
+    return split_into_parts(text, limit, lambda part: len(escape(part)))
 
 
 def keyboard_rows(buttons: Sequence[InlineKeyboardButton], labels: Sequence[str]) -> list[list[InlineKeyboardButton]]:

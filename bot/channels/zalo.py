@@ -1,0 +1,199 @@
+"""Zalo Official Account channel: signed webhook in, OA API v3 consultation messages out.
+
+The webhook answers 200 as soon as the event is verified (Zalo wants an answer within 2 s) and
+handles it in a background task; redelivered events are dropped by the dedupe table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import time
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.channels.text import split_text
+from bot.channels.zalo_client import (
+    ZaloClient,
+    ZaloError,
+    ZaloQuotaExceeded,
+    ZaloTokens,
+    ZaloUnreachable,
+)
+from bot.pipeline import Pipeline
+from bot.settings import Settings
+from content.i18n import N_, Catalogs
+from handlers.messages import Button, IncomingMessage, Reply
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo"
+WEBHOOK_PATH = "/webhooks/zalo"
+SIGNATURE_HEADER = "X-ZEvent-Signature"
+PAYLOAD_MARK = "#cds:"
+"""Button payloads come back as the user's text (oa.query.hide); this mark tells them apart."""
+MORE_CHOICES = N_("More choices:")
+"""Text of the extra message carrying buttons beyond Zalo's per-message limit."""
+UNSUPPORTED_EVENTS = {"user_send_image", "user_send_sticker", "user_send_file", "user_send_gif",
+                      "user_send_audio", "user_send_video", "user_send_location", "user_send_link",
+                      "user_send_business_card"}
+
+
+def signature_of(app_id: str, body: bytes, timestamp: str, oa_secret_key: str) -> str:
+    """SHA-256 hex of app id + raw body + timestamp + OA secret key (Zalo's MacUtils.buildMac)."""
+    return hashlib.sha256(app_id.encode() + body + timestamp.encode() + oa_secret_key.encode()).hexdigest()
+
+
+def signature_matches(header: str, expected: str) -> bool:
+    given = header.strip()
+    given = given[4:] if given.lower().startswith("mac=") else given
+    return hmac.compare_digest(given.lower().encode(), expected.encode())
+
+
+def to_incoming(event: dict[str, Any]) -> IncomingMessage | None:
+    """The core's message for a Zalo event, or None for events the bot ignores."""
+    name = str(event.get("event_name", ""))
+    if name.startswith("oa_send_"):
+        return None  # our own messages echoed back
+    timestamp = str(event.get("timestamp", ""))
+    if name in ("follow", "unfollow"):
+        user_id = str((event.get("follower") or {}).get("id", ""))
+        kind = name
+        update_id = f"{name}:{user_id}:{timestamp}"
+        return IncomingMessage(CHANNEL, user_id, user_id, event=kind, update_id=update_id) if user_id else None
+    user_id = str((event.get("sender") or {}).get("id", ""))
+    message = event.get("message") or {}
+    if not user_id:
+        return None
+    msg_id = str(message.get("msg_id") or f"{name}:{user_id}:{timestamp}")
+    if name == "user_send_text":
+        text = str(message.get("text", ""))
+        if text.startswith(PAYLOAD_MARK):
+            return IncomingMessage(CHANNEL, user_id, user_id, payload=text[len(PAYLOAD_MARK):],
+                                   update_id=msg_id)
+        return IncomingMessage(CHANNEL, user_id, user_id, text=text, update_id=msg_id)
+    if name in UNSUPPORTED_EVENTS:
+        return IncomingMessage(CHANNEL, user_id, user_id, event="unsupported", update_id=msg_id)
+    log.info("ignoring Zalo event %s", name)
+    return None
+
+
+def button_json(button: Button) -> dict[str, Any]:
+    if button.url:
+        return {"title": button.label[:100], "type": "oa.open.url", "payload": {"url": button.url}}
+    return {"title": button.label[:100], "type": "oa.query.hide",
+            "payload": f"{PAYLOAD_MARK}{button.payload or ''}"}
+
+
+def messages_for(reply: Reply, text_limit: int, max_buttons: int, more_label: str) -> list[dict[str, Any]]:
+    """Zalo messages for one reply: text in parts of at most `text_limit` characters, buttons on
+    the last part, at most `max_buttons` per message (the rest follow in further messages)."""
+    parts = split_text(reply.text, text_limit) if reply.text else []
+    buttons = list(reply.buttons)
+    messages: list[dict[str, Any]] = [{"text": part} for part in parts]
+    while buttons:
+        batch, buttons = buttons[:max_buttons], buttons[max_buttons:]
+        if not messages or "attachment" in messages[-1]:
+            messages.append({"text": more_label})
+        messages[-1]["attachment"] = {"type": "template",
+                                      "payload": {"buttons": [button_json(b) for b in batch]}}
+    return messages
+
+
+class ZaloChannel:
+    def __init__(self, settings: Settings, pipeline: Pipeline,
+                 sessions: async_sessionmaker[AsyncSession], catalogs: Catalogs) -> None:
+        assert settings.zalo_app_id and settings.zalo_app_secret and settings.zalo_oa_secret_key
+        self.settings = settings
+        self.pipeline = pipeline
+        self.sessions = sessions
+        self.catalogs = catalogs
+        self.app_id = settings.zalo_app_id
+        self.oa_secret_key = settings.zalo_oa_secret_key.get_secret_value()
+        self.http: aiohttp.ClientSession | None = None
+        self.client: ZaloClient | None = None
+        self.tokens: ZaloTokens | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def start(self) -> None:
+        settings = self.settings
+        assert settings.zalo_app_secret is not None
+        self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+        self.tokens = ZaloTokens(self.sessions, self.http, settings.zalo_oauth_base_url,
+                                 self.app_id, settings.zalo_app_secret.get_secret_value())
+        await self.tokens.seed(
+            settings.zalo_access_token.get_secret_value() if settings.zalo_access_token else None,
+            settings.zalo_refresh_token.get_secret_value() if settings.zalo_refresh_token else None)
+        self.client = ZaloClient(self.http, self.tokens, settings.zalo_api_base_url,
+                                 max_retries=settings.zalo_max_retries)
+
+    async def idle(self) -> None:
+        """Wait until every event received so far has been handled."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def stop(self) -> None:
+        """Finish the events being handled, then close the HTTP session."""
+        await self.idle()
+        if self.http is not None:
+            await self.http.close()
+
+    def add_routes(self, web_app: web.Application) -> None:
+        web_app.router.add_post(WEBHOOK_PATH, self.handle_webhook)
+
+    async def handle_webhook(self, request: web.Request) -> web.Response:
+        """POST /webhooks/zalo: verify the signature and age, answer 200, handle after."""
+        header = request.headers.get(SIGNATURE_HEADER)
+        if not header:
+            return web.json_response({"error": "missing signature"}, status=401)
+        body = await request.read()
+        try:
+            event = json.loads(body)
+            timestamp = str(event["timestamp"])
+            sent_ms = int(timestamp)
+        except (ValueError, TypeError, KeyError):
+            return web.json_response({"error": "malformed event"}, status=400)
+        if not signature_matches(header, signature_of(self.app_id, body, timestamp, self.oa_secret_key)):
+            return web.json_response({"error": "bad signature"}, status=401)
+        if abs(time.time() - sent_ms / 1000) > self.settings.zalo_replay_window_seconds:
+            return web.json_response({"error": "stale event"}, status=401)
+        task = asyncio.create_task(self.handle_event(event))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return web.json_response({"ok": True})
+
+    async def handle_event(self, event: dict[str, Any]) -> None:
+        msg = to_incoming(event)
+        if msg is None:
+            return
+        lock = self._locks.get(msg.user_id)
+        if lock is None:
+            lock = self._locks[msg.user_id] = asyncio.Lock()
+        async with lock:
+            replies = await self.pipeline.process(msg)
+            await self.send(msg.user_id, replies)
+
+    async def send(self, user_id: str, replies: Sequence[Reply]) -> None:
+        assert self.client is not None
+        more = self.catalogs.translator(self.catalogs.default_locale)(MORE_CHOICES)
+        try:
+            for reply in replies:
+                for message in messages_for(reply, self.settings.zalo_text_limit,
+                                            self.settings.zalo_max_buttons, more):
+                    await self.client.send(user_id, message)
+        except ZaloUnreachable as exc:
+            log.info("Zalo user %s cannot be messaged now (%s)", user_id, exc.code)
+            await self.pipeline.process(IncomingMessage(CHANNEL, user_id, user_id, event="blocked"))
+        except ZaloQuotaExceeded as exc:
+            log.warning("Zalo quota exceeded (%s): replies to %s not sent", exc.code, user_id)
+        except ZaloError as exc:
+            log.error("Zalo send to %s failed: %s", user_id, exc)

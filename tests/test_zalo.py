@@ -1,0 +1,252 @@
+"""The Zalo OA channel against a fake Zalo server on loopback: signed webhook events in, OA API
+v3 messages out, OAuth v4 token rotation, with the real pipeline and a real SQLite database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import func, select
+
+from bot.channels.zalo import PAYLOAD_MARK, WEBHOOK_PATH, ZaloChannel, messages_for, to_incoming
+from bot.channels.zalo_client import ZaloTokens
+from bot.pipeline import Pipeline
+from bot.settings import Settings
+from bot.web import create_web_app
+from db.engine import create_engine, session_factory
+from db.migrate import upgrade
+from db.models import ChannelIdentity, QuestionLog, Subscription, User
+from handlers.context import Services
+from handlers.messages import Button, Reply
+from tests.fakes.zalo_api import FakeZalo, SentRecord
+
+
+@dataclass
+class Zalo:
+    fake: FakeZalo
+    channel: ZaloChannel
+    pipeline: Pipeline
+    client: TestClient
+
+    async def post(self, event: dict, *, body: bytes | None = None, headers: dict | None = None) -> int:
+        signed_body, signed_headers = self.fake.signed_event(event)
+        response = await self.client.post(WEBHOOK_PATH, data=body if body is not None else signed_body,
+                                          headers=headers if headers is not None else signed_headers)
+        await self.channel.idle()
+        return response.status
+
+    async def say(self, user_id: str, text: str) -> list[SentRecord]:
+        before = len(self.fake.sent_to(user_id))
+        assert await self.post(self.fake.text_event(user_id, text)) == 200
+        return self.fake.sent_to(user_id)[before:]
+
+    async def press(self, user_id: str, payload: str) -> list[SentRecord]:
+        offered = [b["payload"] for r in self.fake.sent_to(user_id) for b in r.buttons]
+        assert PAYLOAD_MARK + payload in offered, f"no button {payload}: {offered}"
+        return await self.say(user_id, PAYLOAD_MARK + payload)
+
+    async def count(self, model, *where) -> int:
+        async with self.pipeline.sessions() as session:
+            return int((await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one())
+
+
+def texts(records: list[SentRecord]) -> str:
+    return "\n".join(r.text or "" for r in records)
+
+
+@pytest.fixture
+async def zalo(services: Services, tmp_path: Path) -> AsyncIterator[Zalo]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'zalo.sqlite3'}"
+    await upgrade(url)
+    engine = create_engine(url)
+    async with FakeZalo(app_id="app1", app_secret="appsecret", oa_secret_key="oakey") as fake:
+        access, refresh = fake.issue_tokens()
+        settings = Settings(
+            _env_file=None, database_url=url, zalo_app_id="app1", zalo_app_secret="appsecret",  # type: ignore[call-arg]
+            zalo_oa_secret_key="oakey", zalo_access_token=access, zalo_refresh_token=refresh,
+            zalo_api_base_url=fake.api_base_url, zalo_oauth_base_url=fake.oauth_base_url)
+        sessions = session_factory(engine)
+        pipeline = Pipeline(services, sessions)
+        channel = ZaloChannel(settings, pipeline, sessions, services.catalogs)
+        await channel.start()
+        web_app = create_web_app()
+        channel.add_routes(web_app)
+        client = TestClient(TestServer(web_app))
+        await client.start_server()
+        try:
+            yield Zalo(fake, channel, pipeline, client)
+        finally:
+            await client.close()
+            await channel.stop()
+            await engine.dispose()
+
+
+async def test_a_whole_conversation(zalo: Zalo):
+    assert await zalo.post(zalo.fake.follow_event("u1")) == 200
+    assert "Nghị định 13/2023" in texts(zalo.fake.sent_to("u1"))
+    await zalo.press("u1", "consent:yes")
+    assert "Quảng Ngãi" in texts(await zalo.press("u1", "prov:quang-ngai"))
+    await zalo.press("u1", "sub:menu")
+    await zalo.press("u1", "sub:events")
+    assert await zalo.count(Subscription) == 1
+    answer = texts(await zalo.say("u1", "tuan le chuyen doi so quang ngai to chuc tu ngay nao"))
+    assert "28/9" in answer and "Nguồn:" in answer
+    fallback = await zalo.say("u1", "giá vàng hôm nay bao nhiêu")
+    assert "chưa có thông tin" in texts(fallback)
+    assert fallback[-1].buttons and all(b["type"] == "oa.query.hide" for b in fallback[-1].buttons)
+    assert "Các cuộc thi" in texts(await zalo.press("u1", "topic:contests"))
+    await zalo.say("u1", "/xoadulieu")
+    assert "đã được xoá" in texts(await zalo.press("u1", "erase:yes"))
+    assert await zalo.count(User) == 0
+
+
+@pytest.mark.parametrize("tamper", ["bad_signature", "missing_header", "stale", "malformed"])
+async def test_forged_or_broken_events_are_rejected_and_nothing_is_stored(zalo: Zalo, tamper: str):
+    event = zalo.fake.text_event("u2", "ngày chuyển đổi số là ngày nào")
+    body, headers = zalo.fake.signed_event(event)
+    expected = 401
+    if tamper == "bad_signature":
+        body = body.replace(b"u2", b"u3")
+    elif tamper == "missing_header":
+        headers = {"Content-Type": "application/json"}
+    elif tamper == "stale":
+        event = zalo.fake.text_event("u2", "x", timestamp_ms=int((time.time() - 86_400) * 1000))
+        body, headers = zalo.fake.signed_event(event)
+    else:
+        body, expected = b"{not json", 400
+    assert await zalo.post(event, body=body, headers=headers) == expected
+    assert await zalo.count(User) == 0 and await zalo.count(QuestionLog) == 0
+    assert zalo.fake.sent == []
+
+
+async def test_signature_without_mac_prefix_is_accepted(zalo: Zalo):
+    body, headers = zalo.fake.signed_event(zalo.fake.text_event("u4", "/menu"), mac_prefix=False)
+    assert await zalo.post({}, body=body, headers=headers) == 200
+    assert zalo.fake.sent_to("u4")
+
+
+async def test_a_duplicated_event_is_handled_once(zalo: Zalo):
+    event = zalo.fake.text_event("u5", "ngày chuyển đổi số là ngày nào", msg_id="m-1")
+    assert await zalo.post(event) == 200
+    assert await zalo.post(event) == 200
+    assert await zalo.count(QuestionLog) == 1
+    assert len(zalo.fake.sent_to("u5")) == 1
+
+
+async def test_own_echoes_are_ignored_and_images_get_a_polite_answer(zalo: Zalo):
+    assert await zalo.post(zalo.fake.oa_echo_event("u6", "xin chào")) == 200
+    assert zalo.fake.sent_to("u6") == [] and await zalo.count(User) == 0
+    assert await zalo.post(zalo.fake.image_event("u6")) == 200
+    assert "chữ" in texts(zalo.fake.sent_to("u6"))
+
+
+async def test_unfollow_pauses_and_a_new_message_resumes(zalo: Zalo):
+    await zalo.say("u7", "/dangky cuoc thi")
+    assert await zalo.post(zalo.fake.unfollow_event("u7")) == 200
+    assert await zalo.count(ChannelIdentity, ChannelIdentity.reachable.is_(False)) == 1
+    assert await zalo.count(Subscription) == 1  # kept, paused by reachability
+    await zalo.say("u7", "/menu")
+    assert await zalo.count(ChannelIdentity, ChannelIdentity.reachable.is_(True)) == 1
+
+
+async def test_token_expiry_mid_conversation_refreshes_once_and_delivers(zalo: Zalo):
+    await zalo.say("u8", "/menu")
+    assert zalo.channel.tokens is not None
+    current = await zalo.channel.tokens.access_token()
+    zalo.fake.expire_access_token(current)
+    answer = await zalo.say("u8", "ngày chuyển đổi số là ngày nào")
+    assert "10/10" in texts(answer)
+    assert zalo.fake.refresh_calls == 1
+
+
+async def test_two_workers_refreshing_at_once_make_one_oauth_call(zalo: Zalo):
+    assert zalo.channel.tokens is not None and zalo.channel.http is not None
+    stale = await zalo.channel.tokens.access_token()
+    zalo.fake.token_delay = 0.3
+    other_worker = ZaloTokens(zalo.pipeline.sessions, zalo.channel.http, zalo.fake.oauth_base_url,
+                              "app1", "appsecret")
+    first, second = await asyncio.gather(zalo.channel.tokens.refresh(stale), other_worker.refresh(stale))
+    assert first == second != stale
+    assert zalo.fake.refresh_calls == 1
+
+
+async def test_one_unreachable_user_does_not_stop_others(zalo: Zalo):
+    await zalo.say("u9", "/menu")
+    await zalo.say("u10", "/menu")
+    zalo.fake.set_user_error("u9", -230)
+    await zalo.channel.send("u9", [Reply("Thông báo")])
+    await zalo.channel.send("u10", [Reply("Thông báo")])
+    assert "Thông báo" in texts(zalo.fake.sent_to("u10"))
+    assert await zalo.count(ChannelIdentity, ChannelIdentity.reachable.is_(False)) == 1
+
+
+async def test_rate_limit_is_retried(zalo: Zalo):
+    zalo.channel.client.backoff = 0.01  # type: ignore[union-attr]
+    zalo.fake.fail_next(-32)
+    assert "10/10" in texts(await zalo.say("u11", "ngày chuyển đổi số là ngày nào"))
+
+
+def test_long_text_and_many_buttons_follow_zalos_limits():
+    reply = Reply("đoạn văn " * 600, tuple(Button(f"Nút {i}", f"x:{i}") for i in range(7)))
+    messages = messages_for(reply, 2000, 5, "Thêm lựa chọn:")
+    assert all(len(m["text"]) <= 2000 for m in messages)
+    counts = [len(m.get("attachment", {}).get("payload", {}).get("buttons", [])) for m in messages]
+    assert sum(counts) == 7 and max(counts) <= 5
+
+
+def test_events_map_to_the_core():
+    assert to_incoming({"event_name": "user_send_text", "sender": {"id": "9"},
+                        "message": {"text": "#cds:topic:day", "msg_id": "a"}, "timestamp": "1"}).payload == "topic:day"
+    assert to_incoming({"event_name": "follow", "follower": {"id": "9"}, "timestamp": "1"}).event == "follow"
+    assert to_incoming({"event_name": "user_send_sticker", "sender": {"id": "9"}, "message": {},
+                        "timestamp": "1"}).event == "unsupported"
+    assert to_incoming({"event_name": "something_new", "sender": {"id": "9"}, "timestamp": "1"}) is None
+    assert json.dumps(to_incoming({"event_name": "oa_send_text"})) == "null"
+
+
+ROOT = str(Path(__file__).resolve().parent.parent)
+
+
+async def _cdsbot(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    import os
+    import sys
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, env={**os.environ, "LOG_LEVEL": "WARNING", **env},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        cwd=ROOT)
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_operator_obtains_the_first_token_pair_with_pkce(tmp_path: Path):
+    from urllib.parse import parse_qs, urlparse
+
+    from db.models import ZaloToken
+    from tests.fakes.zalo_api import code_challenge
+
+    async with FakeZalo(app_id="app1", app_secret="appsecret", oa_secret_key="oakey") as fake:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"
+        env = {"DATABASE_URL": url, "ZALO_APP_ID": "app1", "ZALO_APP_SECRET": "appsecret",
+               "ZALO_OA_SECRET_KEY": "oakey", "ZALO_REDIRECT_URI": "https://bot.example/cb",
+               "ZALO_OAUTH_BASE_URL": fake.oauth_base_url}
+        code, out, err = await _cdsbot("zalo", "auth-url", env=env)
+        assert code == 0, err
+        link = out.splitlines()[0]
+        verifier = out.split("code_verifier: ")[1].split()[0]
+        challenge = parse_qs(urlparse(link).query)["code_challenge"][0]
+        assert challenge == code_challenge(verifier)
+        fake.register_code("the-code", challenge)
+        code, out, err = await _cdsbot("zalo", "exchange", "the-code", "--verifier", verifier, env=env)
+        assert code == 0, err
+        engine = create_engine(url)
+        async with session_factory(engine)() as session:
+            row = await session.get(ZaloToken, 1)
+            assert row is not None and fake.is_valid_access_token(row.access_token)
+        await engine.dispose()
