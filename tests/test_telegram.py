@@ -19,7 +19,7 @@ from bot.settings import Settings
 from bot.web import create_web_app
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
-from db.models import ChannelIdentity, QuestionLog, User
+from db.models import ChannelIdentity, QuestionLog
 from handlers.context import Services
 from handlers.messages import Attachment, IncomingMessage, Reply
 from tests.fakes.telegram_api import FakeTelegramAPI, SentRecord
@@ -114,24 +114,6 @@ async def bot(request: pytest.FixtureRequest, services: Services, tmp_path: Path
             if client is not None:
                 await client.close()
             await engine.dispose()
-
-
-async def test_a_whole_conversation(bot: Bot):
-    an = User_(bot, 1001)
-    await an.say("/start", "Nghị định 13/2023")
-    await an.press("consent:yes", "tỉnh/thành nào")
-    await an.press("prov:nghe-an", "Nghệ An sẽ được ưu tiên")
-    await an.press("sub:menu", "nhận tin")
-    await an.press("sub:contests", "✅")
-    reply = await an.say("chien dich di tung ngo go tung nha nghe an bat dau tu ngay nao", "01/10/2024")
-    assert "Nguồn:" in reply.text
-    reply = await an.say("Cuộc thi Hoa hậu Việt Nam diễn ra khi nào?", "chưa có thông tin")
-    labels = [b["text"] for row in reply.reply_markup["inline_keyboard"] for b in row]
-    assert "Cuộc thi" in labels
-    await an.press("topic:contests", "Các cuộc thi")
-    await an.say("/xoadulieu", "không thể hoàn tác")
-    await an.press("erase:yes", "đã được xoá")
-    assert await bot.count(User) == 0
 
 
 async def test_commands_are_registered_in_vietnamese_and_english(bot: Bot):

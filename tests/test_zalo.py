@@ -87,25 +87,6 @@ async def zalo(services: Services, tmp_path: Path) -> AsyncIterator[Zalo]:
             await engine.dispose()
 
 
-async def test_a_whole_conversation(zalo: Zalo):
-    assert await zalo.post(zalo.fake.follow_event("u1")) == 200
-    assert "Nghị định 13/2023" in texts(zalo.fake.sent_to("u1"))
-    await zalo.press("u1", "consent:yes")
-    assert "Quảng Ngãi" in texts(await zalo.press("u1", "prov:quang-ngai"))
-    await zalo.press("u1", "sub:menu")
-    await zalo.press("u1", "sub:events")
-    assert await zalo.count(Subscription) == 1
-    answer = texts(await zalo.say("u1", "tuan le chuyen doi so quang ngai to chuc tu ngay nao"))
-    assert "28/9" in answer and "Nguồn:" in answer
-    fallback = await zalo.say("u1", "giá vàng hôm nay bao nhiêu")
-    assert "chưa có thông tin" in texts(fallback)
-    assert fallback[-1].buttons and all(b["type"] == "oa.query.hide" for b in fallback[-1].buttons)
-    assert "Các cuộc thi" in texts(await zalo.press("u1", "topic:contests"))
-    await zalo.say("u1", "/xoadulieu")
-    assert "đã được xoá" in texts(await zalo.press("u1", "erase:yes"))
-    assert await zalo.count(User) == 0
-
-
 @pytest.mark.parametrize("tamper", ["bad_signature", "missing_header", "stale", "malformed"])
 async def test_forged_or_broken_events_are_rejected_and_nothing_is_stored(zalo: Zalo, tamper: str):
     event = zalo.fake.text_event("u2", "ngày chuyển đổi số là ngày nào")

@@ -1,0 +1,120 @@
+"""The same conversation on every channel, written once: start, consent, province, subscribe,
+a question without diacritics, an out-of-scope question with the menu, a topic, data deletion.
+
+Each driver talks to the bot the way its platform does (Telegram through python-telegram-bot and
+a fake Bot API server, in polling and webhook mode; Zalo through signed webhook events and a fake
+OA API) and reads what the platform received."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+import pytest
+
+from db.models import Subscription, User
+from tests.fakes.zalo_api import SentRecord as ZaloRecord
+from tests.test_telegram import Bot, bot  # noqa: F401  (fixture)
+from tests.test_zalo import Zalo, zalo  # noqa: F401  (fixture)
+
+
+class Driver(Protocol):
+    async def open(self) -> str: ...
+    async def say(self, text: str) -> str: ...
+    async def press(self, payload: str) -> str: ...
+    def payloads(self) -> list[str]: ...
+    async def count(self, model) -> int: ...
+
+
+class TelegramDriver:
+    def __init__(self, target: Bot, user_id: int = 7001) -> None:
+        self.bot, self.user_id = target, user_id
+
+    async def _deliver(self, update: dict) -> str:
+        before = len(self.bot.api.sent_to(self.user_id))
+        await self.bot.deliver(update)
+        quiet = 0
+        for _ in range(400):  # replies arrive asynchronously in polling mode: wait until they stop
+            await asyncio.sleep(0.02)
+            count = len(self.bot.api.sent_to(self.user_id))
+            quiet = quiet + 1 if count > before and count == getattr(self, "_last", -1) else 0
+            self._last = count
+            if quiet >= 5:
+                break
+        return "\n".join(r.text or "" for r in self.bot.api.sent_to(self.user_id)[before:])
+
+    async def open(self) -> str:
+        return await self.say("/start")
+
+    async def say(self, text: str) -> str:
+        return await self._deliver(self.bot.api.message_update(self.user_id, text))
+
+    async def press(self, payload: str) -> str:
+        assert payload in self.payloads(), f"{payload} not offered: {self.payloads()}"
+        return await self._deliver(self.bot.api.callback_update(self.user_id, payload))
+
+    def payloads(self) -> list[str]:
+        records = self.bot.api.sent_to(self.user_id)
+        markup = next((r.reply_markup for r in reversed(records) if r.reply_markup), None) or {}
+        return [b.get("callback_data", "") for row in markup.get("inline_keyboard", []) for b in row]
+
+    async def count(self, model) -> int:
+        return await self.bot.count(model)
+
+
+class ZaloDriver:
+    def __init__(self, target: Zalo, user_id: str = "z7001") -> None:
+        self.zalo, self.user_id = target, user_id
+        self._last: list[ZaloRecord] = []
+
+    def _text(self, records: list[ZaloRecord]) -> str:
+        self._last = records  # one reply may take several Zalo messages (buttons beyond 5)
+        return "\n".join(r.text or "" for r in records)
+
+    async def open(self) -> str:
+        before = len(self.zalo.fake.sent_to(self.user_id))
+        await self.zalo.post(self.zalo.fake.follow_event(self.user_id))
+        return self._text(self.zalo.fake.sent_to(self.user_id)[before:])
+
+    async def say(self, text: str) -> str:
+        return self._text(await self.zalo.say(self.user_id, text))
+
+    async def press(self, payload: str) -> str:
+        return self._text(await self.zalo.press(self.user_id, payload))
+
+    def payloads(self) -> list[str]:
+        return [b["payload"].removeprefix("#cds:") for r in self._last for b in r.buttons]
+
+    async def count(self, model) -> int:
+        return await self.zalo.count(model)
+
+
+async def run_conversation(d: Driver) -> None:
+    assert "Nghị định 13/2023" in await d.open()
+    assert "tỉnh/thành" in await d.press("consent:yes")
+    assert "Nghệ An" in await d.press("prov:nghe-an")
+    await d.press("sub:menu")
+    await d.press("sub:contests")
+    assert await d.count(Subscription) == 1
+    answer = await d.say("chien dich di tung ngo go tung nha nghe an bat dau tu ngay nao")
+    assert "01/10/2024" in answer and "Nguồn:" in answer
+    assert "chưa có thông tin" in await d.say("Cuộc thi Hoa hậu Việt Nam diễn ra khi nào?")
+    assert "topic:contests" in d.payloads()
+    assert "Các cuộc thi" in await d.press("topic:contests")
+    await d.say("/xoadulieu")
+    assert "đã được xoá" in await d.press("erase:yes")
+    assert await d.count(User) == 0
+
+
+async def test_conversation_on_telegram(bot: Bot):  # noqa: F811
+    await run_conversation(TelegramDriver(bot))
+
+
+async def test_conversation_on_zalo(zalo: Zalo):  # noqa: F811
+    await run_conversation(ZaloDriver(zalo))
+
+
+@pytest.mark.parametrize("name", ["telegram", "zalo"])
+def test_both_drivers_follow_the_protocol(name: str):
+    driver = TelegramDriver if name == "telegram" else ZaloDriver
+    assert all(hasattr(driver, m) for m in ("open", "say", "press", "payloads", "count"))
