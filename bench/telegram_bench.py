@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import hmac
 import json
+import os
 import socket
 import sys
 import tempfile
@@ -200,17 +202,44 @@ async def measure(name: str, serve: Serve, args: argparse.Namespace,
 
 # -- the two bots --------------------------------------------------------------------------------
 
-async def serve_ours(api: Any, port: int, stack: AsyncExitStack) -> None:
+async def postgres_database(stack: AsyncExitStack) -> str:
+    """A fresh PostgreSQL database for this run, dropped at the end."""
+    import uuid
+
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(os.environ.get("TEST_POSTGRES_URL",
+                                    "postgresql+asyncpg://postgres@127.0.0.1:5432/test"))
+    name = f"tgbench_{uuid.uuid4().hex[:8]}"
+
+    async def admin_execute(sql: str) -> None:
+        conn = await asyncpg.connect(user=admin.username, password=admin.password, host=admin.host,
+                                     port=admin.port or 5432, database=admin.database)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    await admin_execute(f'CREATE DATABASE "{name}"')
+    stack.push_async_callback(admin_execute, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return admin.set(database=name).render_as_string(hide_password=False)
+
+
+async def serve_ours(api: Any, port: int, stack: AsyncExitStack, database: str = "sqlite") -> None:
     from bot.app import build_services
     from bot.channels.telegram import TelegramChannel
     from bot.pipeline import Pipeline
     from bot.settings import Settings
     from bot.web import create_web_app, start_web
-    from db.engine import create_engine, session_factory
+    from db.engine import create_engine, is_sqlite, session_factory
     from db.migrate import upgrade
 
-    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tgbench-")))
-    url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
+    if database == "postgres":
+        url = await postgres_database(stack)
+    else:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tgbench-")))
+        url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
     await upgrade(url)
     settings = Settings(
         _env_file=None, database_url=url, telegram_bot_token=api.token,  # type: ignore[call-arg]
@@ -222,7 +251,8 @@ async def serve_ours(api: Any, port: int, stack: AsyncExitStack) -> None:
     engine = create_engine(url)
     stack.push_async_callback(engine.dispose)
     sessions = session_factory(engine)
-    channel = TelegramChannel(settings, Pipeline(services, sessions), sessions, services.catalogs)
+    pipeline = Pipeline(services, sessions, serialize_writes=is_sqlite(url))  # as bot.app does
+    channel = TelegramChannel(settings, pipeline, sessions, services.catalogs)
     web_app = create_web_app()
     channel.add_routes(web_app)
     runner = await start_web(web_app, "127.0.0.1", port)
@@ -284,7 +314,7 @@ def load_questions() -> list[str]:
 
 def report(results: list[Figures], args: argparse.Namespace) -> None:
     print(f"{args.updates} updates (after {args.warmup} warm-up), {args.concurrency} connections,"
-          f" one user per update\n")
+          f" one user per update; our store: {args.database}\n")
     print(f"{'bot':<6} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'http p50':>9}"
           f" {'http p99':>9} {'completed':>10} {'errors':>7}")
     for f in results:
@@ -300,7 +330,7 @@ def report(results: list[Figures], args: argparse.Namespace) -> None:
 async def bench(args: argparse.Namespace) -> None:
     questions = load_questions()
     echo = await measure("echo", serve_echo, args, questions)
-    ours = await measure("ours", serve_ours, args, questions)
+    ours = await measure("ours", functools.partial(serve_ours, database=args.database), args, questions)
     report([ours, echo], args)
 
 
@@ -309,6 +339,8 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=2000, help="measured updates per bot")
     parser.add_argument("--concurrency", type=int, default=16, help="connections in flight")
     parser.add_argument("--warmup", type=int, default=100, help="updates before measuring")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite",
+                        help="our bot's store (postgres: a temporary database at TEST_POSTGRES_URL)")
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)  # the 2nd process
     args = parser.parse_args()
     if args.load:

@@ -14,7 +14,7 @@ from bot.settings import Settings
 from content.i18n import Catalogs
 from content.index import build_matcher
 from content.loader import load_content
-from db.engine import create_engine, session_factory
+from db.engine import create_engine, is_sqlite, session_factory
 from db.migrate import upgrade
 from db.repositories import UserRepository
 from handlers.context import Services
@@ -55,6 +55,7 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     try:
-        yield App(settings, services, engine, sessions, Pipeline(services, sessions))
+        pipeline = Pipeline(services, sessions, serialize_writes=is_sqlite(settings.database_url))
+        yield App(settings, services, engine, sessions, pipeline)
     finally:
         await engine.dispose()

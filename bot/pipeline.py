@@ -9,6 +9,8 @@ Errors (documented here, as the one place that catches them):
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
 import re
@@ -33,10 +35,14 @@ def utc_now() -> dt.datetime:
 
 class Pipeline:
     def __init__(self, services: Services, sessions: async_sessionmaker[AsyncSession],
-                 clock: Callable[[], dt.datetime] = utc_now) -> None:
+                 clock: Callable[[], dt.datetime] = utc_now, serialize_writes: bool = False) -> None:
         self.services = services
         self.sessions = sessions
         self.clock = clock
+        # SQLite has one writer at a time: queueing our own transactions here is fair and fast,
+        # where SQLite's busy handler would make waiting writers sleep and retry.
+        self._gate: contextlib.AbstractAsyncContextManager[object] = (
+            asyncio.Lock() if serialize_writes else contextlib.nullcontext())
 
     async def process(self, msg: IncomingMessage) -> list[Reply]:
         """Handle one message in one transaction and return the replies to send."""
@@ -53,7 +59,7 @@ class Pipeline:
         return [*notes, *replies] if replies else replies
 
     async def _handle(self, msg: IncomingMessage) -> list[Reply]:
-        async with self.sessions() as session, session.begin():
+        async with self._gate, self.sessions() as session, session.begin():
             duplicate = (msg.update_id is not None
                          and not await UpdateLog(session).claim(msg.channel, msg.update_id))
             if duplicate:
@@ -69,10 +75,10 @@ class Pipeline:
             ctx = Context(self.services, session, identity, self.clock(), catalogs.translator(locale),
                           step=ConversationStep(state.name, dict(state.data)) if state else None)
             replies = await dispatch(msg, ctx)
-            if not ctx.erased:
+            if not ctx.erased and (state is not None or ctx.step is not None):
                 step = ctx.step
                 await ctx.conversations.save(identity.id, step.name if step else None,
-                                             dict(step.data) if step else {})
+                                             dict(step.data) if step else {}, state)
         return replies
 
     def _clean(self, msg: IncomingMessage) -> tuple[IncomingMessage, list[Reply]]:

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from db.models import (
     TOPICS,
@@ -18,8 +19,11 @@ from db.models import (
     QuestionLog,
     Subscription,
     User,
+    as_utc,
     utcnow,
 )
+
+ACTIVITY_PRECISION = dt.timedelta(minutes=5)
 
 
 def _insert_ignoring_conflicts(session: AsyncSession, table: Any) -> Any:
@@ -66,9 +70,11 @@ class UserRepository:
                 assert identity is not None
         now = utcnow()
         identity.reachable = True  # writing to us means we can write back
-        identity.last_message_at = now
-        identity.user.last_seen_at = now
         identity.chat_id = chat_id
+        # Activity times only need minutes of precision: skip the two UPDATEs on most messages.
+        if now - as_utc(identity.last_message_at) > ACTIVITY_PRECISION:
+            identity.last_message_at = now
+            identity.user.last_seen_at = now
         return identity
 
     async def find(self, channel: str, external_id: str) -> ChannelIdentity | None:
@@ -76,13 +82,10 @@ class UserRepository:
         return await self._find(channel, external_id)
 
     async def _find(self, channel: str, external_id: str) -> ChannelIdentity | None:
-        statement = (select(ChannelIdentity)
+        statement = (select(ChannelIdentity).options(joinedload(ChannelIdentity.user))
                      .where(ChannelIdentity.channel == channel,
                             ChannelIdentity.external_id == external_id))
-        identity = (await self.session.execute(statement)).scalar_one_or_none()
-        if identity is not None:
-            await self.session.refresh(identity, ["user"])
-        return identity
+        return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def delete(self, user: User) -> None:
         """Delete a user and everything keyed to them (identities, state, subscriptions); logs lose the link."""
@@ -100,9 +103,10 @@ class ConversationRepository:
     async def load(self, identity_id: int) -> ConversationState | None:
         return await self.session.get(ConversationState, identity_id)
 
-    async def save(self, identity_id: int, name: str | None, data: dict[str, Any]) -> None:
-        """Store the conversation's state, or remove it when `name` is None."""
-        current = await self.session.get(ConversationState, identity_id)
+    async def save(self, identity_id: int, name: str | None, data: dict[str, Any],
+                   current: ConversationState | None) -> None:
+        """Store the conversation's state, or remove it when `name` is None; `current` is the
+        state loaded at the start of the message (so no second query is needed)."""
         if name is None:
             if current is not None:
                 await self.session.delete(current)

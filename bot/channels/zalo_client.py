@@ -24,7 +24,7 @@ import aiohttp
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import ZaloToken, utcnow
+from db.models import ZaloToken, as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class ZaloTokens:
                 row = await session.get(ZaloToken, TOKEN_ROW)
                 if row is None:
                     raise ZaloError(-216, "no Zalo token: run `cdsbot zalo exchange CODE` first")
-                self._cached = (row.access_token, _aware(row.expires_at))
+                self._cached = (row.access_token, as_utc(row.expires_at))
         token, expires_at = self._cached
         if expires_at - self.clock() < REFRESH_MARGIN:
             return await self.refresh(token)
@@ -106,7 +106,7 @@ class ZaloTokens:
         """Replace `stale` with a new pair, unless another caller or worker already did."""
         async with self._lock, self.sessions() as session, session.begin():
             row = await self._locked_row(session)
-            fresh = row.access_token != stale and _aware(row.expires_at) - self.clock() > REFRESH_MARGIN
+            fresh = row.access_token != stale and as_utc(row.expires_at) - self.clock() > REFRESH_MARGIN
             if not fresh:
                 data = await self._oauth({"refresh_token": row.refresh_token, "app_id": self.app_id,
                                           "grant_type": "refresh_token"})
@@ -116,7 +116,7 @@ class ZaloTokens:
                 row.expires_at = self.clock() + dt.timedelta(seconds=int(data.get("expires_in", 3600)))
                 row.updated_at = self.clock()
                 log.info("Zalo access token refreshed; valid until %s", row.expires_at)
-            self._cached = (row.access_token, _aware(row.expires_at))
+            self._cached = (row.access_token, as_utc(row.expires_at))
             return row.access_token
 
     async def exchange_code(self, code: str, verifier: str) -> None:
@@ -153,11 +153,6 @@ class ZaloTokens:
             raise ZaloError(int(data.get("error", -1)), str(data.get("error_description")
                                                             or data.get("message") or data))
         return data
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    """SQLite returns naive datetimes; they were stored in UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 class ZaloClient:
