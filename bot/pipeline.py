@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.repositories import ConversationRepository, UpdateLog, UserRepository
+from db.repositories import UpdateLog, UserRepository
 from handlers.context import Context, Services
 from handlers.messages import MAX_TEXT_CHARS, ConversationStep, IncomingMessage, Reply
 from handlers.router import dispatch
@@ -68,8 +68,7 @@ class Pipeline:
             users = UserRepository(session)
             if msg.event in LEAVING_EVENTS and await users.find(msg.channel, msg.user_id) is None:
                 return []  # someone we never stored left: nothing to record about them
-            identity = await users.identify(msg.channel, msg.user_id, msg.chat_id)
-            state = await ConversationRepository(session).load(identity.id)
+            identity, state = await users.identify(msg.channel, msg.user_id, msg.chat_id)
             catalogs = self.services.catalogs
             locale = catalogs.resolve(identity.user.locale, msg.locale_hint)
             ctx = Context(self.services, session, identity, self.clock(), catalogs.translator(locale),

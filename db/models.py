@@ -80,6 +80,8 @@ class ChannelIdentity(Base):
     last_message_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="identities")
+    state: Mapped[ConversationState | None] = relationship(viewonly=True, lazy="raise")
+    """Loaded together with the identity (UserRepository.identify), never on its own."""
 
 
 class ConversationState(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,9 +56,12 @@ class UserRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def identify(self, channel: str, external_id: str, chat_id: str) -> ChannelIdentity:
-        """The identity (with its user) for a channel account, created on first contact."""
+    async def identify(self, channel: str, external_id: str,
+                       chat_id: str) -> tuple[ChannelIdentity, ConversationState | None]:
+        """The identity (with its user) for a channel account, created on first contact, and its
+        unfinished conversation, all in one query."""
         identity = await self._find(channel, external_id)
+        state = identity.state if identity is not None else None
         if identity is None:
             try:
                 async with self.session.begin_nested():
@@ -75,14 +78,15 @@ class UserRepository:
         if now - as_utc(identity.last_message_at) > ACTIVITY_PRECISION:
             identity.last_message_at = now
             identity.user.last_seen_at = now
-        return identity
+        return identity, state
 
     async def find(self, channel: str, external_id: str) -> ChannelIdentity | None:
         """The identity if this channel account has written before, else None."""
         return await self._find(channel, external_id)
 
     async def _find(self, channel: str, external_id: str) -> ChannelIdentity | None:
-        statement = (select(ChannelIdentity).options(joinedload(ChannelIdentity.user))
+        statement = (select(ChannelIdentity)
+                     .options(joinedload(ChannelIdentity.user), joinedload(ChannelIdentity.state))
                      .where(ChannelIdentity.channel == channel,
                             ChannelIdentity.external_id == external_id))
         return (await self.session.execute(statement)).scalar_one_or_none()
@@ -123,9 +127,10 @@ class QuestionLogRepository:
 
     async def add(self, *, user_id: int | None, channel: str, province: str | None,
                   normalized_text: str, faq_id: str | None, score: float, matched: bool) -> None:
-        self.session.add(QuestionLog(user_id=user_id, channel=channel, province=province,
-                                     normalized_text=normalized_text[:1000], faq_id=faq_id,
-                                     score=score, matched=matched))
+        # A Core INSERT: one row per question, no ORM bookkeeping on the hot path.
+        await self.session.execute(insert(QuestionLog).values(
+            created_at=utcnow(), user_id=user_id, channel=channel, province=province,
+            normalized_text=normalized_text[:1000], faq_id=faq_id, score=score, matched=matched))
 
     async def unanswered(self, limit: int = 50) -> list[QuestionLog]:
         statement = (select(QuestionLog).where(QuestionLog.matched.is_(False))
