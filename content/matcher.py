@@ -28,6 +28,9 @@ from rapidfuzz import fuzz
 
 from content.normalize import Lexicon, Normalizer, tokenize
 
+RESULT_CACHE_SIZE = 10_000
+"""Match results kept per (question, province): citizens ask the same things again and again."""
+
 
 @dataclass(frozen=True)
 class MatchParams:
@@ -161,6 +164,7 @@ class FaqMatcher:
         for index, entry in enumerate(self._entries):
             for term in entry.terms:
                 self._postings[term].append(index)
+        self._results: dict[tuple[str, str | None], MatchResult] = {}
         self._places = [(f" {' '.join(tokenize(name))} ", slug) for name, slug in (places or {}).items()
                         if tokenize(name)]
 
@@ -168,6 +172,20 @@ class FaqMatcher:
 
     def match(self, question: str, province: str | None = None) -> MatchResult:
         """Best entry for `question`, or no entry when unsure; `province` ranks its entries first."""
+        key = (question, province)
+        result = self._results.get(key)
+        if result is None:
+            if len(self._results) >= RESULT_CACHE_SIZE:
+                self._results.clear()  # simple bound; the popular questions return at once
+            result = self._results[key] = self._match(question, province)
+        return result
+
+    def clear_cache(self) -> None:
+        """Forget cached results and normalisations (benchmarks time questions cold)."""
+        self._results.clear()
+        self.normalizer.clear_cache()
+
+    def _match(self, question: str, province: str | None) -> MatchResult:
         tokens = self.normalizer.tokens(question)
         normalized = " ".join(tokens)
         content = [t for t in tokens if t not in self.lexicon.stopwords]
@@ -200,6 +218,7 @@ class FaqMatcher:
         """The same index scored with other parameters (for calibration)."""
         other = copy.copy(self)
         other.params = params
+        other._results = {}
         other._unknown_weight = max(self._idf.values(), default=1.0) * params.unknown_weight_factor
         return other
 

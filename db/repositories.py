@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -121,6 +121,9 @@ class ConversationRepository:
             current.name, current.data, current.updated_at = name, dict(data), utcnow()
 
 
+QUESTION_LOG_TABLE: Table = QuestionLog.__table__  # type: ignore[assignment]
+
+
 class QuestionLogRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -128,7 +131,7 @@ class QuestionLogRepository:
     async def add(self, *, user_id: int | None, channel: str, province: str | None,
                   normalized_text: str, faq_id: str | None, score: float, matched: bool) -> None:
         # A Core INSERT: one row per question, no ORM bookkeeping on the hot path.
-        await self.session.execute(insert(QuestionLog).values(
+        await self.session.execute(insert(QUESTION_LOG_TABLE).values(
             created_at=utcnow(), user_id=user_id, channel=channel, province=province,
             normalized_text=normalized_text[:1000], faq_id=faq_id, score=score, matched=matched))
 
