@@ -36,6 +36,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -61,25 +62,30 @@ JSON = dict[str, Any]
 
 # -- the load process ----------------------------------------------------------------------------
 
-def make_update(n: int, text: str) -> JSON:
-    """A private text message from user n (its own chat), as Telegram would post it."""
+CONNECTION_POOL = 32
+"""Outgoing connections to the fake API, for both bots (TELEGRAM_CONNECTION_POOL_SIZE)."""
+
+
+def make_update(n: int, text: str, round_: int = 0) -> JSON:
+    """A private text message from user n (its own chat), as Telegram would post it; each
+    round of messages from the same users has its own update ids."""
     chat_id = FIRST_CHAT_ID + n
     user = {"id": chat_id, "is_bot": False, "first_name": "An", "language_code": "vi"}
-    return {"update_id": FIRST_UPDATE_ID + n,
+    return {"update_id": FIRST_UPDATE_ID + round_ * 1_000_000 + n,
             "message": {"message_id": 1, "date": int(time.time()), "text": text,
                         "chat": {"id": chat_id, "type": "private", "first_name": "An"},
                         "from": user}}
 
 
 async def post_updates(http: aiohttp.ClientSession, url: str, numbers: range,
-                       questions: list[str], concurrency: int) -> list[JSON]:
+                       questions: list[str], concurrency: int, round_: int = 0) -> list[JSON]:
     """Closed loop: `concurrency` workers, each posting its next update once answered."""
     pending = iter(numbers)
     results: list[JSON] = []
 
     async def worker() -> None:
         for n in pending:
-            body = json.dumps(make_update(n, questions[n % len(questions)]))
+            body = json.dumps(make_update(n, questions[n % len(questions)], round_))
             sent = time.time()
             status = 0
             try:
@@ -102,10 +108,71 @@ async def generate_load(job: JSON) -> JSON:
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
         await post_updates(http, job["url"], range(warmup), job["questions"], job["concurrency"])
+        if job["known_users"]:  # steady state: the measured users have written before
+            await post_updates(http, job["url"], range(warmup, warmup + updates), job["questions"],
+                               job["concurrency"], round_=1)
         start = time.time()
         results = await post_updates(http, job["url"], range(warmup, warmup + updates),
                                      job["questions"], job["concurrency"])
     return {"start": start, "end": time.time(), "results": results}
+
+
+def fake_api_main() -> None:
+    """`--fake-api`: serve the fake Bot API in its own process, as the real one is elsewhere.
+
+    Prints its port, then on the line "dump" prints the sent records (JSON) and exits."""
+    from tests.fakes.telegram_api import FakeTelegramAPI
+
+    async def serve() -> None:
+        async with FakeTelegramAPI() as api:
+            print(json.dumps({"port": api.port, "token": api.token}), flush=True)
+            await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+            records = [{"method": r.method, "chat_id": r.chat_id, "timestamp": r.timestamp}
+                       for r in api.sent]
+            print(json.dumps(records), flush=True)
+
+    asyncio.run(serve())
+
+
+@dataclass
+class RemoteFake:
+    """The fake Bot API running in another process, as the bots see it."""
+
+    port: int
+    token: str
+    process: asyncio.subprocess.Process
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    async def sent(self) -> list[Any]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(b"dump\n")
+        await self.process.stdin.drain()
+        records = json.loads(await self.process.stdout.readline())
+        await self.process.wait()
+        return [SimpleNamespace(**r) for r in records]
+
+
+async def start_remote_fake(stack: AsyncExitStack) -> RemoteFake:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(SCRIPT), "--fake-api", limit=64 * 1024 * 1024,  # one long JSON line
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+
+    async def stop() -> None:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+    stack.push_async_callback(stop)
+    assert process.stdout is not None
+    hello = json.loads(await asyncio.wait_for(process.stdout.readline(), 30))
+    return RemoteFake(hello["port"], hello["token"], process)
 
 
 def load_main() -> None:
@@ -145,7 +212,8 @@ def free_port() -> int:
 async def run_load(url: str, args: argparse.Namespace, questions: list[str]) -> JSON:
     """Run the load in a second process, so the client does not share the bot's core."""
     job = {"url": url, "warmup": args.warmup, "updates": args.updates,
-           "concurrency": args.concurrency, "questions": questions}
+           "concurrency": args.concurrency, "questions": questions,
+           "known_users": not args.first_contact}
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(SCRIPT), "--load",
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
@@ -188,15 +256,14 @@ Serve = Callable[[Any, int, AsyncExitStack], Awaitable[None]]
 
 async def measure(name: str, serve: Serve, args: argparse.Namespace,
                   questions: list[str]) -> Figures:
-    from tests.fakes.telegram_api import FakeTelegramAPI
-
     async with AsyncExitStack() as stack:
-        api = await stack.enter_async_context(FakeTelegramAPI())
+        api = await start_remote_fake(stack)
         port = free_port()
         await serve(api, port, stack)
         load = await run_load(f"http://127.0.0.1:{port}{WEBHOOK_PATH}", args, questions)
         warmup_ids = {FIRST_CHAT_ID + n for n in range(args.warmup)}
-        sent = [r for r in api.sent if r.method == "sendMessage" and r.chat_id not in warmup_ids]
+        sent = [r for r in await api.sent()
+                if r.method == "sendMessage" and r.chat_id not in warmup_ids]
         return summarise(name, load, sent)
 
 
@@ -246,7 +313,8 @@ async def serve_ours(api: Any, port: int, stack: AsyncExitStack, database: str =
         telegram_api_base_url=api.base_url, telegram_file_base_url=api.base_file_url,
         telegram_webhook_url=f"http://127.0.0.1:{port}{WEBHOOK_PATH}",
         telegram_webhook_secret=SECRET, telegram_max_rate=RATE_LIMIT,
-        telegram_max_retries=MAX_RETRIES, web_host="127.0.0.1", web_port=port)
+        telegram_max_retries=MAX_RETRIES, telegram_connection_pool_size=CONNECTION_POOL,
+        web_host="127.0.0.1", web_port=port)
     services = build_services(settings)
     engine = create_engine(url)
     stack.push_async_callback(engine.dispose)
@@ -275,6 +343,7 @@ async def serve_echo(api: Any, port: int, stack: AsyncExitStack) -> None:
                    .base_file_url(api.base_file_url)
                    .rate_limiter(AIORateLimiter(overall_max_rate=RATE_LIMIT,
                                                 max_retries=MAX_RETRIES))
+                   .connection_pool_size(CONNECTION_POOL)  # the same as ours (settings default)
                    .concurrent_updates(True).updater(None).build())
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -314,7 +383,8 @@ def load_questions() -> list[str]:
 
 def report(results: list[Figures], args: argparse.Namespace) -> None:
     print(f"{args.updates} updates (after {args.warmup} warm-up), {args.concurrency} connections,"
-          f" one user per update; our store: {args.database}\n")
+          f" one user per update; our store: {args.database};"
+          f" {'first contact' if args.first_contact else 'users the bot already knows'}\n")
     print(f"{'bot':<6} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'http p50':>9}"
           f" {'http p99':>9} {'completed':>10} {'errors':>7}")
     for f in results:
@@ -341,10 +411,18 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=100, help="updates before measuring")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite",
                         help="our bot's store (postgres: a temporary database at TEST_POSTGRES_URL)")
+    parser.add_argument("--first-contact", action="store_true",
+                        help="measure users' first messages (the bot creates each user) instead "
+                             "of users it already knows")
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)  # the 2nd process
+    parser.add_argument("--fake-api", action="store_true", help=argparse.SUPPRESS)  # the 3rd
     args = parser.parse_args()
     if args.load:
         load_main()
+        return
+    if args.fake_api:
+        sys.path.insert(0, str(ROOT))
+        fake_api_main()
         return
     if not (1 <= args.updates <= 50_000 and 1 <= args.concurrency <= 256 and 0 <= args.warmup <= 5_000):
         parser.error("keep to 1-50000 updates, 1-256 connections, 0-5000 warm-up updates")

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
     telegram_max_rate: float = 25.0
     telegram_max_retries: int = 3
+    telegram_connection_pool_size: int = 32
 
     # Zalo Official Account. No app id: Zalo is off.
     zalo_app_id: str | None = None

@@ -150,6 +150,9 @@ class TelegramChannel:
                    .base_file_url(settings.telegram_file_base_url)
                    .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_max_rate,
                                                 max_retries=settings.telegram_max_retries))
+                   # Telegram accepts about 30 messages/s: 32 connections are plenty, and
+                   # httpx scans its pool on every request, so a bigger pool only costs time.
+                   .connection_pool_size(settings.telegram_connection_pool_size)
                    .concurrent_updates(True))
         if settings.telegram_webhook_url:
             builder = builder.updater(None)  # our own aiohttp server receives the updates
