@@ -231,3 +231,20 @@ async def test_operator_obtains_the_first_token_pair_with_pkce(tmp_path: Path):
             row = await session.get(ZaloToken, 1)
             assert row is not None and fake.is_valid_access_token(row.access_token)
         await engine.dispose()
+
+
+async def test_images_and_documents_are_uploaded_then_sent(zalo: Zalo, tmp_path: Path):
+    from handlers.messages import Attachment
+
+    chart = tmp_path / "chart.png"
+    chart.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 100)
+    report = tmp_path / "bao-cao.csv"
+    report.write_text("xã;lượt\nMỹ Phong;3\n", encoding="utf-8")
+    await zalo.say("u12", "/menu")
+    await zalo.channel.send("u12", [
+        Reply("Biểu đồ", attachment=Attachment("image", chart, "chart.png", caption="Lượt hỗ trợ")),
+        Reply("Báo cáo", attachment=Attachment("document", report, "bao-cao.csv"))])
+    assert [u["kind"] for u in zalo.fake.uploads] == ["image", "file"]
+    sent = zalo.fake.sent_to("u12")
+    assert sent[-3].attachment["payload"]["elements"][0]["attachment_id"] == zalo.fake.uploads[0]["key"]
+    assert sent[-1].attachment == {"type": "file", "payload": {"token": zalo.fake.uploads[1]["key"]}}

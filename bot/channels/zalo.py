@@ -31,7 +31,7 @@ from bot.channels.zalo_client import (
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from content.i18n import N_, Catalogs
-from handlers.messages import Button, IncomingMessage, Reply
+from handlers.messages import Attachment, Button, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +182,20 @@ class ZaloChannel:
             replies = await self.pipeline.process(msg)
             await self.send(msg.user_id, replies)
 
+    async def _attachment_message(self, attachment: Attachment) -> dict[str, Any]:
+        """Upload the file, then a message that shows it (an image inline, a document as a file)."""
+        assert self.client is not None
+        if attachment.kind == "image":
+            attachment_id = await self.client.upload("image", attachment.path, attachment.filename)
+            message: dict[str, Any] = {"attachment": {"type": "template", "payload": {
+                "template_type": "media",
+                "elements": [{"media_type": "image", "attachment_id": attachment_id}]}}}
+            if attachment.caption:
+                message["text"] = attachment.caption
+            return message
+        token = await self.client.upload("file", attachment.path, attachment.filename)
+        return {"attachment": {"type": "file", "payload": {"token": token}}}
+
     async def send(self, user_id: str, replies: Sequence[Reply]) -> None:
         assert self.client is not None
         more = self.catalogs.translator(self.catalogs.default_locale)(MORE_CHOICES)
@@ -190,6 +204,8 @@ class ZaloChannel:
                 for message in messages_for(reply, self.settings.zalo_text_limit,
                                             self.settings.zalo_max_buttons, more):
                     await self.client.send(user_id, message)
+                if reply.attachment is not None:
+                    await self.client.send(user_id, await self._attachment_message(reply.attachment))
         except ZaloUnreachable as exc:
             log.info("Zalo user %s cannot be messaged now (%s)", user_id, exc.code)
             await self.pipeline.process(IncomingMessage(CHANNEL, user_id, user_id, event="blocked"))

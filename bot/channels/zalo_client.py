@@ -17,6 +17,7 @@ import logging
 import random
 import secrets
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -195,6 +196,25 @@ class ZaloClient:
                 raise ZaloQuotaExceeded(code, message_text)
             raise ZaloError(code, message_text)
         raise ZaloError(RATE_LIMITED, "still rate limited after retries")
+
+    async def upload(self, kind: str, path: Path, filename: str) -> str:
+        """Upload an image (≤ 1 MB) or a file (≤ 5 MB); returns its attachment id or file token."""
+        for refreshed in (False, True):
+            token = await self.tokens.access_token()
+            form = aiohttp.FormData()
+            form.add_field("file", path.read_bytes(), filename=filename)
+            async with self.http.post(f"{self.api_base_url}/v2.0/oa/upload/{kind}", data=form,
+                                      headers={"access_token": token}) as response:
+                data: dict[str, Any] = await response.json(content_type=None)
+            code = int(data.get("error", 0))
+            if code == 0:
+                found = data.get("data", {})
+                return str(found.get("attachment_id") or found.get("token"))
+            if code in TOKEN_ERRORS and not refreshed:
+                await self.tokens.refresh(token)
+                continue
+            raise ZaloError(code, str(data.get("message", "")))
+        raise ZaloError(-216, "token refused twice")
 
     async def _post(self, path: str, body: dict[str, Any], token: str) -> dict[str, Any]:
         async with self.http.post(f"{self.api_base_url}{path}", json=body,

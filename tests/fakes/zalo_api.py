@@ -126,6 +126,7 @@ class FakeZalo:
         self.app_id, self.app_secret = app_id, app_secret
         self.oa_secret_key, self.oa_id = oa_secret_key, oa_id
         self.sent: list[SentRecord] = []
+        self.uploads: list[JSON] = []
         self.calls: list[CallRecord] = []
         self.token_calls: list[JSON] = []  # form bodies posted to /v4/oa/access_token
         self.refresh_calls = 0  # grant_type=refresh_token requests, successful or not
@@ -145,6 +146,8 @@ class FakeZalo:
         for name in SEND_ENDPOINTS:
             app.router.add_post(f"/v3.0/oa/message/{name}", self._send_handler(name))
         app.router.add_post("/v4/oa/access_token", self._handle_token)
+        app.router.add_post("/v2.0/oa/upload/image", self._upload_handler("image"))
+        app.router.add_post("/v2.0/oa/upload/file", self._upload_handler("file"))
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -224,6 +227,29 @@ class FakeZalo:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._sent_event.wait(), remaining)
 
+    # ------------------------------------------------------------------ uploads
+    def _upload_handler(self, kind: str) -> Callable[[web.Request], Any]:
+        """Multipart field `file`; images up to 1 MB answer an attachment_id, files up to 5 MB a
+        token (what the OA API v2.0 upload endpoints return)."""
+        limit = 1_000_000 if kind == "image" else 5_000_000
+
+        async def handle(request: web.Request) -> web.Response:
+            pair = self._by_access.get(request.headers.get("access_token") or "")
+            if pair is None or pair.revoked or pair.expired:
+                return web.json_response({"error": -216 if pair is None or pair.revoked else -220,
+                                          "message": "Access token is invalid"})
+            form = await request.post()
+            upload = form.get("file")
+            content = upload.file.read() if hasattr(upload, "file") else b""
+            if not content or len(content) > limit:
+                return web.json_response({"error": -201, "message": "Parameters are invalid"})
+            key = secrets.token_hex(12)
+            self.uploads.append({"kind": kind, "name": getattr(upload, "filename", ""),
+                                 "size": len(content), "key": key})
+            data = {"attachment_id": key} if kind == "image" else {"token": key}
+            return web.json_response({"error": 0, "message": "Success", "data": data})
+        return handle
+
     # ------------------------------------------------------------------ message API
     def _send_handler(self, endpoint: str) -> Callable[[web.Request], Any]:
         async def handle(request: web.Request) -> web.Response:
@@ -287,7 +313,13 @@ class FakeZalo:
         buttons: list[JSON] = []
         if attachment is not None:
             payload = attachment.get("payload")
-            if attachment.get("type") != "template" or not isinstance(payload, dict):
+            if not isinstance(payload, dict):
+                raise invalid
+            if attachment.get("type") == "file":  # an uploaded file, by its token
+                if not payload.get("token"):
+                    raise invalid
+                return str(user_id), text, attachment, []
+            if attachment.get("type") != "template":
                 raise invalid
             buttons = payload.get("buttons") or []
             if not isinstance(buttons, list) or len(buttons) > MAX_BUTTONS:
