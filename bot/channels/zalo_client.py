@@ -199,10 +199,11 @@ class ZaloClient:
 
     async def upload(self, kind: str, path: Path, filename: str) -> str:
         """Upload an image (≤ 1 MB) or a file (≤ 5 MB); returns its attachment id or file token."""
+        content = await asyncio.to_thread(path.read_bytes)
         for refreshed in (False, True):
             token = await self.tokens.access_token()
             form = aiohttp.FormData()
-            form.add_field("file", path.read_bytes(), filename=filename)
+            form.add_field("file", content, filename=filename)
             async with self.http.post(f"{self.api_base_url}/v2.0/oa/upload/{kind}", data=form,
                                       headers={"access_token": token}) as response:
                 data: dict[str, Any] = await response.json(content_type=None)
