@@ -27,8 +27,6 @@ import asyncio
 import functools
 import hmac
 import json
-import os
-import socket
 import sys
 import tempfile
 import time
@@ -43,8 +41,9 @@ import aiohttp
 from aiohttp import web
 
 SCRIPT = Path(__file__).resolve()
+from benchlib import free_port, load_questions, percentile, postgres_database  # noqa: E402
+
 ROOT = SCRIPT.parent.parent
-QUESTIONS = ROOT / "tests" / "data" / "dev_questions.yaml"
 SECRET = "bench-secret_123"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # same as bot.channels.telegram
 WEBHOOK_PATH = "/webhooks/telegram"
@@ -196,19 +195,6 @@ class Figures:
     rtt_p99_ms: float
 
 
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def run_load(url: str, args: argparse.Namespace, questions: list[str]) -> JSON:
     """Run the load in a second process, so the client does not share the bot's core."""
     job = {"url": url, "warmup": args.warmup, "updates": args.updates,
@@ -269,30 +255,6 @@ async def measure(name: str, serve: Serve, args: argparse.Namespace,
 
 # -- the two bots --------------------------------------------------------------------------------
 
-async def postgres_database(stack: AsyncExitStack) -> str:
-    """A fresh PostgreSQL database for this run, dropped at the end."""
-    import uuid
-
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    admin = make_url(os.environ.get("TEST_POSTGRES_URL",
-                                    "postgresql+asyncpg://postgres@127.0.0.1:5432/test"))
-    name = f"tgbench_{uuid.uuid4().hex[:8]}"
-
-    async def admin_execute(sql: str) -> None:
-        conn = await asyncpg.connect(user=admin.username, password=admin.password, host=admin.host,
-                                     port=admin.port or 5432, database=admin.database)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    await admin_execute(f'CREATE DATABASE "{name}"')
-    stack.push_async_callback(admin_execute, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return admin.set(database=name).render_as_string(hide_password=False)
-
-
 async def serve_ours(api: Any, port: int, stack: AsyncExitStack, database: str = "sqlite") -> None:
     from bot.app import build_services
     from bot.channels.telegram import TelegramChannel
@@ -303,7 +265,7 @@ async def serve_ours(api: Any, port: int, stack: AsyncExitStack, database: str =
     from db.migrate import upgrade
 
     if database == "postgres":
-        url = await postgres_database(stack)
+        url = await postgres_database(stack, "tgbench")
     else:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tgbench-")))
         url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
@@ -372,14 +334,6 @@ async def serve_echo(api: Any, port: int, stack: AsyncExitStack) -> None:
 
 
 # -- report --------------------------------------------------------------------------------------
-
-def load_questions() -> list[str]:
-    """The development set's questions written without diacritics (real users often do)."""
-    import yaml
-
-    items = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
-    return [item["q"] for item in items if item.get("kind") == "no_diacritics"]
-
 
 def report(results: list[Figures], args: argparse.Namespace) -> None:
     print(f"{args.updates} updates (after {args.warmup} warm-up), {args.concurrency} connections,"

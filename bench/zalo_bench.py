@@ -27,7 +27,6 @@ import asyncio
 import hashlib
 import json
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -39,8 +38,9 @@ from typing import Any
 import aiohttp
 
 SCRIPT = Path(__file__).resolve()
+from benchlib import free_port, load_questions, percentile, postgres_database  # noqa: E402
+
 ROOT = SCRIPT.parent.parent
-QUESTIONS = ROOT / "tests" / "data" / "dev_questions.yaml"
 APP_ID = "bench-app"
 APP_SECRET = "bench-app-secret"
 OA_SECRET_KEY = "bench-oa-secret-key"
@@ -137,43 +137,6 @@ class Figures:
     wall_s: float
 
 
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def postgres_database(stack: AsyncExitStack) -> str:
-    """A fresh PostgreSQL database for this run, dropped at the end."""
-    import uuid
-
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    admin = make_url(os.environ.get("TEST_POSTGRES_URL",
-                                    "postgresql+asyncpg://postgres@127.0.0.1:5432/test"))
-    name = f"zalobench_{uuid.uuid4().hex[:8]}"
-
-    async def admin_execute(sql: str) -> None:
-        conn = await asyncpg.connect(user=admin.username, password=admin.password, host=admin.host,
-                                     port=admin.port or 5432, database=admin.database)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    await admin_execute(f'CREATE DATABASE "{name}"')
-    stack.push_async_callback(admin_execute, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return admin.set(database=name).render_as_string(hide_password=False)
-
-
 async def serve_ours(fake: Any, port: int, stack: AsyncExitStack, database: str) -> Any:
     """Our ZaloChannel on the web app at 127.0.0.1:port, replying to the fake; returns the channel."""
     from bot.app import build_services
@@ -185,7 +148,7 @@ async def serve_ours(fake: Any, port: int, stack: AsyncExitStack, database: str)
     from db.migrate import upgrade
 
     if database == "postgres":
-        url = await postgres_database(stack)
+        url = await postgres_database(stack, "zalobench")
     else:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="zalobench-")))
         url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
@@ -299,14 +262,6 @@ async def measure(args: argparse.Namespace, questions: list[str]) -> Figures:
 
 
 # -- report --------------------------------------------------------------------------------------
-
-def load_questions() -> list[str]:
-    """The development set's questions written without diacritics (real users often do)."""
-    import yaml
-
-    items = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
-    return [item["q"] for item in items if item.get("kind") == "no_diacritics"]
-
 
 def report(f: Figures, args: argparse.Namespace) -> None:
     print(f"{args.events} signed events (after {args.warmup} warm-up), {args.concurrency}"
