@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DEFAULT_SEEDS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 
 
@@ -71,9 +73,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:
-        if self.telegram_webhook_url and not self.telegram_webhook_secret:
-            raise ValueError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET "
-                             "(1-256 characters of A-Z, a-z, 0-9, _ and -)")
+        secret = self.telegram_webhook_secret.get_secret_value() if self.telegram_webhook_secret else ""
+        if (self.telegram_webhook_url or secret) and not _SECRET_RE.match(secret):
+            raise ValueError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET: 1-256 characters "
+                             "of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
         return self
 
     @property

@@ -90,3 +90,19 @@ def test_throttle_warns_once_then_drops_then_recovers():
     assert throttle.check("other") is Verdict.ALLOW
     now[0] = 11.0
     assert throttle.check("u") is Verdict.ALLOW
+
+
+def test_webhook_settings_need_a_valid_secret():
+    import pytest
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
+    with pytest.raises(ValidationError, match="TELEGRAM_WEBHOOK_SECRET"):
+        Settings(_env_file=None, telegram_webhook_url="https://x/webhooks/telegram")  # type: ignore[call-arg]
+    with pytest.raises(ValidationError, match="TELEGRAM_WEBHOOK_SECRET"):
+        Settings(_env_file=None, telegram_webhook_url="https://x/webhooks/telegram",  # type: ignore[call-arg]
+                 telegram_webhook_secret="has spaces!")
+    ok = Settings(_env_file=None, telegram_webhook_url="https://x/webhooks/telegram",  # type: ignore[call-arg]
+                  telegram_webhook_secret="abc_DEF-123")
+    assert ok.telegram_webhook_secret is not None
