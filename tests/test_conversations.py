@@ -34,12 +34,12 @@ class TelegramDriver:
         before = len(self.bot.api.sent_to(self.user_id))
         await self.bot.deliver(update)
         quiet = 0
-        for _ in range(400):  # replies arrive asynchronously in polling mode: wait until they stop
+        for _ in range(500):  # replies arrive asynchronously in polling mode: wait until they stop
             await asyncio.sleep(0.02)
             count = len(self.bot.api.sent_to(self.user_id))
             quiet = quiet + 1 if count > before and count == getattr(self, "_last", -1) else 0
             self._last = count
-            if quiet >= 5:
+            if quiet >= 10:  # 200 ms without a new message
                 break
         return "\n".join(r.text or "" for r in self.bot.api.sent_to(self.user_id)[before:])
 
