@@ -17,9 +17,11 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.loopback import LoopbackServer
 
 JSON = dict[str, Any]
 ChatId = int | str
@@ -165,7 +167,7 @@ def _decode(key: str, value: Any) -> Any:
 Handler = Callable[[JSON, dict[str, Upload]], Awaitable[Any]]
 
 
-class FakeTelegramAPI:
+class FakeTelegramAPI(LoopbackServer):
     """In-process Bot API: ``async with FakeTelegramAPI() as api: Bot(token, base_url=api.base_url)``."""
 
     def __init__(self, token: str = "123:ABC", username: str = "cdsbot",
@@ -190,8 +192,6 @@ class FakeTelegramAPI:
         self._updates_changed = asyncio.Event()
         self._sent_changed = asyncio.Event()
         self._closing = False
-        self._runner: web.AppRunner | None = None
-        self.port = 0
         self._handlers: dict[str, Handler] = {
             name.lower(): getattr(self, f"_m_{name}") for name in (
                 "getMe", "getUpdates", "setWebhook", "deleteWebhook", "getWebhookInfo",
@@ -200,27 +200,15 @@ class FakeTelegramAPI:
                 "sendDocument", "sendPhoto", "sendChatAction", "deleteMessage")}
 
     # ---------------------------------------------------------------- lifecycle
-    async def start(self) -> None:
+    def build_app(self) -> web.Application:
         app = web.Application(client_max_size=50 * 1024 * 1024)  # Bot API upload limit
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.port = self._runner.addresses[0][1]
+        return app
 
     async def stop(self) -> None:
         self._closing = True
         self._updates_changed.set()  # release pending long polls so cleanup does not wait
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
+        await super().stop()
 
     @property
     def base_url(self) -> str:

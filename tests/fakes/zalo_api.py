@@ -27,9 +27,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.loopback import LoopbackServer
 
 JSON = dict[str, Any]
 
@@ -120,7 +122,7 @@ class _TokenPair:
     refresh_used: bool = False
 
 
-class FakeZalo:
+class FakeZalo(LoopbackServer):
     def __init__(self, app_id: str = "app1", app_secret: str = "appsecret",
                  oa_secret_key: str = "oakey", oa_id: str = "oa1") -> None:
         self.app_id, self.app_secret = app_id, app_secret
@@ -131,39 +133,22 @@ class FakeZalo:
         self.token_calls: list[JSON] = []  # form bodies posted to /v4/oa/access_token
         self.refresh_calls = 0  # grant_type=refresh_token requests, successful or not
         self.token_delay = 0.0  # seconds to sleep in the token endpoint before answering
-        self.port = 0
         self._by_access: dict[str, _TokenPair] = {}
         self._by_refresh: dict[str, _TokenPair] = {}
         self._codes: dict[str, str] = {}  # authorization code -> code_challenge
         self._user_errors: dict[str, ZaloError] = {}
         self._fail_queue: deque[ZaloError] = deque()
         self._sent_event = asyncio.Event()
-        self._runner: web.AppRunner | None = None
 
     # ------------------------------------------------------------------ lifecycle
-    async def start(self) -> None:
+    def build_app(self) -> web.Application:
         app = web.Application()
         for name in SEND_ENDPOINTS:
             app.router.add_post(f"/v3.0/oa/message/{name}", self._send_handler(name))
         app.router.add_post("/v4/oa/access_token", self._handle_token)
         app.router.add_post("/v2.0/oa/upload/image", self._upload_handler("image"))
         app.router.add_post("/v2.0/oa/upload/file", self._upload_handler("file"))
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
+        return app
 
     @property
     def api_base_url(self) -> str:
