@@ -160,3 +160,27 @@ class ZaloToken(Base):
     refresh_token: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[dt.datetime] = mapped_column()
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ButtonChoices(Base):
+    """Buttons a platform could not show (Zalo: more than 5) listed as numbers for one user:
+    typing the number presses the button."""
+
+    __tablename__ = "button_choices"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    choices: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ChannelAlert(Base):
+    """Something officers must know about a channel (a Zalo quota ran out)."""
+
+    __tablename__ = "channel_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    code: Mapped[int] = mapped_column(Integer)
+    message: Mapped[str] = mapped_column(Text)

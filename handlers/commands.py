@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from content.i18n import N_
 from db.models import Role
-from handlers import account, menu, start, subscriptions, topics
+from handlers import account, alerts, menu, start, subscriptions, topics
 from handlers.types import Handler
 
 
@@ -42,6 +42,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("/lang", account.choose_language, N_("Tiếng Việt / English"), ("/ngonngu",)),
     Command("/toi", account.show_my_data, N_("what the bot stores about you"), ("/dulieu",)),
     Command("/xoadulieu", account.ask_erase, N_("delete your data"), ("/xoa",)),
+    Command("/canhbao", alerts.show_alerts, N_("channel alerts (quota, errors)"), ("/alerts",),
+            min_role=Role.OFFICER, in_menu=False),
 )
 
 _BY_NAME: dict[str, Command] = {}

@@ -10,7 +10,7 @@ PYBABEL=".venv/bin/pybabel"
 for locale in vi en; do
     po="content/locales/$locale/LC_MESSAGES/messages.po"
     if [ -f "$po" ]; then
-        "$PYBABEL" update -i content/locales/messages.pot -d content/locales -l "$locale" --no-fuzzy-matching >/dev/null
+        "$PYBABEL" update -i content/locales/messages.pot -d content/locales -l "$locale" --no-fuzzy-matching --ignore-obsolete >/dev/null
     else
         "$PYBABEL" init -i content/locales/messages.pot -d content/locales -l "$locale" >/dev/null
     fi

@@ -99,7 +99,7 @@ async def run_conversation(d: Driver) -> None:
     answer = await d.say("chien dich di tung ngo go tung nha nghe an bat dau tu ngay nao")
     assert "01/10/2024" in answer and "Nguồn:" in answer
     assert "chưa có thông tin" in await d.say("Cuộc thi Hoa hậu Việt Nam diễn ra khi nào?")
-    assert "topic:contests" in d.payloads()
+    assert "topic:contests" in d.payloads()  # the menu follows the refusal
     assert "Các cuộc thi" in await d.press("topic:contests")
     await d.say("/xoadulieu")
     assert "đã được xoá" in await d.press("erase:yes")

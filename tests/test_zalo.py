@@ -21,7 +21,7 @@ from bot.settings import Settings
 from bot.web import create_web_app
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
-from db.models import ChannelIdentity, QuestionLog, Subscription, User
+from db.models import ButtonChoices, ChannelIdentity, QuestionLog, Subscription, User
 from handlers.context import Services
 from handlers.messages import Button, Reply
 from tests.fakes.zalo_api import FakeZalo, SentRecord
@@ -47,9 +47,15 @@ class Zalo:
         return self.fake.sent_to(user_id)[before:]
 
     async def press(self, user_id: str, payload: str) -> list[SentRecord]:
+        """Press a template button, or type the number of a button listed under the text."""
         offered = [b["payload"] for r in self.fake.sent_to(user_id) for b in r.buttons]
-        assert PAYLOAD_MARK + payload in offered, f"no button {payload}: {offered}"
-        return await self.say(user_id, PAYLOAD_MARK + payload)
+        if PAYLOAD_MARK + payload in offered:
+            return await self.say(user_id, PAYLOAD_MARK + payload)
+        async with self.pipeline.sessions() as session:
+            row = await session.get(ButtonChoices, ("zalo", user_id))
+        numbers = {p: n for n, p in (row.choices if row else {}).items()}
+        assert payload in numbers, f"no button {payload}: {offered} {numbers}"
+        return await self.say(user_id, numbers[payload])
 
     async def count(self, model, *where) -> int:
         async with self.pipeline.sessions() as session:
@@ -175,10 +181,37 @@ async def test_rate_limit_is_retried(zalo: Zalo):
 
 def test_long_text_and_many_buttons_follow_zalos_limits():
     reply = Reply("đoạn văn " * 600, tuple(Button(f"Nút {i}", f"x:{i}") for i in range(7)))
-    messages = messages_for(reply, 2000, 5, "Thêm lựa chọn:")
+    messages, choices = messages_for(reply, 2000, 5, "Hoặc gõ số để chọn:")
     assert all(len(m["text"]) <= 2000 for m in messages)
     counts = [len(m.get("attachment", {}).get("payload", {}).get("buttons", [])) for m in messages]
-    assert sum(counts) == 7 and max(counts) <= 5
+    assert counts[-1] == 5 and sum(counts) == 5
+    assert "6. Nút 5" in messages[-1]["text"] and "7. Nút 6" in messages[-1]["text"]
+    assert choices == {"6": "x:5", "7": "x:6"}
+
+
+async def test_typing_a_listed_number_presses_that_button(zalo: Zalo):
+    # The menu has six buttons: Zalo shows five, the sixth is listed as "6. …".
+    reply = await zalo.say("u13", "/menu")
+    text = texts(reply)
+    assert "6. " in text and len(reply[-1].buttons) == 5
+    label = text.split("6. ")[1].splitlines()[0]
+    answer = texts(await zalo.say("u13", "6"))
+    assert answer and label  # the sixth menu entry opened, not an FAQ lookup of "6"
+    assert "chưa có thông tin" not in answer
+
+
+async def test_a_used_up_quota_is_recorded_for_officers(zalo: Zalo):
+    from sqlalchemy import text as sql
+
+    await zalo.say("u14", "/menu")
+    zalo.fake.fail_next(-211, "Out of quota")
+    await zalo.channel.send("u14", [Reply("Thông báo")])
+    await zalo.say("u14", "/canhbao")
+    assert "chỉ dành cho" in texts(zalo.fake.sent_to("u14")[-1:])  # a citizen may not see alerts
+    async with zalo.pipeline.sessions() as session, session.begin():
+        await session.execute(sql("UPDATE users SET role = 3"))
+    shown = texts(await zalo.say("u14", "/canhbao"))
+    assert "-211" in shown and "zalo" in shown
 
 
 def test_events_map_to_the_core():

@@ -14,6 +14,7 @@ import logging
 import time
 import weakref
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -31,6 +32,7 @@ from bot.channels.zalo_client import (
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from content.i18n import N_, Catalogs
+from db.channel_state import AlertRepository, ButtonChoiceRepository
 from handlers.messages import Attachment, Button, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
@@ -40,8 +42,8 @@ WEBHOOK_PATH = "/webhooks/zalo"
 SIGNATURE_HEADER = "X-ZEvent-Signature"
 PAYLOAD_MARK = "#cds:"
 """Button payloads come back as the user's text (oa.query.hide); this mark tells them apart."""
-MORE_CHOICES = N_("More choices:")
-"""Text of the extra message carrying buttons beyond Zalo's per-message limit."""
+TYPE_A_NUMBER = N_("Or type a number:")
+"""Heads the numbered list of buttons beyond what Zalo shows in one message."""
 UNSUPPORTED_EVENTS = {"user_send_image", "user_send_sticker", "user_send_file", "user_send_gif",
                       "user_send_audio", "user_send_video", "user_send_location", "user_send_link",
                       "user_send_business_card"}
@@ -93,19 +95,32 @@ def button_json(button: Button) -> dict[str, Any]:
             "payload": f"{PAYLOAD_MARK}{button.payload or ''}"}
 
 
-def messages_for(reply: Reply, text_limit: int, max_buttons: int, more_label: str) -> list[dict[str, Any]]:
-    """Zalo messages for one reply: text in parts of at most `text_limit` characters, buttons on
-    the last part, at most `max_buttons` per message (the rest follow in further messages)."""
-    parts = split_text(reply.text, text_limit) if reply.text else []
-    buttons = list(reply.buttons)
-    messages: list[dict[str, Any]] = [{"text": part} for part in parts]
-    while buttons:
-        batch, buttons = buttons[:max_buttons], buttons[max_buttons:]
-        if not messages or "attachment" in messages[-1]:
-            messages.append({"text": more_label})
+def messages_for(reply: Reply, text_limit: int, max_buttons: int,
+                 type_a_number: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Zalo messages for one reply, and the numbered choices typed instead of pressed.
+
+    The first `max_buttons` buttons are template buttons on the last text part; the rest are
+    listed under the text as "6. Label" (Zalo shows no more), and typing the number presses them.
+    """
+    shown, rest = list(reply.buttons[:max_buttons]), reply.buttons[max_buttons:]
+    lines: list[str] = []
+    choices: dict[str, str] = {}
+    for number, button in enumerate(rest, start=len(shown) + 1):
+        if button.url:
+            lines.append(f"{number}. {button.label}: {button.url}")
+        else:
+            lines.append(f"{number}. {button.label}")
+            choices[str(number)] = button.payload or ""
+    text = reply.text
+    if lines:
+        text = "\n\n".join(part for part in (text, type_a_number + "\n" + "\n".join(lines)) if part)
+    if not text and shown:
+        text = shown[0].label  # Zalo needs some text to carry the buttons
+    messages: list[dict[str, Any]] = [{"text": part} for part in split_text(text, text_limit)] if text else []
+    if shown:
         messages[-1]["attachment"] = {"type": "template",
-                                      "payload": {"buttons": [button_json(b) for b in batch]}}
-    return messages
+                                      "payload": {"buttons": [button_json(b) for b in shown]}}
+    return messages, choices
 
 
 class ZaloChannel:
@@ -175,6 +190,12 @@ class ZaloChannel:
         msg = to_incoming(event)
         if msg is None:
             return
+        if msg.payload is None and msg.text.strip().isdigit():
+            async with self.sessions() as session:
+                payload = await ButtonChoiceRepository(session).payload_for(CHANNEL, msg.user_id,
+                                                                           msg.text.strip())
+            if payload is not None:  # a number from the list under the last message
+                msg = replace(msg, payload=payload, text="")
         lock = self._locks.get(msg.user_id)
         if lock is None:
             lock = self._locks[msg.user_id] = asyncio.Lock()
@@ -198,11 +219,15 @@ class ZaloChannel:
 
     async def send(self, user_id: str, replies: Sequence[Reply]) -> None:
         assert self.client is not None
-        more = self.catalogs.translator(self.catalogs.default_locale)(MORE_CHOICES)
+        type_a_number = self.catalogs.translator(self.catalogs.default_locale)(TYPE_A_NUMBER)
         try:
             for reply in replies:
-                for message in messages_for(reply, self.settings.zalo_text_limit,
-                                            self.settings.zalo_max_buttons, more):
+                messages, choices = messages_for(reply, self.settings.zalo_text_limit,
+                                                 self.settings.zalo_max_buttons, type_a_number)
+                if choices:
+                    async with self.sessions() as session, session.begin():
+                        await ButtonChoiceRepository(session).remember(CHANNEL, user_id, choices)
+                for message in messages:
                     await self.client.send(user_id, message)
                 if reply.attachment is not None:
                     await self.client.send(user_id, await self._attachment_message(reply.attachment))
@@ -211,5 +236,7 @@ class ZaloChannel:
             await self.pipeline.process(IncomingMessage(CHANNEL, user_id, user_id, event="blocked"))
         except ZaloQuotaExceeded as exc:
             log.warning("Zalo quota exceeded (%s): replies to %s not sent", exc.code, user_id)
+            async with self.sessions() as session, session.begin():  # officers see it: /canhbao
+                await AlertRepository(session).add(CHANNEL, exc.code, str(exc))
         except ZaloError as exc:
             log.error("Zalo send to %s failed: %s", user_id, exc)
