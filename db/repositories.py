@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, bindparam, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,20 @@ def _insert_ignoring_conflicts(session: AsyncSession, table: Any) -> Any:
     return insert(table).on_conflict_do_nothing()
 
 
+# Statements on the per-message path are built once and run with parameters: building a
+# SQLAlchemy statement costs more than running it.
+_PROCESSED: Table = ProcessedUpdate.__table__  # type: ignore[assignment]
+_CLAIM_UPDATE = {
+    "postgresql": postgresql.insert(_PROCESSED).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(_PROCESSED).on_conflict_do_nothing(),
+}
+_FIND_IDENTITY = (
+    select(ChannelIdentity)
+    .options(joinedload(ChannelIdentity.user), joinedload(ChannelIdentity.state))
+    .where(ChannelIdentity.channel == bindparam("channel"),
+           ChannelIdentity.external_id == bindparam("external_id")))
+
+
 class UpdateLog:
     """Processed platform update ids (dedupe)."""
 
@@ -41,9 +55,9 @@ class UpdateLog:
 
     async def claim(self, channel: str, update_id: str) -> bool:
         """Record the update; False when it was already processed (or is being processed)."""
-        statement = _insert_ignoring_conflicts(self.session, ProcessedUpdate.__table__).values(
-            channel=channel, update_id=update_id, processed_at=utcnow())
-        result = await self.session.execute(statement)
+        statement = _CLAIM_UPDATE[self.session.get_bind().dialect.name]
+        result = await self.session.execute(
+            statement, {"channel": channel, "update_id": update_id, "processed_at": utcnow()})
         return bool(getattr(result, "rowcount", 0))
 
     async def purge_older_than(self, cutoff: dt.datetime) -> int:
@@ -85,11 +99,9 @@ class UserRepository:
         return await self._find(channel, external_id)
 
     async def _find(self, channel: str, external_id: str) -> ChannelIdentity | None:
-        statement = (select(ChannelIdentity)
-                     .options(joinedload(ChannelIdentity.user), joinedload(ChannelIdentity.state))
-                     .where(ChannelIdentity.channel == channel,
-                            ChannelIdentity.external_id == external_id))
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        result = await self.session.execute(_FIND_IDENTITY, {"channel": channel,
+                                                             "external_id": external_id})
+        return result.scalar_one_or_none()
 
     async def delete(self, user: User) -> None:
         """Delete a user and everything keyed to them (identities, state, subscriptions); logs lose the link."""
@@ -122,6 +134,7 @@ class ConversationRepository:
 
 
 QUESTION_LOG_TABLE: Table = QuestionLog.__table__  # type: ignore[assignment]
+_INSERT_QUESTION = insert(QUESTION_LOG_TABLE)
 
 
 class QuestionLogRepository:
@@ -131,9 +144,10 @@ class QuestionLogRepository:
     async def add(self, *, user_id: int | None, channel: str, province: str | None,
                   normalized_text: str, faq_id: str | None, score: float, matched: bool) -> None:
         # A Core INSERT: one row per question, no ORM bookkeeping on the hot path.
-        await self.session.execute(insert(QUESTION_LOG_TABLE).values(
-            created_at=utcnow(), user_id=user_id, channel=channel, province=province,
-            normalized_text=normalized_text[:1000], faq_id=faq_id, score=score, matched=matched))
+        await self.session.execute(_INSERT_QUESTION, {
+            "created_at": utcnow(), "user_id": user_id, "channel": channel, "province": province,
+            "normalized_text": normalized_text[:1000], "faq_id": faq_id, "score": score,
+            "matched": matched})
 
     async def unanswered(self, limit: int = 50) -> list[QuestionLog]:
         statement = (select(QuestionLog).where(QuestionLog.matched.is_(False))
