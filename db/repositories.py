@@ -86,8 +86,12 @@ class UserRepository:
                 identity = await self._find(channel, external_id)
                 assert identity is not None
         now = utcnow()
-        identity.reachable = True  # writing to us means we can write back
-        identity.chat_id = chat_id
+        # Assign only real changes: an assignment marks the row dirty, and every later query
+        # would then flush it first.
+        if not identity.reachable:
+            identity.reachable = True  # writing to us means we can write back
+        if identity.chat_id != chat_id:
+            identity.chat_id = chat_id
         # Activity times only need minutes of precision: skip the two UPDATEs on most messages.
         if now - as_utc(identity.last_message_at) > ACTIVITY_PRECISION:
             identity.last_message_at = now
