@@ -36,6 +36,7 @@ STEPS: dict[str, Handler] = {
     "account.erase": account.erase_data,
 }
 
+TOPIC_WORD_CHARS = 40
 # Typed words that open a topic without a slash ("menu", "cuoc thi").
 TOPIC_WORDS: dict[str, str] = {
     "menu": "menu", "tro giup": "menu", "help": "menu", "bat dau": "menu",
@@ -71,9 +72,8 @@ def route(msg: IncomingMessage, ctx: Context) -> Handler:
     # 3. An unfinished conversation takes the typed text.
     if ctx.step is not None and ctx.step.name in STEPS:
         return STEPS[ctx.step.name]
-    # 4. A topic name typed as text.
-    words = " ".join(tokenize(msg.text))
-    if words in TOPIC_WORDS:
+    # 4. A topic name typed as text (short: a question is not read twice).
+    if len(msg.text) <= TOPIC_WORD_CHARS and " ".join(tokenize(msg.text)) in TOPIC_WORDS:
         return topic_word
     # 5. Everything else is a question for the FAQ.
     return faq.answer_question
