@@ -120,9 +120,6 @@ class ConversationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def load(self, identity_id: int) -> ConversationState | None:
-        return await self.session.get(ConversationState, identity_id)
-
     async def save(self, identity_id: int, name: str | None, data: dict[str, Any],
                    current: ConversationState | None) -> None:
         """Store the conversation's state, or remove it when `name` is None; `current` is the

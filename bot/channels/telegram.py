@@ -160,7 +160,7 @@ class TelegramChannel:
 
     # -- lifecycle --
 
-    async def start(self, web_app: web.Application | None = None) -> None:
+    async def start(self) -> None:
         """Initialise PTB, register commands, then poll or set the webhook."""
         await self.application.initialize()
         await self.register_commands()
