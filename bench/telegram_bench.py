@@ -1,23 +1,26 @@
 """Telegram webhook benchmark: our full pipeline side by side with a minimal PTB echo bot.
 
 Each bot runs in turn in this process, behind a real aiohttp server on loopback, replying to the
-fake Bot API server of the tests (tests/fakes/telegram_api.py), also in this process:
+fake Bot API server of the tests (tests/fakes/telegram_api.py) in a process of its own:
 
-- ours: TelegramChannel in webhook mode on the project's web app (bot/web.py), the real Pipeline
-  with the shipped content and a fresh, migrated SQLite database in a temporary folder;
 - echo: a python-telegram-bot Application (updater(None)) with one MessageHandler that sends the
   text back with send_message, behind one aiohttp route that checks the same secret header,
-  parses the update and awaits `process_update`, as ours does.
+  parses the update and awaits `process_update`, as ours does; PTB's default httpx transport;
+- ours: TelegramChannel in webhook mode on the project's web app (bot/web.py), the real Pipeline
+  with the shipped content and a fresh, migrated database (SQLite file or PostgreSQL);
+- echo-aiohttp: the same echo bot on our aiohttp transport (bot/channels/telegram_http.py).
 
-Both use the same AIORateLimiter settings (overall rate RATE_LIMIT, far above what either
-reaches, so it is never the bottleneck). Load comes from a second process (this script with
+All use the same AIORateLimiter settings (overall rate RATE_LIMIT, far above what any reaches, so
+it is never the bottleneck) and pool size. Load comes from a second process (this script with
 `--load`): `--concurrency` connections each posting its next update as soon as the previous one
 is answered. Every update comes from its own user and chat, so per-user ordering serialises
 nothing and a reply is matched to its update by chat id. Latency = POST sent to the bot's last
 reply for that chat reaching the fake API (SentRecord.timestamp; both processes read the same
-wall clock). Warm-up updates are excluded.
+wall clock). Warm-up updates are excluded. The bots take turns in `--rounds` rounds and the
+ratios are taken within each round (the machine's speed drifts), then their median.
 
     .venv/bin/python bench/telegram_bench.py [--updates 2000] [--concurrency 16] [--warmup 100]
+        [--rounds 3] [--database sqlite|postgres] [--first-contact]
 """
 
 from __future__ import annotations
@@ -291,7 +294,8 @@ async def serve_ours(api: Any, port: int, stack: AsyncExitStack, database: str =
     stack.push_async_callback(channel.stop)
 
 
-async def serve_echo(api: Any, port: int, stack: AsyncExitStack) -> None:
+async def serve_echo(api: Any, port: int, stack: AsyncExitStack,
+                     aiohttp_transport: bool = False) -> None:
     from telegram import Update
     from telegram.ext import (
         AIORateLimiter,
@@ -301,12 +305,16 @@ async def serve_echo(api: Any, port: int, stack: AsyncExitStack) -> None:
         filters,
     )
 
-    application = (ApplicationBuilder().token(api.token).base_url(api.base_url)
-                   .base_file_url(api.base_file_url)
-                   .rate_limiter(AIORateLimiter(overall_max_rate=RATE_LIMIT,
-                                                max_retries=MAX_RETRIES))
-                   .connection_pool_size(CONNECTION_POOL)  # the same as ours (settings default)
-                   .concurrent_updates(True).updater(None).build())
+    from bot.channels.telegram_http import AiohttpRequest
+
+    builder = (ApplicationBuilder().token(api.token).base_url(api.base_url)
+               .base_file_url(api.base_file_url)
+               .rate_limiter(AIORateLimiter(overall_max_rate=RATE_LIMIT, max_retries=MAX_RETRIES))
+               .concurrent_updates(True).updater(None))
+    # The same pool size as ours (the settings' default), on PTB's httpx or on our transport.
+    builder = (builder.request(AiohttpRequest(CONNECTION_POOL)) if aiohttp_transport
+               else builder.connection_pool_size(CONNECTION_POOL))
+    application = builder.build()
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_chat is not None and update.effective_message is not None
@@ -335,27 +343,50 @@ async def serve_echo(api: Any, port: int, stack: AsyncExitStack) -> None:
 
 # -- report --------------------------------------------------------------------------------------
 
-def report(results: list[Figures], args: argparse.Namespace) -> None:
-    print(f"{args.updates} updates (after {args.warmup} warm-up), {args.concurrency} connections,"
-          f" one user per update; our store: {args.database};"
-          f" {'first contact' if args.first_contact else 'users the bot already knows'}\n")
-    print(f"{'bot':<6} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'http p50':>9}"
+BOTS = ("echo", "ours", "echo-aiohttp")
+"""Measured in this order in every round: the PTB echo bot as it comes (httpx), ours, and the echo
+bot on our aiohttp transport (bot/channels/telegram_http.py), to show what the transport buys."""
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def report(rounds: list[dict[str, Figures]], args: argparse.Namespace) -> None:
+    print(f"{args.updates} updates (after {args.warmup} warm-up) per bot and round, {args.rounds}"
+          f" rounds, {args.concurrency} connections, one user per update; our store:"
+          f" {args.database}; {'first contact' if args.first_contact else 'users the bot already knows'}\n")
+    print(f"{'round':<6} {'bot':<13} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'http p50':>9}"
           f" {'http p99':>9} {'completed':>10} {'errors':>7}")
-    for f in results:
-        print(f"{f.name:<6} {f.per_second:>10.1f} {f.p50_ms:>8.1f} {f.p99_ms:>8.1f}"
-              f" {f.rtt_p50_ms:>9.1f} {f.rtt_p99_ms:>9.1f} {f.completed:>10} {f.errors:>7}")
-    ours, echo = results
-    throughput = ours.per_second / echo.per_second if echo.per_second else float("nan")
-    print(f"\nours/echo: throughput {throughput:.2f}x, p99 latency {ours.p99_ms / echo.p99_ms:.2f}x")
-    met = throughput >= 0.5 and ours.errors == 0
-    print(f"target (ours >= 0.5x echo throughput, no errors): {'met' if met else 'NOT met'}")
+    for number, figures in enumerate(rounds, 1):
+        for f in figures.values():
+            print(f"{number:<6} {f.name:<13} {f.per_second:>10.1f} {f.p50_ms:>8.1f} {f.p99_ms:>8.1f}"
+                  f" {f.rtt_p50_ms:>9.1f} {f.rtt_p99_ms:>9.1f} {f.completed:>10} {f.errors:>7}")
+    # The machine's speed drifts between runs: compare bots within a round, then take the median.
+    ratios = {base: [r["ours"].per_second / r[base].per_second for r in rounds] for base in
+              ("echo", "echo-aiohttp")}
+    p99 = [r["ours"].p99_ms / r["echo"].p99_ms for r in rounds]
+    for base, values in ratios.items():
+        listed = ", ".join(f"{v:.2f}" for v in values)
+        print(f"\nours/{base}: throughput median {median(values):.2f}x (rounds: {listed})")
+    print(f"ours/echo: p99 latency median {median(p99):.2f}x")
+    errors = sum(r["ours"].errors for r in rounds)
+    met = median(ratios["echo"]) >= 0.5 and errors == 0
+    print(f"target (ours >= 0.5x the PTB echo bot's throughput, no errors): {'met' if met else 'NOT met'}")
 
 
 async def bench(args: argparse.Namespace) -> None:
     questions = load_questions()
-    echo = await measure("echo", serve_echo, args, questions)
-    ours = await measure("ours", functools.partial(serve_ours, database=args.database), args, questions)
-    report([ours, echo], args)
+    serves: dict[str, Serve] = {
+        "echo": serve_echo,
+        "ours": functools.partial(serve_ours, database=args.database),
+        "echo-aiohttp": functools.partial(serve_echo, aiohttp_transport=True)}
+    rounds = []
+    for _ in range(args.rounds):
+        rounds.append({name: await measure(name, serves[name], args, questions) for name in BOTS})
+    report(rounds, args)
 
 
 def main() -> None:
@@ -363,6 +394,7 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=2000, help="measured updates per bot")
     parser.add_argument("--concurrency", type=int, default=16, help="connections in flight")
     parser.add_argument("--warmup", type=int, default=100, help="updates before measuring")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds, each measuring every bot")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite",
                         help="our bot's store (postgres: a temporary database at TEST_POSTGRES_URL)")
     parser.add_argument("--first-contact", action="store_true",
@@ -378,8 +410,9 @@ def main() -> None:
         sys.path.insert(0, str(ROOT))
         fake_api_main()
         return
-    if not (1 <= args.updates <= 50_000 and 1 <= args.concurrency <= 256 and 0 <= args.warmup <= 5_000):
-        parser.error("keep to 1-50000 updates, 1-256 connections, 0-5000 warm-up updates")
+    if not (1 <= args.updates <= 50_000 and 1 <= args.concurrency <= 256 and 0 <= args.warmup <= 5_000
+            and 1 <= args.rounds <= 20):
+        parser.error("keep to 1-50000 updates, 1-256 connections, 0-5000 warm-up updates, 1-20 rounds")
     sys.path.insert(0, str(ROOT))  # tests.fakes is not an installed package
     asyncio.run(bench(args))
 

@@ -52,7 +52,7 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
     services = build_services(settings)
     if migrate:
         await upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.database_pool_size)
     sessions = session_factory(engine)
     try:
         pipeline = Pipeline(services, sessions, serialize_writes=is_sqlite(settings.database_url))

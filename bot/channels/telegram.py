@@ -30,6 +30,7 @@ from telegram.constants import ChatType, MessageLimit, ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.text import split_text as split_into_parts
 from bot.pipeline import Pipeline
 from bot.settings import Settings
@@ -150,9 +151,10 @@ class TelegramChannel:
                    .base_file_url(settings.telegram_file_base_url)
                    .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_max_rate,
                                                 max_retries=settings.telegram_max_retries))
-                   # Telegram accepts about 30 messages/s: 32 connections are plenty, and
-                   # httpx scans its pool on every request, so a bigger pool only costs time.
-                   .connection_pool_size(settings.telegram_connection_pool_size)
+                   # Telegram accepts about 30 messages/s: 32 connections are plenty.
+                   .request(AiohttpRequest(settings.telegram_connection_pool_size))
+                   # getUpdates long-polls on its own connection, apart from the replies.
+                   .get_updates_request(AiohttpRequest(connection_pool_size=1))
                    .concurrent_updates(True))
         if settings.telegram_webhook_url:
             builder = builder.updater(None)  # our own aiohttp server receives the updates
