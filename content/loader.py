@@ -24,6 +24,7 @@ from content.models import (
     SourceDoc,
 )
 from content.normalize import Lexicon
+from content.services import SERVICES_FILE, ServiceCatalog
 
 CONTENT_DIR = Path(__file__).resolve().parent
 PACKS_DIR = CONTENT_DIR / "packs"
@@ -61,6 +62,7 @@ class ContentStore:
 
     packs: list[Pack]
     lexicon: Lexicon
+    services: ServiceCatalog = field(default_factory=lambda: ServiceCatalog(()))
     faq: dict[str, FaqEntry] = field(default_factory=dict)
     faq_pack: dict[str, Pack] = field(default_factory=dict)
     schedule: dict[str, ScheduleItem] = field(default_factory=dict)
@@ -116,7 +118,8 @@ class ContentStore:
 
 
 def load_content(packs_dir: Path = PACKS_DIR, provinces: Iterable[str] | None = None,
-                 seeds_dir: Path | None = None, lexicon_file: Path = LEXICON_FILE) -> ContentStore:
+                 seeds_dir: Path | None = None, lexicon_file: Path = LEXICON_FILE,
+                 services_file: Path = SERVICES_FILE) -> ContentStore:
     """Load every pack (the national one and the chosen provinces); raise ContentError if invalid."""
     wanted = set(provinces) if provinces is not None else None
     problems: list[ContentProblem] = []
@@ -138,9 +141,14 @@ def load_content(packs_dir: Path = PACKS_DIR, provinces: Iterable[str] | None = 
                                            f"PROVINCE names '{missing}', but no pack has it"))
     problems.extend(_cross_check(packs, packs_dir, seeds_dir))
     lexicon = _load_lexicon(lexicon_file, problems)
+    services = ServiceCatalog(())
+    try:
+        services = ServiceCatalog.load(services_file)
+    except ValueError as exc:
+        problems.append(ContentProblem(_display(services_file), None, str(exc)))
     if problems:
         raise ContentError(problems)
-    return ContentStore(packs, lexicon)
+    return ContentStore(packs, lexicon, services)
 
 
 def _load_pack(path: Path, problems: list[ContentProblem]) -> Pack | None:

@@ -172,6 +172,35 @@ class Deadline(Identified):
         return this_year if this_year >= today else this_year.replace(year=today.year + 1)
 
 
+class GuidanceService(Strict):
+    """Something a team guides residents in (content/services.yaml): a visit-form choice."""
+
+    code: str = Field(pattern=r"^[a-z]+$")
+    bit: int = Field(ge=0, le=30)
+    name: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    source: str | None = None
+
+    def label(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name
+
+
+class ServiceList(Strict):
+    services: list[GuidanceService] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> ServiceList:
+        for attribute in ("code", "bit"):
+            values = [getattr(s, attribute) for s in self.services]
+            repeated = sorted({str(v) for v in values if values.count(v) > 1})
+            if repeated:
+                raise ValueError(f"services repeat the {attribute} {', '.join(repeated)}")
+        if "other" not in {s.code for s in self.services}:
+            raise ValueError("the list needs the service 'other'")
+        return self
+
+
 class Pack(Strict):
     pack: str
     title: str

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -59,6 +60,11 @@ class User(Base):
     location_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     location_consent_at: Mapped[dt.datetime | None] = mapped_column()
     role: Mapped[int] = mapped_column(Integer, default=int(Role.CITIZEN))
+    # Where an officer's authority runs (reports, teams): a province slug, and a district within
+    # it or None for the whole province. Unused below the officer role; admins see everything.
+    scope_province: Mapped[str | None] = mapped_column(String(64))
+    scope_district: Mapped[str | None] = mapped_column(String(128))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     identities: Mapped[list[ChannelIdentity]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True)
@@ -184,3 +190,101 @@ class ChannelAlert(Base):
     channel: Mapped[str] = mapped_column(String(16))
     code: Mapped[int] = mapped_column(Integer)
     message: Mapped[str] = mapped_column(Text)
+
+
+class Team(Base):
+    """A community digital technology team (Tổ công nghệ số cộng đồng) of one commune; it may also
+    cover neighbouring communes of its district (`communes`, the first being its own)."""
+
+    __tablename__ = "teams"
+    __table_args__ = (Index("ix_teams_province_district", "province", "district"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    province: Mapped[str] = mapped_column(String(64))
+    district: Mapped[str] = mapped_column(String(128))
+    communes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def commune(self) -> str:
+        return self.communes[0] if self.communes else ""
+
+
+class TeamMember(Base):
+    """A user's place in a team (one team per user): member or leader (db.models.Role)."""
+
+    __tablename__ = "team_members"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    role: Mapped[int] = mapped_column(Integer, default=int(Role.MEMBER))
+    joined_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class InviteCode(Base):
+    """A code that lets people join a team (/start CODE, t.me/<bot>?start=CODE), until it
+    expires or has been used `max_uses` times."""
+
+    __tablename__ = "invite_codes"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    max_uses: Mapped[int] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+
+
+OUTCOMES = ("done", "follow_up")
+"""How a house visit ended: the resident managed, or the team must come back."""
+
+
+class Visit(Base):
+    """One house-visit guidance session logged by a team member. Province and district are
+    copied from the team so reports filter one table. The services guided are bits of
+    `services` (content/services.yaml gives each service its bit); `member_id` is cleared when the
+    member deletes their data, the team's record stays. Undone visits keep a `deleted_at`."""
+
+    __tablename__ = "visits"
+    __table_args__ = (
+        Index("ix_visits_team_date", "team_id", "visit_date"),
+        Index("ix_visits_province_date", "province", "visit_date"),
+        Index("ix_visits_district_date", "province", "district", "visit_date"),
+        Index("ix_visits_member_created", "member_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    province: Mapped[str] = mapped_column(String(64))
+    district: Mapped[str] = mapped_column(String(128))
+    commune: Mapped[str] = mapped_column(String(128))
+    address: Mapped[str | None] = mapped_column(String(200))
+    visit_date: Mapped[dt.date] = mapped_column(Date)
+    people: Mapped[int] = mapped_column(Integer)
+    services: Mapped[int] = mapped_column(Integer)
+    other_service: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    photo: Mapped[str | None] = mapped_column(String(256))
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class SentReminder(Base):
+    """A reminder already sent to a user (key: what it was about), so it goes out once even with
+    several workers and restarts."""
+
+    __tablename__ = "sent_reminders"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
