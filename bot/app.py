@@ -17,7 +17,7 @@ from content.loader import load_content
 from db.engine import create_engine, is_sqlite, session_factory
 from db.migrate import upgrade
 from db.repositories import UserRepository
-from handlers.context import Services
+from handlers.context import Services, TeamRules
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,14 @@ def build_services(settings: Settings) -> Services:
     """Load and validate content (raises ContentError), index the FAQ, compile the catalogs."""
     content = load_content(settings.packs_path, provinces=settings.provinces,
                          seeds_dir=settings.seeds_path)
+    rules = TeamRules(visit_max_age_days=settings.visit_max_age_days,
+                      visit_max_people=settings.visit_max_people,
+                      visit_undo_minutes=settings.visit_undo_minutes,
+                      invite_valid_days=settings.invite_valid_days,
+                      invite_max_uses=settings.invite_max_uses)
     return Services(content=content, matcher=build_matcher(content),
-                    catalogs=Catalogs(default_locale=settings.default_locale), timezone=settings.tz)
+                    catalogs=Catalogs(default_locale=settings.default_locale), timezone=settings.tz,
+                    rules=rules, admins=settings.admins)
 
 
 @asynccontextmanager

@@ -190,3 +190,13 @@ async def _zalo_exchange(settings: Settings, code: str, verifier: str) -> None:
                             settings.zalo_app_secret.get_secret_value())
         await tokens.exchange_code(code, verifier)
     click.echo("Zalo token pair stored; the bot refreshes it from now on.")
+
+
+def _register_commands() -> None:
+    from bot.cli_teams import teams_command, users_command
+
+    main.add_command(teams_command)
+    main.add_command(users_command)
+
+
+_register_commands()

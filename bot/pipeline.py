@@ -71,7 +71,8 @@ class Pipeline:
             identity, state = await users.identify(msg.channel, msg.user_id, msg.chat_id)
             catalogs = self.services.catalogs
             locale = catalogs.resolve(identity.user.locale, msg.locale_hint)
-            ctx = Context(self.services, session, identity, self.clock(), catalogs.translator(locale),
+            ctx = Context(self.services, session, identity, self.clock().astimezone(dt.UTC),
+                          catalogs.translator(locale),
                           step=ConversationStep(state.name, dict(state.data)) if state else None)
             replies = await dispatch(msg, ctx)
             if not ctx.erased and (state is not None or ctx.step is not None):

@@ -55,6 +55,16 @@ class Settings(BaseSettings):
     zalo_quiet_hours: str = "22:00-06:00"
     zalo_redirect_uri: str | None = None
 
+    # Community tech teams. ADMIN_IDS: the first admins, as channel:user pairs
+    # ("telegram:123456,zalo:8421…"); more with `cdsbot users grant`.
+    admin_ids: str = ""
+    visit_max_age_days: int = Field(default=30, ge=1, le=366)
+    visit_max_people: int = Field(default=200, ge=1, le=10_000)
+    visit_undo_minutes: int = Field(default=10, ge=0, le=1440)
+    invite_valid_days: int = Field(default=14, ge=1, le=365)
+    invite_max_uses: int = Field(default=30, ge=1, le=10_000)
+    deadline_reminder_days: int = Field(default=3, ge=0, le=60)
+
     # Per-user incoming throttle: at most this many messages per window (seconds).
     incoming_max_messages: int = 8
     incoming_window_seconds: float = 10.0
@@ -79,6 +89,20 @@ class Settings(BaseSettings):
             raise ValueError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET: 1-256 characters "
                              "of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
         return self
+
+    @field_validator("admin_ids")
+    @classmethod
+    def _channel_user_pairs(cls, value: str) -> str:
+        for pair in filter(None, (p.strip() for p in value.split(","))):
+            channel, _, user = pair.partition(":")
+            if not (channel and user):
+                raise ValueError(f"ADMIN_IDS: '{pair}' is not channel:user (e.g. telegram:123456)")
+        return value
+
+    @property
+    def admins(self) -> frozenset[str]:
+        """'telegram:123456' for each configured admin."""
+        return frozenset(p.strip() for p in self.admin_ids.split(",") if p.strip())
 
     @property
     def zalo_enabled(self) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from content.i18n import N_
 from db.models import Role
-from handlers import account, alerts, menu, start, subscriptions, topics
+from handlers import account, alerts, menu, start, subscriptions, teams, topics, visits
 from handlers.types import Handler
 
 
@@ -42,6 +42,21 @@ COMMANDS: tuple[Command, ...] = (
     Command("/lang", account.choose_language, N_("Tiếng Việt / English"), ("/ngonngu",)),
     Command("/toi", account.show_my_data, N_("what the bot stores about you"), ("/dulieu",)),
     Command("/xoadulieu", account.ask_erase, N_("delete your data"), ("/xoa",)),
+    Command("/huy", menu.cancel, N_("stop the form or choice in progress"), ("/thoat",)),
+    Command("/thamgia", teams.join, N_("join a community tech team with its code"), ("/join",)),
+    Command("/ghinhan", visits.start_form, N_("log a guidance visit (guided form)"),
+            ("/ghi",), min_role=Role.MEMBER),
+    Command("/gn", visits.quick_form, N_("log a visit in one line"), (), min_role=Role.MEMBER),
+    Command("/sua", visits.edit_last, N_("correct your last logged visit"), ("/suaghinhan",),
+            min_role=Role.MEMBER),
+    Command("/to", teams.show_team, N_("your team: area and members"), ("/team",),
+            min_role=Role.MEMBER),
+    Command("/moi", teams.invite, N_("a new invite code for your team"), ("/invite",),
+            min_role=Role.LEADER),
+    Command("/taoto", teams.create_team, N_("create a community tech team"), ("/taoteam",),
+            min_role=Role.OFFICER),
+    Command("/dsto", teams.list_teams, N_("the teams in your area"), ("/danhsachto",),
+            min_role=Role.OFFICER),
     Command("/canhbao", alerts.show_alerts, N_("channel alerts (quota, errors)"), ("/alerts",),
             min_role=Role.OFFICER, in_menu=False),
 )

@@ -21,6 +21,17 @@ from db.repositories import (
 from handlers.messages import ConversationStep
 
 
+@dataclass(frozen=True)
+class TeamRules:
+    """Limits of the team features (from settings)."""
+
+    visit_max_age_days: int = 30
+    visit_max_people: int = 200
+    visit_undo_minutes: int = 10
+    invite_valid_days: int = 14
+    invite_max_uses: int = 30
+
+
 @dataclass
 class Services:
     """Long-lived things built once at start-up and shared by every message."""
@@ -29,6 +40,11 @@ class Services:
     matcher: FaqMatcher
     catalogs: Catalogs
     timezone: ZoneInfo
+    rules: TeamRules = field(default_factory=TeamRules)
+    admins: frozenset[str] = frozenset()
+    """'channel:user' accounts that are admins by configuration (ADMIN_IDS)."""
+    join_links: dict[str, str] = field(default_factory=dict)
+    """Per channel, the deep link a join code is appended to (Telegram: t.me/<bot>?start=)."""
 
 
 @dataclass
@@ -60,6 +76,9 @@ class Context:
 
     @property
     def role(self) -> Role:
+        """The stored role, or admin when ADMIN_IDS names this account (checked on every message)."""
+        if f"{self.identity.channel}:{self.identity.external_id}" in self.services.admins:
+            return Role.ADMIN
         return Role(self.user.role)
 
     @property

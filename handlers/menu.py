@@ -43,3 +43,11 @@ async def show_help(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     lines.append(ctx.t("Or simply type your question, with or without diacritics."))
     ctx.finish()
     return [Reply("\n".join(lines)), menu_reply(ctx)]
+
+
+async def cancel(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """/huy: leave the form or choice in progress (nothing of it is saved)."""
+    if ctx.step is None:
+        return [menu_reply(ctx, ctx.t("There is nothing to cancel. Choose a topic:"))]
+    ctx.finish()
+    return [menu_reply(ctx, ctx.t("Cancelled: nothing was saved. Choose a topic:"))]

@@ -23,6 +23,8 @@ class IncomingMessage:
     is_group: bool = False
     addressed: bool = True
     """In a group: the message is a command or mentions the bot."""
+    photo: str | None = None
+    """An image the user sent: the platform's reference to it (Telegram file_id, Zalo URL)."""
     event: str | None = None
     """A platform event instead of text: 'blocked' / 'unblocked' (Telegram my_chat_member),
     'follow' / 'unfollow' (Zalo), 'unsupported' (a sticker, an image, a location…)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from content.normalize import tokenize
-from handlers import account, faq, platform, start, subscriptions, topics
+from handlers import account, faq, platform, start, subscriptions, teams, topics, visits
 from handlers.commands import find_command
 from handlers.context import Context
 from handlers.messages import IncomingMessage, Reply
@@ -18,6 +18,8 @@ BUTTONS: dict[str, Handler] = {
     "lang": account.choose_language,
     "erase": account.erase_data,
     "sub": subscriptions.toggle_subscription,
+    "visit": visits.on_button,
+    "team": teams.on_button,
 }
 
 # Platform events (IncomingMessage.event); one not listed here is ignored.
@@ -34,6 +36,7 @@ STEPS: dict[str, Handler] = {
     "start.consent": start.record_consent,
     "start.province": start.choose_province,
     "account.erase": account.erase_data,
+    **{f"visit.{step}": visits.continue_form for step in (*visits.STEPS, "confirm", "edit")},
 }
 
 TOPIC_WORD_CHARS = 40
@@ -72,6 +75,9 @@ def route(msg: IncomingMessage, ctx: Context) -> Handler:
     # 3. An unfinished conversation takes the typed text.
     if ctx.step is not None and ctx.step.name in STEPS:
         return STEPS[ctx.step.name]
+    # A photo outside a form that asks for one: say what the bot can read.
+    if msg.photo is not None:
+        return platform.explain_unsupported
     # 4. A topic name typed as text (short: a question is not read twice).
     if len(msg.text) <= TOPIC_WORD_CHARS and " ".join(tokenize(msg.text)) in TOPIC_WORDS:
         return topic_word

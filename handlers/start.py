@@ -21,7 +21,13 @@ def _consent_question(ctx: Context) -> Reply:
 
 
 async def start(msg: IncomingMessage, ctx: Context) -> list[Reply]:
-    """Greet, explain what is stored, then ask for consent to store the province (next: start.consent)."""
+    """Greet, explain what is stored, then ask for consent to store the province (next: start.consent).
+    With an invite code after it (a team's deep link t.me/<bot>?start=CODE): join that team."""
+    command = msg.command
+    if command and command[1]:
+        from handlers.teams import join_with_code
+
+        return await join_with_code(ctx, command[1])
     greeting = ctx.t(
         "Hello! I am the assistant for National Digital Transformation Day (10/10) and your "
         "province's digital transformation campaigns. Ask me anything about the Day, contests, "

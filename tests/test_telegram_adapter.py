@@ -58,10 +58,16 @@ def test_group_messages_need_a_command_or_a_mention():
     assert command.addressed
 
 
-def test_a_photo_is_an_unsupported_event():
-    photo = {"message_id": 1, "date": 0, "chat": PRIVATE, "from": USER,
-             "photo": [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]}
-    assert to_incoming(update(message=photo), "cdsbot").event == "unsupported"
+def test_a_photo_arrives_with_its_largest_size_and_other_media_are_unsupported():
+    sizes = [{"file_id": "small", "file_unique_id": "u1", "width": 90, "height": 90},
+             {"file_id": "large", "file_unique_id": "u2", "width": 1280, "height": 1280}]
+    photo = {"message_id": 1, "date": 0, "chat": PRIVATE, "from": USER, "photo": sizes}
+    incoming = to_incoming(update(message=photo), "cdsbot")
+    assert (incoming.photo, incoming.event) == ("large", None)
+    sticker = {"message_id": 2, "date": 0, "chat": PRIVATE, "from": USER,
+               "sticker": {"file_id": "s", "file_unique_id": "s1", "width": 1, "height": 1,
+                           "is_animated": False, "is_video": False, "type": "regular"}}
+    assert to_incoming(update(message=sticker), "cdsbot").event == "unsupported"
 
 
 def test_html_is_escaped():

@@ -85,10 +85,11 @@ def to_incoming(update: Update, bot_username: str) -> IncomingMessage | None:
                  or _replies_to_bot(message, bot_username))
     if is_group and mention in text.lower():
         text = _strip_mention(text, mention)
-    kind = None if message.text is not None else "unsupported"
+    photo = message.photo[-1].file_id if message.photo else None  # the largest size
+    kind = None if message.text is not None or photo else "unsupported"
     return IncomingMessage(CHANNEL, str(user.id), str(message.chat.id), text=text.strip(),
                            locale_hint=user.language_code, update_id=update_id,
-                           is_group=is_group, addressed=addressed, event=kind)
+                           is_group=is_group, addressed=addressed, event=kind, photo=photo)
 
 
 def _replies_to_bot(message: Message, bot_username: str) -> bool:
@@ -165,6 +166,8 @@ class TelegramChannel:
     async def start(self) -> None:
         """Initialise PTB, register commands, then poll or set the webhook."""
         await self.application.initialize()
+        # Team invite codes travel as deep links: t.me/<bot>?start=<code> opens /start <code>.
+        self.pipeline.services.join_links[CHANNEL] = f"https://t.me/{self.application.bot.username}?start="
         await self.register_commands()
         await self.application.start()
         bot = self.application.bot

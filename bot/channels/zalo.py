@@ -44,7 +44,7 @@ PAYLOAD_MARK = "#cds:"
 """Button payloads come back as the user's text (oa.query.hide); this mark tells them apart."""
 TYPE_A_NUMBER = N_("Or type a number:")
 """Heads the numbered list of buttons beyond what Zalo shows in one message."""
-UNSUPPORTED_EVENTS = {"user_send_image", "user_send_sticker", "user_send_file", "user_send_gif",
+UNSUPPORTED_EVENTS = {"user_send_sticker", "user_send_file", "user_send_gif",
                       "user_send_audio", "user_send_video", "user_send_location", "user_send_link",
                       "user_send_business_card"}
 
@@ -82,6 +82,11 @@ def to_incoming(event: dict[str, Any]) -> IncomingMessage | None:
             return IncomingMessage(CHANNEL, user_id, user_id, payload=text[len(PAYLOAD_MARK):],
                                    update_id=msg_id)
         return IncomingMessage(CHANNEL, user_id, user_id, text=text, update_id=msg_id)
+    if name == "user_send_image":  # the visit form takes a photo; elsewhere it is explained
+        attachments = message.get("attachments") or [{}]
+        url = str((attachments[0].get("payload") or {}).get("url", "")) or None
+        return IncomingMessage(CHANNEL, user_id, user_id, text=str(message.get("text", "")),
+                               photo=url, event=None if url else "unsupported", update_id=msg_id)
     if name in UNSUPPORTED_EVENTS:
         return IncomingMessage(CHANNEL, user_id, user_id, event="unsupported", update_id=msg_id)
     log.info("ignoring Zalo event %s", name)

@@ -1,0 +1,50 @@
+"""Setting up staff and teams for the team, visit and report tests, through the real pipeline."""
+
+from __future__ import annotations
+
+import re
+
+from bot.pipeline import Pipeline
+from db.models import Role
+from db.repositories import UserRepository
+from tests.fakes.chat import Chat
+
+
+async def grant(pipeline: Pipeline, chat: Chat, role: Role, province: str | None = None,
+                district: str | None = None) -> None:
+    """Give the chat's user a role (as `cdsbot users grant` does)."""
+    await chat.send("/menu")  # the user exists once they have written
+    async with pipeline.sessions() as session, session.begin():
+        identity = await UserRepository(session).find(chat.channel, chat.user_id)
+        assert identity is not None
+        identity.user.role = int(role)
+        identity.user.scope_province, identity.user.scope_district = province, district
+
+
+async def officer(pipeline: Pipeline, province: str = "tien-giang",
+                  district: str | None = None) -> Chat:
+    chat = Chat(pipeline)
+    await grant(pipeline, chat, Role.OFFICER, province, district)
+    return chat
+
+
+def invite_code(text: str) -> str:
+    match = re.search(r"/thamgia ([A-Z0-9]{8})", text)
+    assert match, text
+    return match[1]
+
+
+async def create_team(boss: Chat, spec: str = "Tổ CNSCĐ xã Mỹ Phong; Mỹ Tho; Mỹ Phong, Tân Mỹ Chánh"
+                      ) -> tuple[int, str]:
+    """/taoto as an officer: the new team's number and its invite code."""
+    text = "\n".join(r.text for r in await boss.send(f"/taoto {spec}"))
+    match = re.search(r"#(\d+)", text)
+    assert match, text
+    return int(match[1]), invite_code(text)
+
+
+async def member_of(pipeline: Pipeline, code: str) -> Chat:
+    chat = Chat(pipeline)
+    replies = await chat.send(f"/thamgia {code}")
+    assert "Chào mừng" in replies[0].text, replies[0].text
+    return chat

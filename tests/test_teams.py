@@ -1,0 +1,157 @@
+"""Teams, invite codes and roles, through the real pipeline on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from bot.cli import main as cli
+from db.models import Role, TeamMember, User
+from tests.fakes.chat import Chat
+from tests.team_helpers import create_team, grant, invite_code, member_of, officer
+
+
+async def test_an_officer_creates_a_team_and_members_join_with_its_code(pipeline):
+    boss = await officer(pipeline)
+    team_id, code = await create_team(boss)
+    assert "Mỹ Phong, Tân Mỹ Chánh" in boss.text
+    member = await member_of(pipeline, code)
+    card = await member.send("/to")
+    assert f"Tổ #{team_id}" in card[0].text and "1 thành viên" in card[0].text
+    # the deep link t.me/<bot>?start=CODE arrives as /start CODE
+    second = Chat(pipeline)
+    assert "Chào mừng" in (await second.send(f"/start {code}"))[0].text
+    assert "2 thành viên" in (await second.send("/to"))[0].text
+
+
+async def test_a_citizen_cannot_create_teams_or_log_visits(pipeline):
+    citizen = Chat(pipeline)
+    for command in ("/taoto Tổ A; Mỹ Tho; Mỹ Phong", "/dsto", "/ghinhan", "/gn hôm nay; x; 1; dvc; xong",
+                    "/moi", "/to", "/sua"):
+        replies = await citizen.send(command)
+        assert "chỉ dành cho" in replies[0].text, (command, replies[0].text)
+    async with pipeline.sessions() as session:
+        assert (await session.execute(select(TeamMember))).first() is None
+
+
+async def test_an_officer_works_only_inside_their_area(pipeline):
+    district_officer = await officer(pipeline, "tien-giang", "Mỹ Tho")
+    await district_officer.send("/taoto Tổ B; Cái Bè; An Cư")
+    assert "chỉ tạo được tổ trên địa bàn" in district_officer.text
+    team_id, _ = await create_team(district_officer)
+    other_province = await officer(pipeline, "nghe-an")
+    await other_province.send(f"/to {team_id}")
+    assert "chỉ xem được tổ của mình" in other_province.text
+    await other_province.send("/taoto tien-giang; Tổ C; Mỹ Tho; Mỹ Phong")
+    assert "chỉ tạo được tổ trên địa bàn" in other_province.text
+
+
+async def test_invite_codes_expire_and_run_out(pipeline, clock):
+    boss = await officer(pipeline)
+    _, code = await create_team(boss)
+    # A code limited to one use, made from the command line's repository settings.
+    runner_code = code
+    first = await member_of(pipeline, runner_code)
+    assert "Chào mừng" in first.text
+    # 30 uses by default: exhaust what is left, then the 31st person is refused.
+    for _ in range(29):
+        await member_of(pipeline, runner_code)
+    late = Chat(pipeline)
+    await late.send(f"/thamgia {runner_code}")
+    assert "không dùng được" in late.text
+    # a new code works, and stops working after its validity (14 days)
+    await boss.send("/moi 1")
+    fresh = invite_code(boss.text)
+    clock[0] += dt.timedelta(days=15)
+    await late.send(f"/thamgia {fresh}")
+    assert "không dùng được" in late.text
+    await late.send("/thamgia NOSUCH12")
+    assert "không dùng được" in late.text
+    await late.send("/thamgia")
+    assert "/thamgia AB3K9QXZ" in late.text
+
+
+async def test_joining_twice_does_not_use_the_code_again(pipeline):
+    boss = await officer(pipeline)
+    _, code = await create_team(boss)
+    member = await member_of(pipeline, code)
+    await member.send(f"/thamgia {code.lower()}")
+    assert "đã là thành viên" in member.text
+
+
+async def test_the_officer_names_the_leader_who_can_then_invite(pipeline):
+    boss = await officer(pipeline)
+    team_id, code = await create_team(boss)
+    member = await member_of(pipeline, code)
+    await member.send("/moi")
+    assert "chỉ dành cho" in member.text  # members cannot make codes
+    await boss.send(f"/to {team_id}")
+    leader_button = next(b for b in boss.buttons() if b.startswith("Tổ trưởng"))
+    await boss.press(leader_button)
+    assert "nay là tổ trưởng" in boss.text
+    await member.send("/moi")
+    assert "/thamgia" in member.text
+    # a forged button from a member is refused on the server
+    forged = await member.send("", payload=f"team:lead:{team_id}:1")
+    assert "chỉ cán bộ" in forged[0].text
+
+
+async def test_admin_ids_make_an_admin_without_any_stored_role(pipeline, services):
+    from dataclasses import replace
+
+    from bot.pipeline import Pipeline
+
+    admin_chat = Chat(pipeline)
+    admin_chat.pipeline = Pipeline(replace(services, admins=frozenset({f"test:{admin_chat.user_id}"})),
+                                   pipeline.sessions, clock=pipeline.clock)
+    await admin_chat.send("/taoto nghe-an; Tổ D; Vinh; Hưng Dũng")
+    assert "Đã tạo tổ" in admin_chat.text
+    same_user_without_config = Chat(pipeline, user_id=admin_chat.user_id)
+    await same_user_without_config.send("/taoto nghe-an; Tổ D; Vinh; Hưng Dũng")
+    assert "chỉ dành cho" in same_user_without_config.text
+
+
+def test_users_grant_stores_the_role_and_area(database_url):
+    import asyncio
+
+    from db.engine import create_engine, session_factory
+
+    env = {"DATABASE_URL": database_url}
+    result = CliRunner().invoke(cli, ["users", "grant", "test:someone", "officer", "--province",
+                                      "thai-binh"], env=env)
+    assert result.exit_code == 0, result.output
+
+    async def stored() -> User:
+        engine = create_engine(database_url)
+        try:
+            async with session_factory(engine)() as session:
+                return (await session.execute(select(User))).scalar_one()
+        finally:
+            await engine.dispose()
+
+    user = asyncio.run(stored())
+    assert (user.role, user.scope_province) == (Role.OFFICER, "thai-binh")
+    for bad in (["nocolon", "officer"], ["test:x", "officer"], ["test:x", "king"]):
+        assert CliRunner().invoke(cli, ["users", "grant", *bad], env=env).exit_code == 2
+
+
+def test_teams_from_the_command_line(database_url):
+    env = {"DATABASE_URL": database_url}
+    created = CliRunner().invoke(cli, ["teams", "create", "--province", "tien-giang", "--district",
+                                       "Mỹ Tho", "--commune", "Mỹ Phong", "--name", "Tổ E"], env=env)
+    assert created.exit_code == 0, created.output
+    assert "/thamgia" in created.output
+    listed = CliRunner().invoke(cli, ["teams", "list"], env=env)
+    assert "Tổ E" in listed.output and "0 members" in listed.output
+    wrong = CliRunner().invoke(cli, ["teams", "create", "--province", "ha-noi", "--district", "X",
+                                     "--commune", "Y", "--name", "Z"], env=env)
+    assert wrong.exit_code == 2 and "unknown province" in wrong.output
+
+
+async def test_grant_helper_sets_role(pipeline):
+    chat = Chat(pipeline)
+    await grant(pipeline, chat, Role.LEADER)
+    await chat.send("/help")
+    assert "/moi" in chat.text and "/taoto" not in chat.text
