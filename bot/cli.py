@@ -200,3 +200,12 @@ def _register_commands() -> None:
 
 
 _register_commands()
+
+
+def _register_demo_data() -> None:
+    from bot.demo_data import demo_data_command
+
+    main.add_command(demo_data_command)
+
+
+_register_demo_data()
