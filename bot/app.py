@@ -49,7 +49,7 @@ def build_services(settings: Settings) -> Services:
                       invite_max_uses=settings.invite_max_uses)
     return Services(content=content, matcher=build_matcher(content),
                     catalogs=Catalogs(default_locale=settings.default_locale), timezone=settings.tz,
-                    rules=rules, admins=settings.admins)
+                    rules=rules, admins=settings.admins, reports_dir=settings.reports_dir)
 
 
 @asynccontextmanager

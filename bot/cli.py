@@ -209,3 +209,12 @@ def _register_demo_data() -> None:
 
 
 _register_demo_data()
+
+
+def _register_report() -> None:
+    from bot.cli_report import report_command
+
+    main.add_command(report_command)
+
+
+_register_report()

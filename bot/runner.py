@@ -11,6 +11,7 @@ from bot.app import App, open_app
 from bot.channels.console import ConsoleChannel, run_console
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel
+from bot.deadline_reminders import run_reminders
 from bot.settings import Settings
 from bot.web import create_web_app, start_web
 
@@ -41,12 +42,18 @@ async def serve(app: App, stop: asyncio.Event) -> None:
     runner = await start_web(web_app, settings.web_host, settings.web_port)
     log.info("Web server on %s:%s (/healthz)", settings.web_host, settings.web_port)
     started: list[TelegramChannel | ZaloChannel] = []
+    reminders: asyncio.Task[None] | None = None
     try:
         for channel in channels:
             await channel.start()
             started.append(channel)
+        senders = {channel.name: channel.send for channel in started}
+        reminders = asyncio.create_task(run_reminders(
+            app.services, app.sessions, senders, settings.deadline_reminder_days, stop))
         await stop.wait()
     finally:
+        if reminders is not None:
+            await reminders
         for channel in reversed(started):
             await channel.stop()
         await runner.cleanup()

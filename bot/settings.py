@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     invite_valid_days: int = Field(default=14, ge=1, le=365)
     invite_max_uses: int = Field(default=30, ge=1, le=10_000)
     deadline_reminder_days: int = Field(default=3, ge=0, le=60)
+    reports_dir: Path = Path("data/reports")
 
     # Per-user incoming throttle: at most this many messages per window (seconds).
     incoming_max_messages: int = 8

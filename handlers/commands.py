@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from content.i18n import N_
 from db.models import Role
-from handlers import account, alerts, menu, start, subscriptions, teams, topics, visits
+from handlers import account, alerts, menu, reports, start, subscriptions, teams, topics, visits
 from handlers.types import Handler
 
 
@@ -53,6 +53,8 @@ COMMANDS: tuple[Command, ...] = (
             min_role=Role.MEMBER),
     Command("/moi", teams.invite, N_("a new invite code for your team"), ("/invite",),
             min_role=Role.LEADER),
+    Command("/baocao", reports.start_report, N_("visit reports: summary, Excel, CSV, chart"),
+            ("/bc", "/report"), min_role=Role.LEADER),
     Command("/taoto", teams.create_team, N_("create a community tech team"), ("/taoteam",),
             min_role=Role.OFFICER),
     Command("/dsto", teams.list_teams, N_("the teams in your area"), ("/danhsachto",),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +44,8 @@ class Services:
     rules: TeamRules = field(default_factory=TeamRules)
     admins: frozenset[str] = frozenset()
     """'channel:user' accounts that are admins by configuration (ADMIN_IDS)."""
+    reports_dir: Path = Path("data/reports")
+    """Where /baocao writes the files it sends (kept a day)."""
     join_links: dict[str, str] = field(default_factory=dict)
     """Per channel, the deep link a join code is appended to (Telegram: t.me/<bot>?start=)."""
 

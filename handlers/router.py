@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from content.normalize import tokenize
-from handlers import account, faq, platform, start, subscriptions, teams, topics, visits
+from handlers import account, faq, platform, reports, start, subscriptions, teams, topics, visits
 from handlers.commands import find_command
 from handlers.context import Context
 from handlers.messages import IncomingMessage, Reply
@@ -20,6 +20,7 @@ BUTTONS: dict[str, Handler] = {
     "sub": subscriptions.toggle_subscription,
     "visit": visits.on_button,
     "team": teams.on_button,
+    "report": reports.choose_period,
 }
 
 # Platform events (IncomingMessage.event); one not listed here is ignored.
@@ -36,6 +37,7 @@ STEPS: dict[str, Handler] = {
     "start.consent": start.record_consent,
     "start.province": start.choose_province,
     "account.erase": account.erase_data,
+    "report.period": reports.choose_period,
     **{f"visit.{step}": visits.continue_form for step in (*visits.STEPS, "confirm", "edit")},
 }
 

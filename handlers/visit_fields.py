@@ -33,34 +33,37 @@ _YESTERDAY_WORDS = {"hom qua", "hqua", "qua", "yesterday"}
 _DAY_BEFORE_WORDS = {"hom kia", "hom truoc"}
 
 
-def read_date(text: str, today: dt.date, max_age_days: int) -> tuple[dt.date | None, FieldError | None]:
-    """'hôm nay', 'hôm qua', '3/10', '03/10/2024' (day first); not in the future, not older than
-    the window. A day/month without a year means the latest such date not after today."""
+def parse_day(text: str, today: dt.date) -> tuple[dt.date | None, FieldError | None]:
+    """'hôm nay', 'hôm qua', '3/10', '03/10/2024' (day first). A day/month without a year means
+    the latest such date not after today."""
     words = " ".join(fold(text).split())
     if words in _TODAY_WORDS:
-        day = today
-    elif words in _YESTERDAY_WORDS:
-        day = today - dt.timedelta(days=1)
-    elif words in _DAY_BEFORE_WORDS:
-        day = today - dt.timedelta(days=2)
-    else:
-        match = _DATE_RE.match(words)
-        if match is None:
-            return None, FieldError(N_("I could not read “{text}” as a date. Write it as 3/10 or "
-                                       "03/10/2024, or “hôm nay” / “hôm qua”."), {"text": text[:40]})
-        d, m, y = int(match[1]), int(match[2]), match[3]
-        year = (2000 + int(y) if len(y) == 2 else int(y)) if y else today.year
-        try:
-            day = dt.date(year, m, d)
-        except ValueError:
-            return None, FieldError(N_("{text} is not a real date (day/month). Please check it."),
-                                    {"text": text[:40]})
+        return today, None
+    if words in _YESTERDAY_WORDS:
+        return today - dt.timedelta(days=1), None
+    if words in _DAY_BEFORE_WORDS:
+        return today - dt.timedelta(days=2), None
+    match = _DATE_RE.match(words)
+    if match is None:
+        return None, FieldError(N_("I could not read “{text}” as a date. Write it as 3/10 or "
+                                   "03/10/2024, or “hôm nay” / “hôm qua”."), {"text": text[:40]})
+    d, m, y = int(match[1]), int(match[2]), match[3]
+    year = (2000 + int(y) if len(y) == 2 else int(y)) if y else today.year
+    try:
+        day = dt.date(year, m, d)
         if not y and day > today:  # "28/12" typed on 2 January: last year's
-            try:
-                day = day.replace(year=year - 1)
-            except ValueError:
-                return None, FieldError(N_("{text} is not a real date (day/month). Please check it."),
-                                        {"text": text[:40]})
+            day = day.replace(year=year - 1)
+    except ValueError:
+        return None, FieldError(N_("{text} is not a real date (day/month). Please check it."),
+                                {"text": text[:40]})
+    return day, None
+
+
+def read_date(text: str, today: dt.date, max_age_days: int) -> tuple[dt.date | None, FieldError | None]:
+    """A visit's date: readable, not in the future, not older than the window."""
+    day, error = parse_day(text, today)
+    if day is None:
+        return None, error
     if day > today:
         return None, FieldError(N_("{date} is in the future: a visit is logged once it has "
                                    "happened."), {"date": day})

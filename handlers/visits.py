@@ -76,15 +76,13 @@ def _ask(ctx: Context, data: Data, field: str, prefix: str = "") -> Reply:
     if field == "date":
         return Reply.with_buttons(head + t("Which day was the visit? (for example 3/10)"),
                                   [Button(t("Today"), "visit:date:today"),
-                                   Button(t("Yesterday"), "visit:date:yesterday")],
-                                  expects_text=True)
+                                   Button(t("Yesterday"), "visit:date:yesterday")])
     if field == "commune":
         communes = data["communes"]
         return Reply.with_buttons(head + t("Which commune?"),
                                   [Button(c, f"visit:commune:{i}") for i, c in enumerate(communes)])
     if field == "address":
-        return Reply.with_buttons(head + t("Hamlet or address (optional):"), [_skip_button(ctx)],
-                                  expects_text=True)
+        return Reply.with_buttons(head + t("Hamlet or address (optional):"), [_skip_button(ctx)])
     if field == "people":
         return Reply(head + t("How many people did you guide?"), expects_text=True)
     if field == "services":
@@ -97,8 +95,7 @@ def _ask(ctx: Context, data: Data, field: str, prefix: str = "") -> Reply:
                                   [Button(t(OUTCOME_LABELS[o]), f"visit:outcome:{o}")
                                    for o in OUTCOME_LABELS])
     if field == "note":
-        return Reply.with_buttons(head + t("A note (optional):"), [_skip_button(ctx)],
-                                  expects_text=True)
+        return Reply.with_buttons(head + t("A note (optional):"), [_skip_button(ctx)])
     if field == "photo":
         return Reply.with_buttons(head + t("Send a photo of the session (optional):"),
                                   [_skip_button(ctx)])
@@ -225,15 +222,21 @@ async def take_commune(msg: IncomingMessage, ctx: Context, data: Data) -> list[R
     return [_after(ctx, data, "commune")]
 
 
-async def take_address(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:
+async def _take_optional(msg: IncomingMessage, ctx: Context, data: Data, field: str,
+                         read: Callable[[str], tuple[str | None, FieldError | None]]) -> list[Reply]:
+    """A free-text answer that may be skipped (address, note)."""
     if _choice(msg) == "skip":
-        data["address"] = None
+        data[field] = None
     else:
-        address, error = read_address(msg.text)
+        value, error = read(msg.text)
         if error:
-            return [_ask(ctx, data, "address", error_text(ctx, error))]
-        data["address"] = address
-    return [_after(ctx, data, "address")]
+            return [_ask(ctx, data, field, error_text(ctx, error))]
+        data[field] = value
+    return [_after(ctx, data, field)]
+
+
+async def take_address(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:
+    return await _take_optional(msg, ctx, data, "address", read_address)
 
 
 async def take_people(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:
@@ -291,14 +294,7 @@ async def take_outcome(msg: IncomingMessage, ctx: Context, data: Data) -> list[R
 
 
 async def take_note(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:
-    if _choice(msg) == "skip":
-        data["note"] = None
-    else:
-        note, error = read_note(msg.text)
-        if error:
-            return [_ask(ctx, data, "note", error_text(ctx, error))]
-        data["note"] = note
-    return [_after(ctx, data, "note")]
+    return await _take_optional(msg, ctx, data, "note", read_note)
 
 
 async def take_photo(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:

@@ -96,3 +96,24 @@ def test_chat_presses_buttons_by_number(tmp_path):
 @pytest.mark.parametrize("command", [["--help"], ["ask", "--help"], ["content", "check", "--help"]])
 def test_help_works(tmp_path, command):
     assert cdsbot(tmp_path, *command).returncode == 0
+
+
+def test_a_team_member_logs_a_visit_in_the_console(tmp_path):
+    created = cdsbot(tmp_path, "teams", "create", "--province", "tien-giang", "--district", "Mỹ Tho",
+                     "--commune", "Mỹ Phong", "--name", "Tổ CNSCĐ xã Mỹ Phong")
+    assert created.returncode == 0, created.stderr
+    code = created.stdout.split("invite code ")[1].split(",")[0]
+    # join; the guided form: today, the first commune, hamlet, 4 people, dvc, next, done, no note
+    # and no photo (buttons by number), save; then the quick form with a mistake, then right
+    lines = [f"/thamgia {code}", "/ghinhan", "1", "1", "ấp 3", "4", "1", "8", "1", "1", "1", "1",
+             "/gn hôm qua; Mỹ Phong; hai; dvc; xong", "/gn hôm qua; Mỹ Phong; 2; dvc; xong", "1",
+             "/toi", "/quit"]
+    result = cdsbot(tmp_path, "chat", "--user", "member1", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Chào mừng bạn đến với Tổ CNSCĐ xã Mỹ Phong" in out
+    assert "• Xã: Mỹ Phong, ấp 3" in out and "• Số người được hướng dẫn: 4" in out
+    assert "Đã lưu lượt ghi nhận #1" in out
+    assert "Số người được hướng dẫn: Bạn đã hướng dẫn bao nhiêu người" in out
+    assert "Đã lưu lượt ghi nhận #2" in out
+    assert "Số buổi bạn đã ghi nhận: 2" in out

@@ -8,11 +8,13 @@ OA API) and reads what the platform received."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Protocol
 
 import pytest
 
-from db.models import Subscription, User
+from db.models import Subscription, User, Visit
+from db.teams import InviteRepository, TeamRepository
 from tests.fakes.zalo_api import SentRecord as ZaloRecord
 from tests.test_telegram import Bot, bot  # noqa: F401  (fixture)
 from tests.test_zalo import Zalo, zalo  # noqa: F401  (fixture)
@@ -106,12 +108,52 @@ async def run_conversation(d: Driver) -> None:
     assert await d.count(User) == 0
 
 
+async def new_team_code(pipeline) -> str:
+    """A team of Mỹ Phong (Tiền Giang) and its invite code, as an officer would create them."""
+    async with pipeline.sessions() as session, session.begin():
+        team = await TeamRepository(session).create(name="Tổ CNSCĐ xã Mỹ Phong", province="tien-giang",
+                                                    district="Mỹ Tho", communes=["Mỹ Phong"])
+        invite = await InviteRepository(session).create(team, valid_for=dt.timedelta(days=1),
+                                                        max_uses=5)
+        return invite.code
+
+
+async def run_team_member(d: Driver, code: str) -> None:
+    """Join a team with its code, log a visit with the guided form, then one with the quick form."""
+    assert "Chào mừng" in await d.say(f"/thamgia {code}")
+    assert "ngày nào" in await d.say("/ghinhan")
+    assert "xã (phường) nào" in await d.press("visit:date:today")
+    await d.press("visit:commune:0")
+    await d.say("ấp 3")
+    assert "dịch vụ nào" in await d.say("4")
+    await d.press("visit:svc:dvc")
+    await d.press("visit:svc:vneid")
+    await d.press("visit:svc:next")
+    await d.press("visit:outcome:done")
+    await d.press("visit:skip")
+    summary = await d.press("visit:skip")
+    assert "Mỹ Phong, ấp 3" in summary and "Dịch vụ công trực tuyến" in summary
+    assert "Đã lưu" in await d.press("visit:save")
+    assert "từ 1 đến 200" in await d.say("/gn hôm nay; Mỹ Phong; 0; vneid; xong")
+    assert "Bạn kiểm tra lại" in await d.say("/gn hôm nay; my phong; 2; vneid; xong")
+    await d.press("visit:save")
+    assert await d.count(Visit) == 2
+
+
 async def test_conversation_on_telegram(bot: Bot):  # noqa: F811
     await run_conversation(TelegramDriver(bot))
 
 
 async def test_conversation_on_zalo(zalo: Zalo):  # noqa: F811
     await run_conversation(ZaloDriver(zalo))
+
+
+async def test_team_member_on_telegram(bot: Bot):  # noqa: F811
+    await run_team_member(TelegramDriver(bot, user_id=7002), await new_team_code(bot.pipeline))
+
+
+async def test_team_member_on_zalo(zalo: Zalo):  # noqa: F811
+    await run_team_member(ZaloDriver(zalo, user_id="z7002"), await new_team_code(zalo.pipeline))
 
 
 @pytest.mark.parametrize("name", ["telegram", "zalo"])

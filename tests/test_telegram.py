@@ -251,7 +251,7 @@ async def test_long_replies_are_split_and_files_are_sent(bot: Bot, tmp_path: Pat
     report = tmp_path / "bao-cao.csv"
     report.write_text("xã;lượt\nMỹ Phong;3\n", encoding="utf-8")
     text = "\n\n".join(f"Đoạn {i} <{i}> " + "chữ " * 400 for i in range(6))
-    await bot.channel._send("4001", [Reply(text, attachment=Attachment("document", report, "bao-cao.csv"))])
+    await bot.channel.send("4001", [Reply(text, attachment=Attachment("document", report, "bao-cao.csv"))])
     messages = [r for r in bot.api.sent_to(4001) if r.method == "sendMessage"]
     assert len(messages) > 1 and all(len(r.text) <= 4096 for r in messages)
     assert "&lt;0&gt;" in messages[0].text
@@ -263,7 +263,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_unreachable_when_sending_fai
     an = User_(bot, 4002)
     await an.say("/menu", "Chọn một chủ đề")
     bot.api.block_user(4002)
-    await bot.channel._send("4002", [Reply("Thông báo mới")])
+    await bot.channel.send("4002", [Reply("Thông báo mới")])
     assert await bot.count(ChannelIdentity, ChannelIdentity.reachable.is_(False)) == 1
 
 

@@ -130,6 +130,8 @@ def keyboard_rows(buttons: Sequence[InlineKeyboardButton], labels: Sequence[str]
 class TelegramChannel:
     """Receives Telegram updates (polling or webhook) and sends the pipeline's replies."""
 
+    name = CHANNEL
+
     def __init__(self, settings: Settings, pipeline: Pipeline,
                  sessions: async_sessionmaker[AsyncSession], catalogs: Catalogs) -> None:
         assert settings.telegram_bot_token is not None
@@ -240,10 +242,10 @@ class TelegramChannel:
                 verdict = self.throttle.check(msg.user_id)
                 if verdict is not Verdict.ALLOW:
                     if verdict is Verdict.WARN:
-                        await self._send(msg.chat_id, [self._slow_down(msg)])
+                        await self.send(msg.chat_id, [self._slow_down(msg)])
                     return
             replies = await self.pipeline.process(msg)
-            await self._send(msg.chat_id, replies)
+            await self.send(msg.chat_id, replies)
 
     async def _answer_callback(self, update: Update) -> None:
         try:
@@ -262,7 +264,7 @@ class TelegramChannel:
 
     # -- outgoing --
 
-    async def _send(self, chat_id: str, replies: Sequence[Reply]) -> None:
+    async def send(self, chat_id: str, replies: Sequence[Reply]) -> None:
         bot = self.application.bot
         try:
             for reply in replies:

@@ -129,6 +129,8 @@ def messages_for(reply: Reply, text_limit: int, max_buttons: int,
 
 
 class ZaloChannel:
+    name = CHANNEL
+
     def __init__(self, settings: Settings, pipeline: Pipeline,
                  sessions: async_sessionmaker[AsyncSession], catalogs: Catalogs) -> None:
         assert settings.zalo_app_id and settings.zalo_app_secret and settings.zalo_oa_secret_key

@@ -1,0 +1,257 @@
+"""Visit reports for officers and team leaders: totals and breakdowns aggregated in the database
+(one GROUP BY query each, never the visits loaded into Python), and the detail rows streamed.
+
+Every query counts only the visits of the scope and period that were not undone (`deleted_at`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncGenerator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content.services import ServiceCatalog
+from db.models import Team, Visit
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """Whose visits: everything (all None), a province, a district of it, or one team.
+    A team wins over province and district."""
+
+    province: str | None = None
+    district: str | None = None
+    team_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.district is not None and self.province is None and self.team_id is None:
+            raise ValueError("a district scope needs its province (district names repeat)")
+
+    def visit_filter(self) -> list[ColumnElement[bool]]:
+        if self.team_id is not None:
+            return [Visit.team_id == self.team_id]
+        return _place_filter(Visit.province, Visit.district, self)
+
+    def team_filter(self) -> list[ColumnElement[bool]]:
+        if self.team_id is not None:
+            return [Team.id == self.team_id]
+        return _place_filter(Team.province, Team.district, self)
+
+
+def _place_filter(province: Any, district: Any, scope: ReportScope) -> list[ColumnElement[bool]]:
+    conditions = []
+    if scope.province is not None:
+        conditions.append(province == scope.province)
+    if scope.district is not None:
+        conditions.append(district == scope.district)
+    return conditions
+
+
+@dataclass(frozen=True)
+class Row:
+    """Visits logged, people guided, and visits where the team must come back."""
+
+    key: str
+    visits: int
+    people: int
+    follow_ups: int
+
+
+@dataclass(frozen=True)
+class CommuneRow(Row):
+    """`key` is the commune; the district tells apart communes of the same name."""
+
+    district: str
+
+
+@dataclass(frozen=True)
+class TeamRow(Row):
+    """`key` is the team id as text; `commune` is the team's own (the first it covers)."""
+
+    team_id: int
+    name: str
+    district: str
+    commune: str
+
+
+@dataclass(frozen=True)
+class DayRow:
+    day: dt.date
+    visits: int
+    people: int
+
+
+@dataclass
+class Report:
+    scope: ReportScope
+    start: dt.date
+    end: dt.date
+    total: Row
+    by_service: list[Row] = field(default_factory=list)
+    """Every service of the catalog, in its order; a visit counts once for each service it has."""
+    by_commune: list[CommuneRow] = field(default_factory=list)
+    """Most visits first."""
+    by_team: list[TeamRow] = field(default_factory=list)
+    """Every team in scope, most visits first; teams that logged nothing have zeros."""
+    by_day: list[DayRow] = field(default_factory=list)
+    """Every day of the period, zeros included."""
+    silent_teams: list[TeamRow] = field(default_factory=list)
+    """Teams in scope with no visit in the period, by district and name."""
+    scope_label: str | None = None
+    """The scope as people read it ("Cái Bè, Tiền Giang"), when the caller knows the names."""
+
+
+class VisitRow(NamedTuple):
+    """One visit of the detail export. A tuple, not a dataclass: exports build a million."""
+
+    visit_date: dt.date
+    team: str
+    district: str
+    commune: str
+    address: str | None
+    people: int
+    services: int
+    """The bit mask as stored; `ServiceCatalog.codes_in` reads it."""
+    other_service: str | None
+    outcome: str
+    note: str | None
+
+
+def _counted(scope: ReportScope, start: dt.date, end: dt.date) -> list[ColumnElement[bool]]:
+    return [*scope.visit_filter(), Visit.visit_date >= start, Visit.visit_date <= end,
+            Visit.deleted_at.is_(None)]
+
+
+def _follow_up() -> ColumnElement[bool]:
+    return Visit.outcome == "follow_up"
+
+
+_MEASURES = ("visits", "people", "follow_ups")
+
+
+def _totals() -> tuple[Any, Any, Any]:
+    """count, people, follow-ups: the three measures every Row has."""
+    return (func.count(),
+            func.coalesce(func.sum(Visit.people), 0),
+            func.coalesce(func.sum(case((_follow_up(), 1), else_=0)), 0))
+
+
+AnySelect = Select[*tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class ReportQueries:
+    """One aggregate query per breakdown (GROUP BY in the database). Public so that the
+    benchmark can time and EXPLAIN each one."""
+
+    total: AnySelect
+    by_service: AnySelect
+    by_commune: AnySelect
+    by_team: AnySelect
+    by_day: AnySelect
+
+    def items(self) -> list[tuple[str, AnySelect]]:
+        return [(name, getattr(self, name)) for name in _BREAKDOWNS]
+
+
+_BREAKDOWNS = ("total", "by_service", "by_commune", "by_team", "by_day")
+
+
+def report_queries(scope: ReportScope, start: dt.date, end: dt.date,
+                   services: ServiceCatalog) -> ReportQueries:
+    where = _counted(scope, start, end)
+    return ReportQueries(
+        total=select(*_totals()).where(*where),
+        by_service=select(*_service_sums(services)).where(*where),
+        by_commune=(select(Visit.district, Visit.commune, *_totals()).where(*where)
+                    .group_by(Visit.district, Visit.commune)
+                    .order_by(func.count().desc(), Visit.commune, Visit.district)),
+        by_team=_team_query(scope, where),
+        by_day=(select(Visit.visit_date, func.count(), func.coalesce(func.sum(Visit.people), 0))
+                .where(*where).group_by(Visit.visit_date)),
+    )
+
+
+async def build_report(session: AsyncSession, scope: ReportScope, start: dt.date, end: dt.date,
+                       services: ServiceCatalog) -> Report:
+    """Aggregate the visits of `scope` dated start..end (both included)."""
+    queries = report_queries(scope, start, end, services)
+    rows = {name: (await session.execute(query)).all() for name, query in queries.items()}
+    by_team = _team_rows(rows["by_team"])
+    return Report(
+        scope=scope, start=start, end=end,
+        total=Row("total", *(int(value) for value in rows["total"][0])),
+        by_service=_service_rows(rows["by_service"][0], services),
+        by_commune=[CommuneRow(commune, int(visits), int(people), int(follow_ups), district)
+                    for district, commune, visits, people, follow_ups in rows["by_commune"]],
+        by_team=by_team,
+        by_day=_every_day(rows["by_day"], start, end),
+        silent_teams=sorted((row for row in by_team if row.visits == 0),
+                            key=lambda row: (row.district, row.name)),
+    )
+
+
+def _service_rows(sums: Sequence[Any], services: ServiceCatalog) -> list[Row]:
+    return [Row(service.code, *(int(value) for value in sums[3 * i:3 * i + 3]))
+            for i, service in enumerate(services.services)]
+
+
+def _team_rows(rows: Sequence[Any]) -> list[TeamRow]:
+    teams = [TeamRow(str(team_id), int(visits), int(people), int(follow_ups), team_id=team_id,
+                     name=name, district=district, commune=communes[0] if communes else "")
+             for team_id, name, district, communes, visits, people, follow_ups in rows]
+    return sorted(teams, key=lambda row: (-row.visits, row.name, row.team_id))
+
+
+def _service_sums(catalog: ServiceCatalog) -> list[Any]:
+    """Three conditional sums per service bit, so one pass over the visits covers them all."""
+    columns: list[Any] = []
+    for service in catalog.services:
+        has = Visit.services.op("&")(literal(1 << service.bit)) != 0
+        columns += [func.coalesce(func.sum(case((has, 1), else_=0)), 0),
+                    func.coalesce(func.sum(case((has, Visit.people), else_=0)), 0),
+                    func.coalesce(func.sum(case((and_(has, _follow_up()), 1), else_=0)), 0)]
+    return columns
+
+
+def _team_query(scope: ReportScope, where: Sequence[ColumnElement[bool]]) -> AnySelect:
+    """Teams of the scope joined to their aggregated visits, so silent teams get zeros."""
+    counts = (select(Visit.team_id, *(c.label(n) for c, n in zip(_totals(), _MEASURES, strict=True)))
+              .where(*where).group_by(Visit.team_id).subquery())
+    return (select(Team.id, Team.name, Team.district, Team.communes,
+                   *(func.coalesce(counts.c[n], 0) for n in _MEASURES))
+            .outerjoin(counts, counts.c.team_id == Team.id)
+            .where(*scope.team_filter()))
+
+
+def _every_day(rows: Sequence[Any], start: dt.date, end: dt.date) -> list[DayRow]:
+    found = {day: (int(visits), int(people)) for day, visits, people in rows}
+    days = (start + dt.timedelta(days=i) for i in range((end - start).days + 1))
+    return [DayRow(day, *found.get(day, (0, 0))) for day in days]
+
+
+def visits_query(scope: ReportScope, start: dt.date, end: dt.date) -> AnySelect:
+    """The detail rows, by date then id (the order officers read them in)."""
+    return (select(Visit.visit_date, Team.name, Visit.district, Visit.commune, Visit.address,
+                   Visit.people, Visit.services, Visit.other_service, Visit.outcome, Visit.note)
+            .join(Team, Team.id == Visit.team_id)
+            .where(*_counted(scope, start, end))
+            .order_by(Visit.visit_date, Visit.id))
+
+
+async def stream_visits(session: AsyncSession, scope: ReportScope, start: dt.date, end: dt.date,
+                        batch_size: int = 5000) -> AsyncGenerator[VisitRow, None]:
+    """Every visit of the report, fetched `batch_size` rows at a time through a server-side
+    cursor, so memory stays flat however many there are."""
+    query = visits_query(scope, start, end).execution_options(yield_per=batch_size)
+    result = await session.stream(query)
+    try:
+        async for partition in result.partitions():
+            for row in partition:
+                yield VisitRow._make(row)
+    finally:
+        await result.close()
