@@ -176,9 +176,9 @@ async def _limited(visits: AsyncIterator[VisitRow], limit: int | None) -> AsyncI
 
 async def _export(job: ExportJob) -> dict[str, float]:
     from bot.app import build_services
-    from bot.exports import render_chart, write_csv, write_xlsx
     from bot.settings import Settings
     from db.reports import stream_visits
+    from handlers.exports import render_chart, write_csv, write_xlsx
 
     services = build_services(Settings(_env_file=None))  # type: ignore[call-arg]
     t = services.catalogs.translator("vi")

@@ -13,13 +13,13 @@ from typing import Any
 import click
 
 from bot.app import App, open_app
-from bot.exports import render_chart, summary_text, write_csv, write_xlsx
-from bot.exports.labels import describe_scope
-from bot.exports.progress import Progress
 from bot.settings import Settings
 from content.loader import ContentStore
 from db.models import Team
 from db.reports import Report, ReportScope, VisitRow, build_report, stream_visits
+from handlers.exports import render_chart, summary_text, write_csv, write_xlsx
+from handlers.exports.labels import describe_scope
+from handlers.exports.progress import Progress
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 PROGRESS_FROM = 20_000

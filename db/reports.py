@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncGenerator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
@@ -155,10 +155,7 @@ class ReportQueries:
     by_day: AnySelect
 
     def items(self) -> list[tuple[str, AnySelect]]:
-        return [(name, getattr(self, name)) for name in _BREAKDOWNS]
-
-
-_BREAKDOWNS = ("total", "by_service", "by_commune", "by_team", "by_day")
+        return [(breakdown.name, getattr(self, breakdown.name)) for breakdown in fields(self)]
 
 
 def report_queries(scope: ReportScope, start: dt.date, end: dt.date,

@@ -15,16 +15,16 @@ import uuid
 from contextlib import aclosing
 from pathlib import Path
 
-from bot.exports.chart import render_chart
-from bot.exports.labels import describe_scope
-from bot.exports.summary import summary_text
-from bot.exports.table import write_csv
-from bot.exports.xlsx import write_xlsx
 from content.models import Campaign
 from db.models import Role
 from db.reports import Report, ReportScope, build_report, stream_visits
 from db.teams import TeamRepository
 from handlers.context import Context
+from handlers.exports.chart import render_chart
+from handlers.exports.labels import describe_scope
+from handlers.exports.summary import summary_text
+from handlers.exports.table import write_csv
+from handlers.exports.xlsx import write_xlsx
 from handlers.messages import Attachment, Button, IncomingMessage, Reply
 from handlers.visit_fields import FieldError, parse_day
 

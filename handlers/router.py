@@ -74,6 +74,9 @@ def route(msg: IncomingMessage, ctx: Context) -> Handler:
     # 2. Button presses carry their own target.
     if msg.payload is not None:
         return BUTTONS.get(msg.payload.partition(":")[0], stale_button)
+    # Opt-out words ("hủy", "dừng", "stop") work everywhere, even inside a form.
+    if subscriptions.is_opt_out(msg.text):
+        return subscriptions.opt_out
     # 3. An unfinished conversation takes the typed text.
     if ctx.step is not None and ctx.step.name in STEPS:
         return STEPS[ctx.step.name]

@@ -94,3 +94,22 @@ async def unsubscribe_all(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     text = (ctx.t("Done: you will no longer receive news. To subscribe again, type /dangky.") if removed
             else ctx.t("You are not subscribed to any topic. Subscribe any time with /dangky."))
     return [menu_reply(ctx, text)]
+
+
+OPT_OUT_WORDS = frozenset({"huy", "dung", "stop", "huy dang ky", "huy dang ki", "dung nhan tin",
+                           "unsubscribe", "ngung nhan tin"})
+"""Typed alone (folded: "Hủy", "DỪNG", "stop"), these stop all news at once."""
+
+
+def is_opt_out(text: str) -> bool:
+    return len(text) <= 30 and " ".join(tokenize(text)) in OPT_OUT_WORDS
+
+
+async def opt_out(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """'hủy' / 'dừng' / 'stop': inside a form it stops the form (the likelier wish, and nothing is
+    lost: typing it again unsubscribes); otherwise every subscription ends at once."""
+    if ctx.step is not None:
+        ctx.finish()
+        return [menu_reply(ctx, ctx.t("Stopped: nothing of that form was saved. To stop receiving "
+                                      "news, type “hủy” again."))]
+    return await unsubscribe_all(msg, ctx)

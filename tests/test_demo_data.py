@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +31,6 @@ from db.models import TOPICS, ChannelIdentity, Role, Subscription, Team, TeamMem
 
 Sessions = async_sessionmaker[AsyncSession]
 SMALL = {"teams": 9, "visits": 400, "subscribers": 30}
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[Sessions]:
-    engine = create_engine(database_url)
-    try:
-        yield session_factory(engine)
-    finally:
-        await engine.dispose()
 
 
 async def _all(sessions: Sessions, model: type[Any]) -> list[Any]:

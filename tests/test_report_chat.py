@@ -98,3 +98,19 @@ async def test_a_leader_moved_to_citizen_loses_access_mid_choice(reporting):
         await session.execute(update(User).values(role=int(Role.CITIZEN)))
     await leader.send("1/10 - 5/10")
     assert "Báo cáo dành cho tổ trưởng" in leader.text
+
+
+async def test_a_leader_sees_only_their_own_team(reporting):
+    boss, leader, _ = await team_with_visits(reporting)
+    other_id, other_code = await create_team(boss, "Tổ CNSCĐ xã Đạo Thạnh; Mỹ Tho; Đạo Thạnh")
+    other_leader = await member_of(reporting, other_code)
+    await boss.send(f"/to {other_id}")
+    await boss.press(next(b for b in boss.buttons() if b.startswith("Tổ trưởng")))
+    await other_leader.send("/gn hôm nay; Đạo Thạnh; 9; dvc; xong")
+    await other_leader.press("Lưu")
+    await leader.send("/baocao 1/10/2024 - 5/10/2024")
+    assert "Lượt hướng dẫn: 2" in leader.text and "Đạo Thạnh" not in leader.text
+    await other_leader.send(f"/to {other_id - 1}")  # another team's card: refused
+    assert "chỉ xem được tổ của mình" in other_leader.text
+    await boss.send("/baocao 1/10/2024 - 5/10/2024")  # the officer sees both
+    assert "Lượt hướng dẫn: 3" in boss.text

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime as dt
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,10 +13,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import bot.exports.xlsx
+import handlers.exports.xlsx
 from bot.cli import main
-from bot.exports import render_chart, summary_text, write_csv, write_xlsx
-from bot.exports.labels import DETAIL_HEADERS
 from content.i18n import Translator
 from content.services import ServiceCatalog
 from db.engine import create_engine, session_factory
@@ -25,19 +22,12 @@ from db.migrate import upgrade
 from db.models import Team, Visit, utcnow
 from db.reports import Report, ReportScope, build_report, stream_visits
 from handlers.context import Services
+from handlers.exports import render_chart, summary_text, write_csv, write_xlsx
+from handlers.exports.labels import DETAIL_HEADERS
 
 Sessions = async_sessionmaker[AsyncSession]
 START, END = dt.date(2024, 10, 1), dt.date(2024, 10, 5)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[Sessions]:
-    engine = create_engine(database_url)
-    try:
-        yield session_factory(engine)
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture
@@ -209,7 +199,7 @@ async def test_xlsx_details_stop_at_the_sheet_limit_with_a_note(sessions, catalo
                                                                 monkeypatch):
     await seed(sessions, catalog)
     report = await report_of(sessions, catalog)
-    monkeypatch.setattr(bot.exports.xlsx, "EXCEL_MAX_ROWS", 6)  # header + 4 visits + the note
+    monkeypatch.setattr(handlers.exports.xlsx, "EXCEL_MAX_ROWS", 6)  # header + 4 visits + the note
     assert await _write_xlsx(sessions, report, tmp_path / "r.xlsx", t, catalog) == 4
     details = load_workbook(tmp_path / "r.xlsx")[t("Details")]
     assert details.max_row == 6 and "CSV" in details["A6"].value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.pipeline import Pipeline
@@ -149,3 +150,24 @@ async def test_unsupported_content_gets_a_polite_reply(chat: Chat):
 
 async def test_an_unknown_event_is_ignored(chat: Chat):
     assert await chat.send("", event="typing") == []
+
+
+@pytest.mark.parametrize("word", ["hủy", "HUY", "Dừng", "dung", "stop", "STOP!"])
+async def test_opt_out_words_unsubscribe_at_once(chat, word):
+    await chat.send("/dangky tat ca")
+    await chat.send(word)
+    assert "/dangky" in chat.text  # says how to come back
+    await chat.send("/toi")
+    assert "Tin bạn đăng ký nhận: chưa có" in chat.text
+
+
+async def test_an_opt_out_word_inside_a_form_stops_the_form_first(chat):
+    await chat.send("/dangky tat ca")
+    await chat.send("/xoadulieu")  # a conversation waiting for its confirmation
+    await chat.send("dừng")
+    assert "gõ “hủy” lần nữa" in chat.text
+    await chat.send("/toi")
+    assert "Cuộc thi" in chat.text  # still subscribed
+    await chat.send("hủy")
+    await chat.send("/toi")
+    assert "Cuộc thi" not in chat.text

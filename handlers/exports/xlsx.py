@@ -17,11 +17,11 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from bot.exports.labels import DETAIL_HEADERS, detail_maker, scope_text, service_names
-from bot.exports.progress import Progress, RowCounter
 from content.i18n import Translator
 from content.services import ServiceCatalog
 from db.reports import Report, VisitRow
+from handlers.exports.labels import DETAIL_HEADERS, detail_maker, scope_text, service_names
+from handlers.exports.progress import Progress, RowCounter
 
 EXCEL_MAX_ROWS = 1_048_576
 """Rows in one Excel sheet; the details stop two short, for the header and a note."""

@@ -9,9 +9,9 @@ from matplotlib.dates import AutoDateLocator, DateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from bot.exports.labels import period_text, scope_text
 from content.i18n import Translator
 from db.reports import Report
+from handlers.exports.labels import period_text, scope_text
 
 HALF_DAY = dt.timedelta(hours=12)
 

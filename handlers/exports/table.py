@@ -7,11 +7,11 @@ import csv
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from bot.exports.labels import DETAIL_HEADERS, detail_maker
-from bot.exports.progress import Progress, RowCounter
 from content.i18n import Translator
 from content.services import ServiceCatalog
 from db.reports import VisitRow
+from handlers.exports.labels import DETAIL_HEADERS, detail_maker
+from handlers.exports.progress import Progress, RowCounter
 
 
 async def write_csv(visits: AsyncIterator[VisitRow], path: Path, t: Translator,

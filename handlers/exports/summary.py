@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.exports.labels import period_text, scope_text, service_names
 from content.i18n import Translator
 from content.services import ServiceCatalog
 from db.reports import CommuneRow, Report
+from handlers.exports.labels import period_text, scope_text, service_names
 
 TOP = 3
 

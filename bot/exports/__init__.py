@@ -1,8 +1,0 @@
-"""Report exports for officers: an Excel workbook, a CSV of the visits, a chart, a chat summary."""
-
-from bot.exports.chart import render_chart
-from bot.exports.summary import summary_text
-from bot.exports.table import write_csv
-from bot.exports.xlsx import EXCEL_MAX_ROWS, write_xlsx
-
-__all__ = ["EXCEL_MAX_ROWS", "render_chart", "summary_text", "write_csv", "write_xlsx"]
