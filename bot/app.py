@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.broadcast.config import rules_for
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from content.i18n import Catalogs
@@ -49,7 +50,8 @@ def build_services(settings: Settings) -> Services:
                       invite_max_uses=settings.invite_max_uses)
     return Services(content=content, matcher=build_matcher(content),
                     catalogs=Catalogs(default_locale=settings.default_locale), timezone=settings.tz,
-                    rules=rules, admins=settings.admins, reports_dir=settings.reports_dir)
+                    rules=rules, admins=settings.admins, reports_dir=settings.reports_dir,
+                    broadcast_rules=rules_for(settings))
 
 
 @asynccontextmanager

@@ -218,3 +218,12 @@ def _register_report() -> None:
 
 
 _register_report()
+
+
+def _register_broadcast() -> None:
+    from bot.cli_broadcast import broadcast_command
+
+    main.add_command(broadcast_command)
+
+
+_register_broadcast()

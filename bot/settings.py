@@ -66,6 +66,24 @@ class Settings(BaseSettings):
     deadline_reminder_days: int = Field(default=3, ge=0, le=60)
     reports_dir: Path = Path("data/reports")
 
+    # Broadcasts (`cdsbot broadcast`, bot/broadcast/). Messages per second on each channel for all
+    # workers together, kept in Redis when REDIS_URL is set, else in the database; rows a worker
+    # holds at once (also the most messages a crashed worker can send twice); sends in flight per
+    # channel and worker; how long a claim lasts without the worker's heartbeat; attempts and
+    # first back-off (doubling, with jitter) for network errors and 5xx; how often workers look
+    # for new, paused and cancelled broadcasts; Zalo's consultation window in days (0: none, for
+    # an OA with promotion messages).
+    broadcast_telegram_rate: float = Field(default=25.0, gt=0)
+    broadcast_zalo_rate: float = Field(default=10.0, gt=0)
+    broadcast_batch_size: int = Field(default=50, ge=1, le=5000)
+    broadcast_concurrency: int = Field(default=8, ge=1, le=256)
+    broadcast_lease_seconds: float = Field(default=60.0, ge=1)
+    broadcast_max_attempts: int = Field(default=5, ge=1, le=100)
+    broadcast_retry_seconds: float = Field(default=2.0, gt=0)
+    broadcast_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    broadcast_zalo_window_days: int = Field(default=7, ge=0, le=365)
+    redis_url: str | None = None
+
     # Per-user incoming throttle: at most this many messages per window (seconds).
     incoming_max_messages: int = 8
     incoming_window_seconds: float = 10.0

@@ -9,7 +9,18 @@ from dataclasses import dataclass
 
 from content.i18n import N_
 from db.models import Role
-from handlers import account, alerts, menu, reports, start, subscriptions, teams, topics, visits
+from handlers import (
+    account,
+    alerts,
+    broadcasts,
+    menu,
+    reports,
+    start,
+    subscriptions,
+    teams,
+    topics,
+    visits,
+)
 from handlers.types import Handler
 
 
@@ -59,6 +70,8 @@ COMMANDS: tuple[Command, ...] = (
             min_role=Role.OFFICER),
     Command("/dsto", teams.list_teams, N_("the teams in your area"), ("/danhsachto",),
             min_role=Role.OFFICER),
+    Command("/thongbao", broadcasts.compose, N_("send an announcement to citizens or teams"),
+            ("/guitin", "/broadcast"), min_role=Role.OFFICER),
     Command("/canhbao", alerts.show_alerts, N_("channel alerts (quota, errors)"), ("/alerts",),
             min_role=Role.OFFICER, in_menu=False),
 )

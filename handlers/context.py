@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content.i18n import Catalogs, Translator
 from content.loader import ContentStore
 from content.matcher import FaqMatcher
+from db.broadcasts.audience import DEFAULT_RULES, AudienceRules
 from db.models import ChannelIdentity, Role, User
 from db.repositories import (
     ConversationRepository,
@@ -44,6 +45,8 @@ class Services:
     rules: TeamRules = field(default_factory=TeamRules)
     admins: frozenset[str] = frozenset()
     """'channel:user' accounts that are admins by configuration (ADMIN_IDS)."""
+    broadcast_rules: AudienceRules = DEFAULT_RULES
+    """Which channels broadcasts go out on and Zalo's consultation window (from settings)."""
     reports_dir: Path = Path("data/reports")
     """Where /baocao writes the files it sends (kept a day)."""
     join_links: dict[str, str] = field(default_factory=dict)

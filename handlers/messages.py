@@ -74,6 +74,9 @@ class Reply:
     answer: AnswerInfo | None = None
     expects_text: bool = False
     """The bot asked for typed input: a console must not read a typed number as a button."""
+    track: int | None = None
+    """A broadcast whose progress this message shows: channels that can edit a sent message
+    update it as the broadcast goes; the others send the final summary."""
 
     @classmethod
     def with_buttons(cls, text: str, buttons: list[Button] | tuple[Button, ...],

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from content.normalize import tokenize
-from handlers import account, faq, platform, reports, start, subscriptions, teams, topics, visits
+from handlers import (
+    account,
+    broadcasts,
+    faq,
+    platform,
+    reports,
+    start,
+    subscriptions,
+    teams,
+    topics,
+    visits,
+)
 from handlers.commands import find_command
 from handlers.context import Context
 from handlers.messages import IncomingMessage, Reply
@@ -21,6 +32,7 @@ BUTTONS: dict[str, Handler] = {
     "visit": visits.on_button,
     "team": teams.on_button,
     "report": reports.choose_period,
+    "bc": broadcasts.on_button,
 }
 
 # Platform events (IncomingMessage.event); one not listed here is ignored.
@@ -38,6 +50,7 @@ STEPS: dict[str, Handler] = {
     "start.province": start.choose_province,
     "account.erase": account.erase_data,
     "report.period": reports.choose_period,
+    **{f"bc.{step}": broadcasts.continue_compose for step in broadcasts.STEPS},
     **{f"visit.{step}": visits.continue_form for step in (*visits.STEPS, "confirm", "edit")},
 }
 

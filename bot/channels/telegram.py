@@ -27,11 +27,12 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageLimit, ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.text import split_text as split_into_parts
+from bot.channels.tracking import ProgressTracker, Show
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.throttle import Throttle, Verdict
@@ -144,6 +145,7 @@ class TelegramChannel:
         self.application = self._build_application(settings)
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
+        self.tracker = ProgressTracker(sessions, catalogs)
 
     @staticmethod
     def _build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -184,6 +186,7 @@ class TelegramChannel:
             log.info("Telegram long polling started as @%s", bot.username)
 
     async def stop(self) -> None:
+        await self.tracker.stop()
         if self.application.updater is not None and self.application.updater.running:
             await self.application.updater.stop()
         if self.application.running:
@@ -272,13 +275,27 @@ class TelegramChannel:
                 parts = split_text(reply.text) if reply.text else []
                 for index, part in enumerate(parts):
                     last = index == len(parts) - 1
-                    await bot.send_message(chat_id, escape(part), parse_mode=ParseMode.HTML,
-                                           reply_markup=markup if last else None)
+                    sent = await bot.send_message(chat_id, escape(part), parse_mode=ParseMode.HTML,
+                                                  reply_markup=markup if last else None)
+                if reply.track is not None and parts:
+                    self.tracker.follow(reply.track, self._editor(chat_id, sent.message_id))
                 if reply.attachment is not None:
                     await self._send_attachment(chat_id, reply)
         except Forbidden as exc:  # blocked or deactivated: remember, stop sending
             log.info("chat %s cannot be messaged: %s", chat_id, exc)
             await self.pipeline.process(IncomingMessage(CHANNEL, chat_id, chat_id, event="blocked"))
+
+    def _editor(self, chat_id: str, message_id: int) -> Show:
+        """Edit the message that announced a broadcast as its progress changes."""
+        async def edit(reply: Reply, final: bool) -> None:
+            try:
+                await self.application.bot.edit_message_text(
+                    escape(reply.text), chat_id=chat_id, message_id=message_id,
+                    parse_mode=ParseMode.HTML, reply_markup=await self._markup(reply.buttons))
+            except BadRequest as exc:
+                if "not modified" not in str(exc).lower():
+                    raise
+        return edit
 
     async def _send_attachment(self, chat_id: str, reply: Reply) -> None:
         attachment = reply.attachment

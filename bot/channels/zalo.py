@@ -22,6 +22,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.text import split_text
+from bot.channels.tracking import ProgressTracker, Show
 from bot.channels.zalo_client import (
     ZaloClient,
     ZaloError,
@@ -145,6 +146,7 @@ class ZaloChannel:
         self.tokens: ZaloTokens | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.tracker = ProgressTracker(sessions, catalogs)
 
     async def start(self) -> None:
         settings = self.settings
@@ -166,6 +168,7 @@ class ZaloChannel:
     async def stop(self) -> None:
         """Finish the events being handled, then close the HTTP session."""
         await self.idle()
+        await self.tracker.stop()
         if self.http is not None:
             await self.http.close()
 
@@ -224,6 +227,13 @@ class ZaloChannel:
         token = await self.client.upload("file", attachment.path, attachment.filename)
         return {"attachment": {"type": "file", "payload": {"token": token}}}
 
+    def _final_only(self, user_id: str) -> Show:
+        """Zalo messages cannot be edited: send a broadcast's state once it is over."""
+        async def show(reply: Reply, final: bool) -> None:
+            if final:
+                await self.send(user_id, [reply])
+        return show
+
     async def send(self, user_id: str, replies: Sequence[Reply]) -> None:
         assert self.client is not None
         type_a_number = self.catalogs.translator(self.catalogs.default_locale)(TYPE_A_NUMBER)
@@ -238,6 +248,8 @@ class ZaloChannel:
                     await self.client.send(user_id, message)
                 if reply.attachment is not None:
                     await self.client.send(user_id, await self._attachment_message(reply.attachment))
+                if reply.track is not None:
+                    self.tracker.follow(reply.track, self._final_only(user_id))
         except ZaloUnreachable as exc:
             log.info("Zalo user %s cannot be messaged now (%s)", user_id, exc.code)
             await self.pipeline.process(IncomingMessage(CHANNEL, user_id, user_id, event="blocked"))

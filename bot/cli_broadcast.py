@@ -1,0 +1,267 @@
+"""`cdsbot broadcast`: create officers' broadcasts, send them (the worker), follow, list, pause,
+resume and cancel them, and export their failures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import func, select
+
+from bot.app import App, open_app
+from bot.broadcast import (
+    AudienceError,
+    BroadcastError,
+    BroadcastMessage,
+    Link,
+    MessageError,
+    count_reachable,
+    create_broadcast,
+    failures_csv,
+    list_broadcasts,
+    parse_filters,
+    rules_for,
+    run_worker,
+    status,
+    to_plain,
+)
+from bot.broadcast import cancel as cancel_broadcast
+from bot.broadcast import pause as pause_broadcast
+from bot.broadcast import resume as resume_broadcast
+from bot.settings import Settings
+from content.i18n import N_
+from db.broadcasts.formatting import check_message
+from db.broadcasts.outbox import OPEN
+from db.models import Broadcast, ChannelIdentity, Delivery, utcnow
+
+DEFAULT_LINK_LABEL = N_("Learn more")
+"""The link button's label when none is given, in the default language."""
+AUDIENCE_HELP = ("all | topic:X | province:P | district:D | commune:C | team:ID | role:R "
+                 "(citizen, member, leader, officer, admin). Repeat it: filters of different "
+                 "kinds must all match, filters of one kind any of them.")
+
+
+def parse_when(value: str, tz: dt.tzinfo, now: dt.datetime) -> dt.datetime:
+    """An ISO 8601 date and time in the future; local time (`tz`) unless it has an offset."""
+    try:
+        when = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date and time: write it as ISO 8601, e.g. "
+                                 "2024-10-10T08:00 (Asia/Ho_Chi_Minh) or 2024-10-10T01:00Z",
+                                 param_hint="'--at'") from None
+    when = when if when.tzinfo else when.replace(tzinfo=tz)
+    if when <= now:
+        raise click.BadParameter(f"{when.isoformat()} is in the past (now: "
+                                 f"{now.astimezone(tz).isoformat(timespec='seconds')})",
+                                 param_hint="'--at'")
+    return when
+
+
+def _cli() -> tuple[Callable[[object], None], Callable[[], Settings]]:
+    from bot.cli import _run, _settings  # here: bot.cli registers this group at its end
+
+    return _run, _settings
+
+
+@click.group("broadcast")
+def broadcast_command() -> None:
+    """Officers' broadcasts: create, send (worker), status, list, pause, resume, cancel."""
+
+
+@broadcast_command.command("create")
+@click.option("--text", required=True, help="The message; **bold** and __italic__ work.")
+@click.option("--image", default=None, help="URL of an image, sent with the text as caption.")
+@click.option("--link", default=None, help="URL of a button under the message.")
+@click.option("--link-label", default=None, help="The button's label (default: 'Learn more', "
+              "translated).")
+@click.option("--audience", "filters", multiple=True, help=AUDIENCE_HELP)
+@click.option("--at", "at", default=None,
+              help="When to send, ISO 8601 (2024-10-10T08:00); Asia/Ho_Chi_Minh unless it "
+                   "has an offset. Default: now.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def create(text: str, image: str | None, link: str | None, link_label: str | None,
+           filters: tuple[str, ...], at: str | None, yes: bool) -> None:
+    """Create a broadcast (prints its id); `broadcast worker` sends it."""
+    run, configured = _cli()
+    settings = configured()
+    when = parse_when(at, settings.tz, utcnow()) if at else None
+    try:
+        audience = parse_filters(filters)
+    except AudienceError as error:
+        raise click.BadParameter(str(error), param_hint="'--audience'") from None
+    try:
+        check_message(BroadcastMessage(text, image, link, link_label or DEFAULT_LINK_LABEL))
+    except MessageError as error:
+        raise click.UsageError(str(error)) from None
+    run(_create(settings, text, image, link, link_label, audience, when, yes))
+
+
+async def _create(settings: Settings, text: str, image: str | None, link: str | None,
+                  link_label: str | None, audience: Any, when: dt.datetime | None,
+                  yes: bool) -> None:
+    rules = rules_for(settings)
+    if not rules.channels:
+        raise click.UsageError("no channel is configured: set TELEGRAM_BOT_TOKEN or ZALO_APP_ID")
+    async with open_app(settings) as app:
+        _check_provinces(app, audience.provinces)
+        async with app.sessions() as session:
+            counts = await count_reachable(session, audience, utcnow(), rules)
+            low, high = (await session.execute(select(func.min(ChannelIdentity.id),
+                                                      func.max(ChannelIdentity.id)))).one()
+        _show_plan(settings, text, audience.filters, counts, when)
+        if not yes:
+            click.confirm("Create this broadcast?", abort=True)
+        label = link_label or app.services.catalogs.translator(settings.default_locale)(
+            DEFAULT_LINK_LABEL)
+        with _bar(high - low + 1 if low is not None else 0, "Writing deliveries") as advance:
+            try:
+                broadcast_id = await create_broadcast(
+                    app.sessions, text=text, image_url=image,
+                    link=Link(link, label) if link else None, filters=audience, at=when,
+                    rules=rules, progress=advance)
+            except (BroadcastError, ValueError) as error:
+                raise click.UsageError(str(error)) from None
+    click.echo(broadcast_id)
+
+
+def _check_provinces(app: App, provinces: frozenset[str]) -> None:
+    known = {p.slug for p in app.services.content.provinces}
+    unknown = sorted(provinces - known)
+    if unknown:
+        raise click.BadParameter(f"unknown province {', '.join(unknown)} (known: "
+                                 f"{', '.join(sorted(known))})", param_hint="'--audience'")
+
+
+def _show_plan(settings: Settings, text: str, filters: tuple[str, ...], counts: dict[str, int],
+               when: dt.datetime | None) -> None:
+    out = sys.stderr  # stdout carries only the id, for scripts
+    click.echo(f"Audience: {' '.join(filters) or 'all'}", file=out)
+    for channel, count in counts.items():
+        click.echo(f"  {channel}: {count:,} reachable", file=out)
+    click.echo(f"  total: {sum(counts.values()):,}", file=out)
+    click.echo("When: " + (when.astimezone(settings.tz).isoformat(timespec="minutes") if when
+                           else "now"), file=out)
+    click.echo("Text:\n" + to_plain(text), file=out)
+
+
+@contextmanager
+def _bar(length: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar with an ETA on standard error (stdout is for results)."""
+    with click.progressbar(length=max(length, 1), label=label, show_eta=True,
+                           file=sys.stderr) as bar:
+        yield bar.update
+
+
+@broadcast_command.command("worker")
+@click.option("--until-idle", is_flag=True, help="Exit when nothing is due.")
+def worker(until_idle: bool) -> None:
+    """Send due broadcasts until stopped (SIGTERM/Ctrl-C stop gracefully)."""
+    run, configured = _cli()
+    run(_worker(configured(), until_idle))
+
+
+async def _worker(settings: Settings, until_idle: bool) -> None:
+    async with open_app(settings) as app:
+        async with app.sessions() as session:
+            unsent = (await session.execute(
+                select(func.count()).select_from(Delivery).join(Broadcast)
+                .where(OPEN, Broadcast.state.in_(("sending", "scheduled"))))).scalar_one()
+        with _bar(int(unsent), "Sending") as advance:
+            stats = await run_worker(settings, until_idle, sessions=app.sessions,
+                                     rows_done=advance)
+    click.echo(f"sent {stats.sent}, failed {stats.failed}, blocked {stats.blocked}, "
+               f"retried {stats.retried}")
+
+
+@broadcast_command.command("status")
+@click.argument("broadcast_id", type=int)
+@click.option("--json", "as_json", is_flag=True,
+              help='{"id", "state", "total", "sent", "failed", "blocked", "pending"}')
+def status_command(broadcast_id: int, as_json: bool) -> None:
+    """How far a broadcast has got."""
+    run, configured = _cli()
+    run(_status(configured(), broadcast_id, as_json))
+
+
+async def _status(settings: Settings, broadcast_id: int, as_json: bool) -> None:
+    async with open_app(settings) as app, app.sessions() as session:
+        current = await status(session, broadcast_id)
+    if current is None:
+        raise click.ClickException(f"no broadcast {broadcast_id}")
+    click.echo(json.dumps(current) if as_json else _describe(current))
+
+
+def _describe(s: dict[str, Any]) -> str:
+    return (f"#{s['id']} {s['state']}: {s['sent']:,} of {s['total']:,} sent, {s['failed']:,} "
+            f"failed, {s['blocked']:,} blocked, {s['pending']:,} pending")
+
+
+@broadcast_command.command("list")
+@click.option("--limit", default=20, show_default=True)
+def list_command(limit: int) -> None:
+    """The latest broadcasts, newest first."""
+    run, configured = _cli()
+    run(_list(configured(), limit))
+
+
+async def _list(settings: Settings, limit: int) -> None:
+    async with open_app(settings) as app, app.sessions() as session:
+        rows = await list_broadcasts(session, limit)
+    for broadcast, current in rows:
+        when = broadcast.scheduled_at or broadcast.created_at
+        local = when.replace(tzinfo=when.tzinfo or dt.UTC).astimezone(settings.tz)
+        text = to_plain(broadcast.text).replace("\n", " ")
+        click.echo(f"{_describe(current)}  {local:%Y-%m-%d %H:%M}  "
+                   f"{' '.join(broadcast.audience)}  {text[:40]}")
+
+
+def _state_change(name: str, change: Callable[..., Any], done: str) -> click.Command:
+    @click.argument("broadcast_id", type=int)
+    def command(broadcast_id: int) -> None:
+        run, configured = _cli()
+        run(_change(configured(), broadcast_id, change, done))
+
+    command.__doc__ = f"{name.capitalize()} a broadcast."
+    return broadcast_command.command(name)(command)
+
+
+async def _change(settings: Settings, broadcast_id: int, change: Callable[..., Any],
+                  done: str) -> None:
+    async with open_app(settings) as app, app.sessions() as session, session.begin():
+        changed = await change(session, broadcast_id)
+        current = await status(session, broadcast_id)
+    if current is None:
+        raise click.ClickException(f"no broadcast {broadcast_id}")
+    if not changed:
+        raise click.ClickException(f"broadcast {broadcast_id} is {current['state']}: nothing "
+                                   "to do")
+    click.echo(f"Broadcast {broadcast_id} {done}. {_describe(current)}")
+
+
+_state_change("cancel", cancel_broadcast, "cancelled")
+_state_change("pause", pause_broadcast, "paused")
+_state_change("resume", resume_broadcast, "resumed")
+
+
+@broadcast_command.command("failures")
+@click.argument("broadcast_id", type=int)
+@click.option("--out", "path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="CSV file (default: REPORTS_DIR/broadcast-ID-failures.csv).")
+def failures_command(broadcast_id: int, path: Path | None) -> None:
+    """Write a broadcast's failed and blocked deliveries as CSV."""
+    run, configured = _cli()
+    settings = configured()
+    run(_failures(settings, broadcast_id,
+                  path or settings.reports_dir / f"broadcast-{broadcast_id}-failures.csv"))
+
+
+async def _failures(settings: Settings, broadcast_id: int, path: Path) -> None:
+    async with open_app(settings) as app, app.sessions() as session:
+        count = await failures_csv(session, broadcast_id, path)
+    click.echo(f"{count} failed or blocked deliveries written to {path}")

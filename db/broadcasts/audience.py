@@ -1,0 +1,189 @@
+"""Who a broadcast goes to: audience filters, and the SELECT of the identities to message.
+
+Filters are strings: `all`, `topic:X`, `province:P`, `district:D`, `commune:C`, `team:T` (a team
+id) and `role:R` (citizen, member, leader, officer, admin). A list of filters combines with AND
+across kinds and OR within one kind: `topic:contests topic:events province:nghe-an` is whoever
+subscribed to contests or events and lives in Nghệ An. `all` restricts nothing.
+
+Who may receive at all:
+- without a team or role filter, subscribers only (at least one topic, or one of the `topic:`
+  filters): citizens are messaged because they asked to be;
+- with a team or role filter, the members of that team or role whether or not they subscribed
+  (work messages to the network); a topic filter then still applies.
+
+`role:member` and `role:leader` are the person's role in their team (so an officer who leads a
+team is a leader); `role:citizen|officer|admin` are the person's own role, exactly. Place filters
+take the person's own place, or their team's when they gave none (commune: their own only).
+
+Each person is messaged once, on the first channel of `channels` where they are reachable:
+Telegram identities that have not blocked the bot; Zalo identities that are reachable and wrote
+within the 7-day consultation window, unless promotion messages are configured (no window).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from db.models import TOPICS, ChannelIdentity, Role, Subscription, Team, TeamMember, User
+
+BROADCAST_CHANNELS = ("telegram", "zalo")
+"""Channels a broadcast can go out on, in order of preference for a person who has both."""
+ZALO_WINDOW = dt.timedelta(days=7)
+"""Zalo consultation messages reach only users who wrote within this window (-230/-232 after)."""
+KINDS = ("topic", "province", "district", "commune", "team", "role")
+TEAM_ROLES = {"member": Role.MEMBER, "leader": Role.LEADER}
+USER_ROLES = {"citizen": Role.CITIZEN, "officer": Role.OFFICER, "admin": Role.ADMIN}
+
+
+class AudienceError(ValueError):
+    """A filter that cannot be understood; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Parsed filters: for each kind, the values any of which may match (empty: no condition)."""
+
+    topics: frozenset[str] = frozenset()
+    provinces: frozenset[str] = frozenset()
+    districts: frozenset[str] = frozenset()
+    communes: frozenset[str] = frozenset()
+    teams: frozenset[int] = frozenset()
+    roles: frozenset[str] = frozenset()
+    filters: tuple[str, ...] = field(default=(), compare=False)
+    """The filters as written, normalised (stored with the broadcast)."""
+
+    @property
+    def picks_people(self) -> bool:
+        """A team or role filter names the people: no subscription needed."""
+        return bool(self.teams or self.roles)
+
+    @property
+    def needs_team(self) -> bool:
+        return bool(self.provinces or self.districts or self.teams or self.roles)
+
+
+@dataclass(frozen=True)
+class AudienceRules:
+    """How reachability is judged: the channels configured, and Zalo's window (None: promotion
+    messages are configured, so no window)."""
+
+    channels: tuple[str, ...] = BROADCAST_CHANNELS
+    zalo_window: dt.timedelta | None = ZALO_WINDOW
+
+
+DEFAULT_RULES = AudienceRules()
+
+def parse_filters(values: Iterable[str]) -> Audience:
+    """Parse `kind:value` filters (see the module docstring); raise AudienceError when one is
+    not understood. No filter at all means `all`."""
+    found: dict[str, set[str]] = {kind: set() for kind in KINDS}
+    written: list[str] = []
+    for raw in values:
+        text = raw.strip()
+        if text.lower() == "all":
+            written.append("all")
+            continue
+        kind, sep, value = text.partition(":")
+        kind, value = kind.strip().lower(), value.strip()
+        if not sep or kind not in KINDS or not value:
+            raise AudienceError(f"'{raw}' is not a filter: use all, " +
+                                ", ".join(f"{k}:…" for k in KINDS))
+        value = _checked(kind, value, raw)
+        found[kind].add(value)
+        written.append(f"{kind}:{value}")
+    return Audience(topics=frozenset(found["topic"]), provinces=frozenset(found["province"]),
+                    districts=frozenset(found["district"]), communes=frozenset(found["commune"]),
+                    teams=frozenset(int(v) for v in found["team"]),
+                    roles=frozenset(found["role"]), filters=tuple(dict.fromkeys(written)))
+
+
+def _checked(kind: str, value: str, raw: str) -> str:
+    if kind == "topic" and value.lower() not in TOPICS:
+        raise AudienceError(f"'{raw}': unknown topic (known: {', '.join(TOPICS)})")
+    if kind == "team" and not value.isdigit():
+        raise AudienceError(f"'{raw}': a team is given by its id (a number)")
+    if kind == "role" and value.lower() not in {**TEAM_ROLES, **USER_ROLES}:
+        raise AudienceError(f"'{raw}': unknown role (known: citizen, member, leader, officer, "
+                            "admin)")
+    return value.lower() if kind in ("topic", "role", "province") else value
+
+
+def recipients(audience: Audience, now: dt.datetime, rules: AudienceRules = DEFAULT_RULES,
+               ) -> Select[int, str, str]:
+    """SELECT identity id, channel, chat id of every identity to message, one per person."""
+    identity = ChannelIdentity
+    statement = (select(identity.id, identity.channel, identity.chat_id)
+                 .join(User, User.id == identity.user_id))
+    if audience.needs_team:
+        statement = (statement.outerjoin(TeamMember, TeamMember.user_id == User.id)
+                     .outerjoin(Team, Team.id == TeamMember.team_id))
+    return statement.where(reachable(identity, now, rules), *_conditions(audience),
+                           _first_reachable_channel(identity, now, rules))
+
+
+async def count_reachable(session: AsyncSession, audience: Audience | Sequence[str],
+                          now: dt.datetime, rules: AudienceRules = DEFAULT_RULES,
+                          ) -> dict[str, int]:
+    """How many people the audience reaches on each channel right now (every channel listed)."""
+    if not isinstance(audience, Audience):
+        audience = parse_filters(audience)
+    chosen = recipients(audience, now, rules).subquery()
+    rows = await session.execute(select(chosen.c.channel, func.count())
+                                 .group_by(chosen.c.channel))
+    counts = dict.fromkeys(rules.channels, 0)
+    counts.update({channel: int(n) for channel, n in rows})
+    return counts
+
+
+def reachable(identity: type[ChannelIdentity], now: dt.datetime,
+              rules: AudienceRules) -> ColumnElement[bool]:
+    """The identity is on a broadcast channel and can be messaged there now."""
+    per_channel = []
+    for channel in rules.channels:
+        condition: ColumnElement[bool] = identity.reachable.is_(True)
+        if channel == "zalo" and rules.zalo_window is not None:
+            condition = and_(condition, identity.last_message_at >= now - rules.zalo_window)
+        per_channel.append(and_(identity.channel == channel, condition))
+    return or_(*per_channel) if per_channel else false()
+
+
+def _first_reachable_channel(identity: type[ChannelIdentity], now: dt.datetime,
+                             rules: AudienceRules) -> ColumnElement[bool]:
+    """Skip an identity when the same person is reachable on a channel preferred to its own."""
+    conditions = []
+    for position, channel in enumerate(rules.channels[1:], start=1):
+        other = aliased(ChannelIdentity)
+        preferred = exists().where(other.user_id == identity.user_id,
+                                   other.channel.in_(rules.channels[:position]),
+                                   reachable(other, now, rules))
+        conditions.append(or_(identity.channel != channel, ~preferred))
+    return and_(true(), *conditions)
+
+
+def _conditions(audience: Audience) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    subscribed = exists().where(Subscription.user_id == User.id)
+    if audience.topics:
+        conditions.append(subscribed.where(Subscription.topic.in_(audience.topics)))
+    elif not audience.picks_people:
+        conditions.append(subscribed)
+    if audience.provinces:
+        conditions.append(func.coalesce(User.province, Team.province).in_(audience.provinces))
+    if audience.districts:
+        conditions.append(func.coalesce(User.district, Team.district).in_(audience.districts))
+    if audience.communes:
+        conditions.append(User.commune.in_(audience.communes))
+    if audience.teams:
+        conditions.append(TeamMember.team_id.in_(audience.teams))
+    if audience.roles:
+        team_roles = [int(TEAM_ROLES[r]) for r in audience.roles if r in TEAM_ROLES]
+        user_roles = [int(USER_ROLES[r]) for r in audience.roles if r in USER_ROLES]
+        conditions.append(or_(TeamMember.role.in_(team_roles), User.role.in_(user_roles)))
+    return conditions
+

@@ -1,0 +1,72 @@
+"""What officers read about broadcasts: one's status, the recent ones, the failures as CSV."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Broadcast, Delivery
+
+STATUS_KEYS = ("id", "state", "total", "sent", "failed", "blocked", "pending")
+FAILURE_STATES = ("failed", "blocked")
+CSV_COLUMNS = ("delivery_id", "channel", "chat_id", "state", "attempts", "error")
+
+
+def _summary(broadcast: Broadcast, counts: dict[str, int]) -> dict[str, Any]:
+    return {"id": broadcast.id, "state": broadcast.state, "total": broadcast.total,
+            "sent": counts.get("sent", 0), "failed": counts.get("failed", 0),
+            "blocked": counts.get("blocked", 0),
+            "pending": counts.get("pending", 0) + counts.get("claimed", 0)}
+
+
+async def _counts(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, int]]:
+    rows = await session.execute(
+        select(Delivery.broadcast_id, Delivery.state, func.count())
+        .where(Delivery.broadcast_id.in_(ids)).group_by(Delivery.broadcast_id, Delivery.state))
+    counts: dict[int, dict[str, int]] = {i: {} for i in ids}
+    for broadcast_id, state, n in rows:
+        counts[broadcast_id][state] = int(n)
+    return counts
+
+
+async def status(session: AsyncSession, broadcast_id: int) -> dict[str, Any] | None:
+    """{"id", "state", "total", "sent", "failed", "blocked", "pending"} (pending: not sent yet,
+    including the rows workers hold), or None for an unknown id."""
+    broadcast = await session.get(Broadcast, broadcast_id, populate_existing=True)
+    if broadcast is None:
+        return None
+    return _summary(broadcast, (await _counts(session, [broadcast_id]))[broadcast_id])
+
+
+async def list_broadcasts(session: AsyncSession, limit: int = 20) -> list[tuple[Broadcast,
+                                                                               dict[str, Any]]]:
+    """The latest broadcasts, newest first, each with its status."""
+    broadcasts = list((await session.execute(
+        select(Broadcast).order_by(Broadcast.id.desc()).limit(limit))).scalars())
+    counts = await _counts(session, [b.id for b in broadcasts])
+    return [(b, _summary(b, counts[b.id])) for b in broadcasts]
+
+
+async def failures_csv(session: AsyncSession, broadcast_id: int, path: Path) -> int:
+    """Write the broadcast's failed and blocked deliveries to `path` (UTF-8 with BOM, which
+    Excel needs for Vietnamese); return how many. Rows are streamed, not loaded at once."""
+    statement = (select(Delivery.id, Delivery.channel, Delivery.chat_id, Delivery.state,
+                        Delivery.attempts, Delivery.error)
+                 .where(Delivery.broadcast_id == broadcast_id,
+                        Delivery.state.in_(FAILURE_STATES))
+                 .order_by(Delivery.id).execution_options(yield_per=2000))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_COLUMNS)
+        async for partition in (await session.stream(statement)).partitions():
+            writer.writerows(partition)
+            count += len(partition)
+            await asyncio.sleep(0)  # a long export must not hold the event loop
+    return count

@@ -1,0 +1,340 @@
+"""/thongbao: officers compose a broadcast in chat — text, optional image and link button,
+audience — see how many people each channel reaches right now and a preview exactly as
+recipients will see it, then send now or at a time, and pause, resume or cancel it after.
+
+Only officers and admins reach these handlers (the command table), and every button checks
+the role again on the server. An officer's audience is always limited to their own province
+(and district): the filter is added here, not chosen by them. The broadcast and its delivery
+rows are written in this message's transaction, by INSERT … SELECT in batches."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from typing import Any
+
+from content.i18n import N_, Translator
+from db.broadcasts.audience import AudienceError, count_reachable, parse_filters
+from db.broadcasts.control import cancel, pause, resume
+from db.broadcasts.formatting import CAPTION_LIMIT, TEXT_LIMIT, to_plain, utf16_len
+from db.broadcasts.outbox import Link, create_in_session
+from db.broadcasts.reporting import failures_csv, status
+from db.models import TOPICS, Broadcast, Role
+from handlers.context import Context
+from handlers.messages import Attachment, Button, IncomingMessage, Reply
+from handlers.subscriptions import TOPIC_LABELS
+from handlers.visit_fields import parse_day
+
+Data = dict[str, Any]
+_URL_RE = re.compile(r"^https?://[^\s/]+\S*$")
+_DAY_MONTH_RE = re.compile(r"^\d{1,2}\s*[/.-]\s*\d{1,2}$")
+_TIME_RE = re.compile(r"^(\d{1,2})\s*[:hg]\s*(\d{2})?$")
+AUDIENCE_CHOICES: tuple[tuple[str, str], ...] = (
+    ("all", N_("All subscribers")),
+    *((f"topic:{topic}", TOPIC_LABELS[topic]) for topic in TOPICS),
+    ("role:member", N_("Team members")),
+    ("role:leader", N_("Team leaders")),
+)
+STATE_LABELS = {"draft": N_("being prepared"), "scheduled": N_("scheduled"),
+                "sending": N_("sending"), "paused": N_("paused"), "done": N_("finished"),
+                "cancelled": N_("cancelled")}
+
+
+def _data(ctx: Context) -> Data:
+    return dict(ctx.step.data) if ctx.step else {}
+
+
+def _skip(ctx: Context) -> Button:
+    return Button(ctx.t("Skip"), "bc:skip")
+
+
+def _choice(msg: IncomingMessage) -> str | None:
+    """The value after 'bc:' of a button, or None for typed text."""
+    return msg.payload.partition(":")[2] if msg.payload and msg.payload.startswith("bc:") else None
+
+
+def area_filters(ctx: Context) -> list[str]:
+    """What an officer may reach: their province (and district). Admins: anywhere."""
+    if ctx.role >= Role.ADMIN:
+        return []
+    user = ctx.user
+    filters = [f"province:{user.scope_province or '-'}"]  # no province: nobody
+    if user.scope_district:
+        filters.append(f"district:{user.scope_district}")
+    return filters
+
+
+# -- composing ----------------------------------------------------------------------------------
+
+async def compose(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """/thongbao: ask for the text (next: bc.text)."""
+    ctx.goto("bc.text")
+    return [Reply(ctx.t("Send the announcement's text. **bold** and __italic__ work; at most "
+                        "{n} characters. /huy to stop.", n=ctx.t.fmt.number(TEXT_LIMIT)),
+                  expects_text=True)]
+
+
+async def take_text(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:
+    shown = to_plain(msg.text).strip()
+    if not shown:
+        return [Reply(ctx.t("The text is empty. Send the announcement's text."), expects_text=True)]
+    if len(shown) > TEXT_LIMIT:
+        return [Reply(ctx.t("The text has {n} characters; at most {limit} fit every channel. "
+                            "Please shorten it.", n=ctx.t.fmt.number(len(shown)),
+                            limit=ctx.t.fmt.number(TEXT_LIMIT)), expects_text=True)]
+    data["text"] = msg.text.strip()
+    return [_ask(ctx, data, "image")]
+
+
+async def take_image(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:
+    if _choice(msg) == "skip":
+        data["image"] = None
+        return [_ask(ctx, data, "link")]
+    url = msg.text.strip()
+    if not _URL_RE.match(url):
+        return [_ask(ctx, data, "image", ctx.t("Send the image as a link starting with https://, "
+                                              "or press “Skip”."))]
+    if utf16_len(to_plain(data["text"])) > CAPTION_LIMIT:
+        return [_ask(ctx, data, "image", ctx.t("With an image the text becomes its caption: at most "
+                                              "{n} characters. Skip the image or /huy and shorten "
+                                              "the text.", n=ctx.t.fmt.number(CAPTION_LIMIT)))]
+    data["image"] = url
+    return [_ask(ctx, data, "link")]
+
+
+async def take_link(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:
+    if _choice(msg) == "skip":
+        data["link"] = None
+        return [_ask(ctx, data, "audience")]
+    label, _, url = msg.text.rpartition("|")
+    label, url = label.strip(), url.strip()
+    if not label or not _URL_RE.match(url) or len(label) > 40:
+        return [_ask(ctx, data, "link", ctx.t("Write the button as “label | https://…” (a label "
+                                             "of at most 40 characters), or press “Skip”."))]
+    data["link"] = [label, url]
+    return [_ask(ctx, data, "audience")]
+
+
+async def take_audience(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:
+    """Toggle buttons, 'done', or typed filters (province:nghe-an topic:contests …)."""
+    choice = _choice(msg)
+    chosen: list[str] = list(data.get("audience") or [])
+    if choice is None:
+        try:
+            chosen = list(parse_filters(msg.text.split()).filters)
+        except AudienceError:
+            return [_ask(ctx, data, "audience", ctx.t("I could not read those filters. Press the "
+                                                     "buttons, or write for example: "
+                                                     "topic:contests district:Vinh"))]
+        data["audience"] = chosen
+        return await _preview(ctx, data)
+    if choice == "done":
+        if not chosen:
+            return [_ask(ctx, data, "audience", ctx.t("Choose at least one group."))]
+        return await _preview(ctx, data)
+    value = choice.removeprefix("aud:")
+    if value in dict(AUDIENCE_CHOICES):
+        chosen = [c for c in chosen if c != value] if value in chosen else [*chosen, value]
+        data["audience"] = chosen
+    return [_ask(ctx, data, "audience")]
+
+
+def _ask(ctx: Context, data: Data, field: str, prefix: str = "") -> Reply:
+    ctx.goto(f"bc.{field}", **data)
+    t = ctx.t
+    head = f"{prefix}\n" if prefix else ""
+    if field == "image":
+        return Reply.with_buttons(head + t("Add an image? Send its link (https://…), or press "
+                                           "“Skip”."), [_skip(ctx)])
+    if field == "link":
+        return Reply.with_buttons(head + t("Add a link button? Write “label | https://…”, or "
+                                           "press “Skip”."), [_skip(ctx)])
+    if field == "audience":
+        chosen = set(data.get("audience") or [])
+        buttons = [Button(("✅ " if value in chosen else "") + t(label), f"bc:aud:{value}")
+                   for value, label in AUDIENCE_CHOICES]
+        buttons.append(Button(t("Next"), "bc:done"))
+        area = ", ".join(area_filters(ctx)) or t("everywhere")
+        return Reply.with_buttons(head + t("Who should receive it? Press the groups (several "
+                                           "groups: people in any of them), then “Next”. Your "
+                                           "area: {area}.", area=area), buttons)
+    if field == "at":
+        return Reply(head + t("When? Write the date and time, for example 20/11 08:00 "
+                              "(Vietnam time)."), expects_text=True)
+    raise ValueError(field)
+
+
+def _filters(ctx: Context, data: Data) -> list[str]:
+    """The chosen groups within the officer's area. Groups of one kind are alternatives; the
+    area applies to all (see db.broadcasts.audience for how filters combine)."""
+    chosen = [c for c in data.get("audience") or [] if c != "all"]
+    return [*chosen, *area_filters(ctx)]
+
+
+async def _preview(ctx: Context, data: Data) -> list[Reply]:
+    counts = await count_reachable(ctx.session, _filters(ctx, data), ctx.now,
+                                   ctx.services.broadcast_rules)
+    ctx.goto("bc.confirm", **data)
+    t = ctx.t
+    reach = ", ".join(f"{channel.capitalize()}: {t.fmt.number(n)}" for channel, n in counts.items())
+    total = sum(counts.values())
+    head = t("Reachable right now: {reach} — {total} people in all. The message as they will "
+             "see it:", reach=reach or "0", total=t.fmt.number(total))
+    link = data.get("link")
+    preview = Reply.with_buttons(data["text"], [Button(link[0], url=link[1])] if link else [])
+    if data.get("image"):
+        preview = Reply.with_buttons(t("[image: {url}]", url=data["image"]) + "\n" + data["text"],
+                                     preview.buttons)
+    actions = Reply.with_buttons(t("Send it?"), [Button(t("Send now"), "bc:send"),
+                                                 Button(t("Schedule"), "bc:schedule"),
+                                                 Button(t("Cancel"), "bc:drop")])
+    return [Reply(head), preview, actions]
+
+
+async def confirm(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:
+    choice = _choice(msg)
+    if choice == "send":
+        return await _create(ctx, data, None)
+    if choice == "schedule":
+        return [_ask(ctx, data, "at")]
+    if choice == "drop":
+        ctx.finish()
+        return [Reply(ctx.t("Cancelled: nothing was sent."))]
+    return await _preview(ctx, data)
+
+
+async def take_time(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:
+    when = read_when(msg.text, ctx)
+    if isinstance(when, str):
+        return [_ask(ctx, data, "at", when)]
+    return await _create(ctx, data, when)
+
+
+def read_when(text: str, ctx: Context) -> dt.datetime | str:
+    """'20/11 08:00', '20/11/2026 8h', '8:30' (today) in Vietnam time; a string is the error."""
+    parts = text.strip().split()
+    clock = parts[-1] if parts else ""
+    day_text = " ".join(parts[:-1]) or "hôm nay"
+    match = _TIME_RE.match(clock.lower())
+    if match is None or int(match[1]) > 23 or int(match[2] or 0) > 59:
+        return ctx.t("I could not read the time. Write for example 20/11 08:00.")
+    local_today = ctx.today
+    day, error = parse_day(day_text, local_today)
+    if day is None:
+        return ctx.t("I could not read the date. Write for example 20/11 08:00.")
+    if day < local_today and _DAY_MONTH_RE.match(day_text.strip()):
+        day = day.replace(year=day.year + 1)  # "5/1" typed in December: next January
+    at = dt.datetime.combine(day, dt.time(int(match[1]), int(match[2] or 0)),
+                             tzinfo=ctx.services.timezone)
+    if at <= ctx.now:
+        return ctx.t("That time has passed. Choose a time in the future.")
+    return at
+
+
+async def _create(ctx: Context, data: Data, at: dt.datetime | None) -> list[Reply]:
+    ctx.finish()
+    link = data.get("link")
+    broadcast_id, total = await create_in_session(
+        ctx.session, text=data["text"], image_url=data.get("image"),
+        link=Link(link[1], link[0]) if link else None, filters=_filters(ctx, data), at=at,
+        created_by=ctx.user.id, rules=ctx.services.broadcast_rules, now=ctx.now)
+    t = ctx.t
+    if total == 0:
+        return [Reply(t("Nobody in that audience can be reached right now, so nothing will be "
+                        "sent."))]
+    when = (t("It will go out on {date} at {time}.", date=t.fmt.date(at.date()),
+              time=t.fmt.time(at.timetz())) if at else t("Sending now."))
+    text = t("Announcement #{id} for {n} people. {when}", id=broadcast_id,
+             n=t.fmt.number(total), when=when)
+    buttons = control_buttons(ctx.t, broadcast_id, "scheduled" if at else "sending")
+    return [Reply(text, tuple(buttons), track=broadcast_id)]
+
+
+# -- after sending: status, pause, resume, cancel, failures --------------------------------------
+
+def control_buttons(t: Translator, broadcast_id: int, state: str) -> list[Button]:
+    buttons = [Button(t("Progress"), f"bc:status:{broadcast_id}")]
+    if state in ("scheduled", "sending"):
+        buttons.append(Button(t("Pause"), f"bc:pause:{broadcast_id}"))
+    if state == "paused":
+        buttons.append(Button(t("Resume"), f"bc:resume:{broadcast_id}"))
+    if state in ("scheduled", "sending", "paused"):
+        buttons.append(Button(t("Stop sending"), f"bc:cancel:{broadcast_id}"))
+    if state in ("done", "cancelled"):
+        buttons.append(Button(t("Failures (CSV)"), f"bc:failures:{broadcast_id}"))
+    return buttons
+
+
+def progress_reply(t: Translator, current: dict[str, Any]) -> Reply:
+    """The tracked message as it stands: the status and the buttons that fit it."""
+    return Reply.with_buttons(status_text(t, current),
+                              control_buttons(t, current["id"], current["state"]))
+
+
+def status_text(t: Translator, current: dict[str, Any]) -> str:
+    number = t.fmt.number
+    return t("Announcement #{id}: {state}. Sent {sent} of {total}; failed {failed}; blocked the "
+             "bot {blocked}; waiting {pending}.", id=current["id"],
+             state=t(STATE_LABELS.get(current["state"], current["state"])),
+             sent=number(current["sent"]), total=number(current["total"]),
+             failed=number(current["failed"]), blocked=number(current["blocked"]),
+             pending=number(current["pending"]))
+
+
+async def on_button(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """'bc:…' buttons: the compose steps, or an action on a broadcast (officers only, on
+    broadcasts they created; admins on any)."""
+    if ctx.role < Role.OFFICER:
+        return [Reply(ctx.t("Sorry, only officers can send announcements."))]
+    parts = (msg.payload or "").split(":")
+    if len(parts) == 3 and parts[2].isdigit() and parts[1] in ("status", "pause", "resume",
+                                                                "cancel", "failures"):
+        return await _act(ctx, parts[1], int(parts[2]))
+    if ctx.step is None or not ctx.step.name.startswith("bc."):
+        return [Reply(ctx.t("This form is closed. Start a new announcement with /thongbao."))]
+    return await continue_compose(msg, ctx)
+
+
+async def _act(ctx: Context, action: str, broadcast_id: int) -> list[Reply]:
+    broadcast = await ctx.session.get(Broadcast, broadcast_id)
+    if broadcast is None or (ctx.role < Role.ADMIN and broadcast.created_by != ctx.user.id):
+        return [Reply(ctx.t("I could not find that announcement among yours."))]
+    if action == "pause":
+        await pause(ctx.session, broadcast_id)
+    elif action == "resume":
+        await resume(ctx.session, broadcast_id, ctx.now)
+    elif action == "cancel":
+        await cancel(ctx.session, broadcast_id, ctx.now)
+    elif action == "failures":
+        return [await _failures(ctx, broadcast_id)]
+    await ctx.session.flush()
+    current = await status(ctx.session, broadcast_id)
+    assert current is not None
+    return [Reply.with_buttons(status_text(ctx.t, current),
+                               control_buttons(ctx.t, broadcast_id, current["state"]))]
+
+
+async def _failures(ctx: Context, broadcast_id: int) -> Reply:
+    folder = ctx.services.reports_dir / uuid.uuid4().hex
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"thong-bao-{broadcast_id}-loi.csv"
+    count = await failures_csv(ctx.session, broadcast_id, path)
+    if count == 0:
+        return Reply(ctx.t("No failed deliveries for announcement #{id}.", id=broadcast_id))
+    return Reply(ctx.t("{n} failed deliveries for announcement #{id}:", n=ctx.t.fmt.number(count),
+                       id=broadcast_id),
+                 attachment=Attachment("document", path, path.name))
+
+
+STEPS = {"text": take_text, "image": take_image, "link": take_link, "audience": take_audience,
+         "confirm": confirm, "at": take_time}
+
+
+async def continue_compose(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """The conversation step 'bc.<field>'."""
+    assert ctx.step is not None
+    if ctx.role < Role.OFFICER:  # demoted while composing
+        ctx.finish()
+        return [Reply(ctx.t("Sorry, only officers can send announcements."))]
+    return await STEPS[ctx.step.name.removeprefix("bc.")](msg, ctx, _data(ctx))

@@ -1,0 +1,119 @@
+"""/thongbao: composing a broadcast in chat, through the real pipeline on SQLite and PostgreSQL
+(the clock is 05/10/2024 09:00, Vietnam time). Sending itself is the worker's (test_broadcast_*)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.pipeline import Pipeline
+from db.broadcasts.audience import DEFAULT_RULES
+from db.models import Broadcast, Delivery
+from tests.fakes.chat import Chat
+from tests.team_helpers import officer
+
+
+@pytest.fixture
+def pipeline(pipeline: Pipeline) -> Pipeline:
+    """As configured with Telegram and Zalo (the test settings have no tokens)."""
+    return Pipeline(replace(pipeline.services, broadcast_rules=DEFAULT_RULES), pipeline.sessions,
+                    clock=pipeline.clock)
+
+
+async def subscriber(pipeline: Pipeline, province: str, topics: str = "cuoc thi") -> Chat:
+    """A Telegram user of `province` subscribed to `topics`."""
+    chat = Chat(pipeline, channel="telegram")
+    await chat.send("/start")
+    await chat.press("consent:yes")
+    await chat.press(f"prov:{province}")
+    await chat.send(f"/dangky {topics}")
+    return chat
+
+
+async def compose(boss: Chat, text: str = "**Cuộc thi** mở vòng 2 từ mai!") -> None:
+    await boss.send("/thongbao")
+    await boss.send(text)
+    await boss.press("Bỏ qua")  # no image
+    await boss.send("Thể lệ | https://example.vn/the-le")
+    await boss.press("bc:aud:topic:contests")
+    await boss.press("bc:done")
+
+
+async def broadcasts(pipeline: Pipeline) -> list[tuple[Broadcast, int]]:
+    async with pipeline.sessions() as session:
+        rows = (await session.execute(select(Broadcast).order_by(Broadcast.id))).scalars().all()
+        return [(b, int((await session.execute(select(func.count()).select_from(Delivery)
+                                               .where(Delivery.broadcast_id == b.id))).scalar_one()))
+                for b in rows]
+
+
+async def test_an_officer_previews_and_sends_to_their_province_only(pipeline):
+    await subscriber(pipeline, "tien-giang")
+    await subscriber(pipeline, "tien-giang", "su kien")  # another topic
+    await subscriber(pipeline, "nghe-an")  # another province
+    boss = await officer(pipeline, "tien-giang")
+    await compose(boss)
+    preview = boss.text
+    assert "Telegram: 1" in preview and "1 người" in preview
+    assert "**Cuộc thi** mở vòng 2 từ mai!" in preview
+    assert "Thể lệ" in boss.buttons() or any(r.buttons and r.buttons[0].url for r in boss.last)
+    await boss.press("bc:send")
+    assert "Thông báo #" in boss.text and "1 người" in boss.text
+    [(broadcast, deliveries)] = await broadcasts(pipeline)
+    assert deliveries == 1 and broadcast.state == "sending"
+    assert "province:tien-giang" in broadcast.audience and "topic:contests" in broadcast.audience
+    assert broadcast.link_url == "https://example.vn/the-le"
+
+
+async def test_scheduling_checks_the_time_and_cancel_stops_it(pipeline):
+    await subscriber(pipeline, "tien-giang")
+    boss = await officer(pipeline, "tien-giang")
+    await compose(boss)
+    await boss.press("bc:schedule")
+    await boss.send("hôm qua 08:00")
+    assert "đã qua" in boss.text
+    await boss.send("25:00")
+    assert "chưa đọc được giờ" in boss.text
+    await boss.send("6/10 8h30")
+    [(broadcast, _)] = await broadcasts(pipeline)
+    assert broadcast.state == "scheduled"
+    assert broadcast.scheduled_at.replace(tzinfo=dt.UTC) == dt.datetime(2024, 10, 6, 1, 30, tzinfo=dt.UTC)
+    await boss.press(f"bc:cancel:{broadcast.id}")
+    assert "đã hủy" in boss.text
+    [(broadcast, _)] = await broadcasts(pipeline)
+    assert broadcast.state == "cancelled"
+
+
+async def test_citizens_cannot_broadcast_even_with_forged_buttons(pipeline):
+    citizen = Chat(pipeline)
+    await citizen.send("/thongbao")
+    assert "chỉ dành cho" in citizen.text
+    for payload in ("bc:send", "bc:cancel:1", "bc:failures:1"):
+        await citizen.send("", payload=payload)
+        assert "chỉ cán bộ" in citizen.text
+    assert await broadcasts(pipeline) == []
+
+
+async def test_wrong_answers_are_corrected_where_they_are_given(pipeline):
+    boss = await officer(pipeline, "tien-giang")
+    await boss.send("/thongbao")
+    await boss.send("x" * 2100)
+    assert "tối đa 2.000" in boss.text
+    await boss.send("Tin ngắn")
+    await boss.send("not a link")
+    assert "https://" in boss.text
+    await boss.press("Bỏ qua")
+    await boss.send("Xem thêm | ftp://x")
+    assert "nhãn | https://" in boss.text
+    await boss.press("Bỏ qua")
+    await boss.press("bc:done")
+    assert "ít nhất một nhóm" in boss.text
+    await boss.send("topic:nope")
+    assert "chưa đọc được" in boss.text
+    await boss.press("bc:aud:all")
+    await boss.press("bc:done")
+    await boss.press("bc:send")
+    assert "Không có ai" in boss.text  # nobody subscribed yet: nothing is created to send
