@@ -8,10 +8,11 @@ import logging
 import signal
 
 from bot.app import App, open_app
+from bot.broadcast.worker import WorkerStats, run_worker
 from bot.channels.console import ConsoleChannel, run_console
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel
-from bot.deadline_reminders import run_reminders
+from bot.reminders import run_planner
 from bot.settings import Settings
 from bot.web import create_web_app, start_web
 
@@ -43,17 +44,20 @@ async def serve(app: App, stop: asyncio.Event) -> None:
     log.info("Web server on %s:%s (/healthz)", settings.web_host, settings.web_port)
     started: list[TelegramChannel | ZaloChannel] = []
     reminders: asyncio.Task[None] | None = None
+    worker: asyncio.Task[WorkerStats] | None = None
     try:
         for channel in channels:
             await channel.start()
             started.append(channel)
-        senders = {channel.name: channel.send for channel in started}
-        reminders = asyncio.create_task(run_reminders(
-            app.services, app.sessions, senders, settings.deadline_reminder_days, stop))
+        reminders = asyncio.create_task(run_planner(
+            app.services, app.sessions, settings.reminder_days_before, stop))
+        if settings.broadcast_worker_in_run:
+            worker = asyncio.create_task(run_worker(settings, stop_event=stop, sessions=app.sessions))
         await stop.wait()
     finally:
-        if reminders is not None:
-            await reminders
+        for task in (reminders, worker):
+            if task is not None:
+                await task
         for channel in reversed(started):
             await channel.stop()
         await runner.cleanup()

@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     visit_undo_minutes: int = Field(default=10, ge=0, le=1440)
     invite_valid_days: int = Field(default=14, ge=1, le=365)
     invite_max_uses: int = Field(default=30, ge=1, le=10_000)
-    deadline_reminder_days: int = Field(default=3, ge=0, le=60)
+    reminder_days_before: int = Field(default=3, ge=1, le=60)
     reports_dir: Path = Path("data/reports")
 
     # Broadcasts (`cdsbot broadcast`, bot/broadcast/). Messages per second on each channel for all
@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     broadcast_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     broadcast_zalo_window_days: int = Field(default=7, ge=0, le=365)
     redis_url: str | None = None
+    # `cdsbot run` sends broadcasts too; turn off when dedicated `cdsbot broadcast worker`
+    # processes do it.
+    broadcast_worker_in_run: bool = True
 
     # Per-user incoming throttle: at most this many messages per window (seconds).
     incoming_max_messages: int = 8

@@ -327,6 +327,8 @@ class Broadcast(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column()
     finished_at: Mapped[dt.datetime | None] = mapped_column()
     total: Mapped[int] = mapped_column(Integer, default=0)
+    reminder_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    """For automatic reminders: what it reminds of (unique, so it is created once)."""
 
 
 class Delivery(Base):
@@ -373,3 +375,17 @@ class RateSlot(Base):
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     next_at: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+REMINDER_KINDS = ("contest", "event", "campaign", "deadline")
+"""Automatic reminders a user can turn off one by one (/nhacnho)."""
+
+
+class ReminderOptOut(Base):
+    """A kind of automatic reminder the user turned off."""
+
+    __tablename__ = "reminder_optouts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)

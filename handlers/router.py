@@ -8,6 +8,7 @@ from handlers import (
     broadcasts,
     faq,
     platform,
+    reminders,
     reports,
     start,
     subscriptions,
@@ -33,6 +34,7 @@ BUTTONS: dict[str, Handler] = {
     "team": teams.on_button,
     "report": reports.choose_period,
     "bc": broadcasts.on_button,
+    "rem": reminders.toggle,
 }
 
 # Platform events (IncomingMessage.event); one not listed here is ignored.

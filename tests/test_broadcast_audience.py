@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast import (
@@ -20,7 +22,18 @@ from bot.broadcast import (
     to_plain,
     to_telegram_html,
 )
-from db.models import ChannelIdentity, Role, Subscription, Team, TeamMember, User, utcnow
+from db.broadcasts import outbox
+from db.models import (
+    Broadcast,
+    ChannelIdentity,
+    Role,
+    Subscription,
+    Team,
+    TeamMember,
+    User,
+    utcnow,
+)
+from tests.broadcast_helpers import add_people, delivery_states
 from tests.fakes.telegram_api import APIError, visible_text
 
 NOW = utcnow()
@@ -157,8 +170,6 @@ async def test_teams_and_roles_pick_people_without_subscriptions(sessions, peopl
 
 async def test_create_writes_one_delivery_per_reachable_person(sessions, people):
     broadcast_id = await create_broadcast(sessions, text="Chào", filters=["topic:contests"])
-    from tests.broadcast_helpers import delivery_states
-
     assert await delivery_states(sessions, broadcast_id) == {"pending": 3}
 
 
@@ -175,8 +186,17 @@ async def test_what_cannot_be_sent_is_refused_before_anything_is_written(session
     with pytest.raises((BroadcastError, MessageError), match=message):
         await create_broadcast(sessions, filters=["all"], **kwargs)
     async with sessions() as session:
-        from sqlalchemy import func, select
-
-        from db.models import Broadcast
-
         assert (await session.execute(select(func.count()).select_from(Broadcast))).scalar() == 0
+
+
+async def test_create_in_session_writes_utc_times_whatever_the_zone_given(sessions):
+    await add_people(sessions, 2)
+    local_now = utcnow().astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    async with sessions() as session, session.begin():
+        broadcast_id, total = await outbox.create_in_session(session, text="Chào", filters=["all"],
+                                                             now=local_now)
+    assert total == 2
+    async with sessions() as session, session.begin():  # due now, not in seven hours
+        rows = await outbox.claim(session, "w1", 10, DAY, broadcast_id=broadcast_id,
+                                  channel="telegram")
+    assert len(rows) == 2

@@ -30,13 +30,23 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, se
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from db.models import TOPICS, ChannelIdentity, Role, Subscription, Team, TeamMember, User
+from db.models import (
+    REMINDER_KINDS,
+    TOPICS,
+    ChannelIdentity,
+    ReminderOptOut,
+    Role,
+    Subscription,
+    Team,
+    TeamMember,
+    User,
+)
 
 BROADCAST_CHANNELS = ("telegram", "zalo")
 """Channels a broadcast can go out on, in order of preference for a person who has both."""
 ZALO_WINDOW = dt.timedelta(days=7)
 """Zalo consultation messages reach only users who wrote within this window (-230/-232 after)."""
-KINDS = ("topic", "province", "district", "commune", "team", "role")
+KINDS = ("topic", "province", "district", "commune", "team", "role", "reminder")
 TEAM_ROLES = {"member": Role.MEMBER, "leader": Role.LEADER}
 USER_ROLES = {"citizen": Role.CITIZEN, "officer": Role.OFFICER, "admin": Role.ADMIN}
 
@@ -55,6 +65,8 @@ class Audience:
     communes: frozenset[str] = frozenset()
     teams: frozenset[int] = frozenset()
     roles: frozenset[str] = frozenset()
+    reminders: frozenset[str] = frozenset()
+    """Automatic reminders of these kinds: whoever turned the kind off is left out."""
     filters: tuple[str, ...] = field(default=(), compare=False)
     """The filters as written, normalised (stored with the broadcast)."""
 
@@ -100,7 +112,8 @@ def parse_filters(values: Iterable[str]) -> Audience:
     return Audience(topics=frozenset(found["topic"]), provinces=frozenset(found["province"]),
                     districts=frozenset(found["district"]), communes=frozenset(found["commune"]),
                     teams=frozenset(int(v) for v in found["team"]),
-                    roles=frozenset(found["role"]), filters=tuple(dict.fromkeys(written)))
+                    roles=frozenset(found["role"]), reminders=frozenset(found["reminder"]),
+                    filters=tuple(dict.fromkeys(written)))
 
 
 def _checked(kind: str, value: str, raw: str) -> str:
@@ -111,7 +124,9 @@ def _checked(kind: str, value: str, raw: str) -> str:
     if kind == "role" and value.lower() not in {**TEAM_ROLES, **USER_ROLES}:
         raise AudienceError(f"'{raw}': unknown role (known: citizen, member, leader, officer, "
                             "admin)")
-    return value.lower() if kind in ("topic", "role", "province") else value
+    if kind == "reminder" and value.lower() not in REMINDER_KINDS:
+        raise AudienceError(f"'{raw}': unknown reminder (known: {', '.join(REMINDER_KINDS)})")
+    return value.lower() if kind in ("topic", "role", "province", "reminder") else value
 
 
 def recipients(audience: Audience, now: dt.datetime, rules: AudienceRules = DEFAULT_RULES,
@@ -133,7 +148,7 @@ async def count_reachable(session: AsyncSession, audience: Audience | Sequence[s
     """How many people the audience reaches on each channel right now (every channel listed)."""
     if not isinstance(audience, Audience):
         audience = parse_filters(audience)
-    chosen = recipients(audience, now, rules).subquery()
+    chosen = recipients(audience, now.astimezone(dt.UTC), rules).subquery()
     rows = await session.execute(select(chosen.c.channel, func.count())
                                  .group_by(chosen.c.channel))
     counts = dict.fromkeys(rules.channels, 0)
@@ -185,5 +200,8 @@ def _conditions(audience: Audience) -> list[ColumnElement[bool]]:
         team_roles = [int(TEAM_ROLES[r]) for r in audience.roles if r in TEAM_ROLES]
         user_roles = [int(USER_ROLES[r]) for r in audience.roles if r in USER_ROLES]
         conditions.append(or_(TeamMember.role.in_(team_roles), User.role.in_(user_roles)))
+    if audience.reminders:
+        conditions.append(~exists().where(ReminderOptOut.user_id == User.id,
+                                          ReminderOptOut.kind.in_(audience.reminders)))
     return conditions
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.broadcasts.outbox import OPEN
-from db.models import Broadcast, Delivery, as_utc, utcnow
+from db.broadcasts.outbox import OPEN, utc
+from db.models import Broadcast, Delivery, as_utc
 
 CANCELLABLE = ("draft", "scheduled", "sending", "paused")
 
@@ -22,7 +22,7 @@ CANCELLABLE = ("draft", "scheduled", "sending", "paused")
 async def cancel(session: AsyncSession, broadcast_id: int, now: dt.datetime | None = None) -> bool:
     """Cancel a broadcast that has not finished: its unsent rows become cancelled at once (a
     message already in flight is still recorded as sent). False if it had already finished."""
-    now = now or utcnow()
+    now = utc(now)
     changed = await session.execute(
         update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.state.in_(CANCELLABLE))
         .values(state="cancelled", finished_at=now).returning(Broadcast.id))
@@ -45,7 +45,7 @@ async def pause(session: AsyncSession, broadcast_id: int) -> bool:
 
 async def resume(session: AsyncSession, broadcast_id: int, now: dt.datetime | None = None) -> bool:
     """Resume a paused broadcast: sending again, or scheduled if its time has not come."""
-    now = now or utcnow()
+    now = utc(now)
     broadcast = await session.get(Broadcast, broadcast_id, with_for_update=True,
                                   populate_existing=True)
     if broadcast is None or broadcast.state != "paused":
@@ -60,7 +60,7 @@ async def resume(session: AsyncSession, broadcast_id: int, now: dt.datetime | No
 
 async def start_due(session: AsyncSession, now: dt.datetime | None = None) -> list[int]:
     """Scheduled broadcasts whose time has come start sending; their ids."""
-    now = now or utcnow()
+    now = utc(now)
     started = await session.execute(
         update(Broadcast).where(Broadcast.state == "scheduled", Broadcast.scheduled_at <= now)
         .values(state="sending", started_at=now).returning(Broadcast.id))
@@ -69,7 +69,7 @@ async def start_due(session: AsyncSession, now: dt.datetime | None = None) -> li
 
 async def finish_done(session: AsyncSession, now: dt.datetime | None = None) -> list[int]:
     """Sending broadcasts with no row left to send are done; their ids."""
-    now = now or utcnow()
+    now = utc(now)
     open_rows = exists().where(Delivery.broadcast_id == Broadcast.id, OPEN)
     finished = await session.execute(
         update(Broadcast).where(Broadcast.state == "sending", ~open_rows)
@@ -88,7 +88,7 @@ async def has_work(session: AsyncSession, channels: Sequence[str],
                    now: dt.datetime | None = None) -> bool:
     """Is anything left for a worker on these channels: unsent rows of a sending broadcast (due
     now or later, held by any worker), or a scheduled broadcast whose time has come?"""
-    now = now or utcnow()
+    now = utc(now)
     unsent = (exists().where(Delivery.broadcast_id == Broadcast.id, OPEN,
                              Delivery.channel.in_(channels))
               .where(Broadcast.state == "sending"))

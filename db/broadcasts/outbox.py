@@ -55,6 +55,12 @@ OPEN = Delivery.state.in_([literal_column("'pending'"), literal_column("'claimed
 OPEN_ROW = TABLE.c.state.in_([literal_column("'pending'"), literal_column("'claimed'")])
 
 
+def utc(now: dt.datetime | None) -> dt.datetime:
+    """`now` (or the current time) in UTC: SQLite keeps datetimes without their zone, so every
+    time written or compared here must be in UTC."""
+    return (now or utcnow()).astimezone(dt.UTC)
+
+
 class Link(NamedTuple):
     """A link button under the message."""
 
@@ -153,15 +159,17 @@ async def create_in_session(session: AsyncSession, *, text: str, image_url: str 
                             link: Link | None = None, filters: Sequence[str] | Audience = (),
                             at: dt.datetime | None = None, created_by: int | None = None,
                             rules: AudienceRules = DEFAULT_RULES,
-                            now: dt.datetime | None = None) -> tuple[int, int]:
+                            now: dt.datetime | None = None,
+                            reminder_key: str | None = None) -> tuple[int, int]:
     """Create a broadcast and its delivery rows in the caller's transaction (nothing is
     committed here: workers see it when the caller commits); (its id, recipients).
 
     Rows are written by INSERT … SELECT in batches of identity ids, so the audience never passes
     through Python. `at`: an aware datetime in the future, or None to send now. Raises
     BroadcastError, AudienceError or MessageError (all ValueErrors) for what cannot be sent."""
-    now = now or utcnow()
+    now = utc(now)
     audience, broadcast = _prepare(text, image_url, link, filters, at, created_by, now)
+    broadcast.reminder_key = reminder_key  # unique: a second planner's insert fails here
     session.add(broadcast)
     await session.flush()
     total = 0
@@ -181,7 +189,7 @@ async def create_broadcast(sessions: async_sessionmaker[AsyncSession], *, text: 
     """Like create_in_session, but one short transaction per batch (for very large audiences,
     from the command line); its id. The broadcast stays a draft, never sent, until every batch
     is written. `progress` is told how many identity ids each batch examined."""
-    now = now or utcnow()
+    now = utc(now)
     audience, broadcast = _prepare(text, image_url, link, filters, at, created_by, now)
     async with sessions() as session, session.begin():
         session.add(broadcast)
@@ -204,7 +212,7 @@ async def claim(session: AsyncSession, worker_id: str, batch_size: int, lease: d
     """Claim up to `batch_size` due rows of one broadcast on one channel (pending rows whose time
     has come, and claimed rows whose lease ran out), oldest first, for `lease`. Rows of a
     broadcast that is not sending (scheduled for later, paused, cancelled) are never claimed."""
-    now = now or utcnow()
+    now = utc(now)
     until = now + lease
     sending = exists().where(Broadcast.id == broadcast_id, Broadcast.state == "sending",
                              or_(Broadcast.scheduled_at.is_(None), Broadcast.scheduled_at <= now))
@@ -249,7 +257,7 @@ async def record(session: AsyncSession, worker_id: str, results: Sequence[Result
 
     A message that went out is recorded as sent whatever happened to the row meanwhile (a
     cancel, another worker); other outcomes only change rows this worker still holds."""
-    now = now or utcnow()
+    now = utc(now)
     by_state: dict[str, list[dict[str, Any]]] = {}
     for result in results:
         if result.state not in _RECORD:
@@ -268,7 +276,7 @@ async def record(session: AsyncSession, worker_id: str, results: Sequence[Result
 async def extend_leases(session: AsyncSession, worker_id: str, lease: dt.timedelta,
                         now: dt.datetime | None = None) -> int:
     """The worker is alive: its claims last another `lease`."""
-    until = (now or utcnow()) + lease
+    until = utc(now) + lease
     result = await session.execute(
         update(TABLE).where(TABLE.c.claimed_by == worker_id, TABLE.c.state == "claimed")
         .values(lease_until=until, next_attempt_at=until))
@@ -279,5 +287,5 @@ async def release(session: AsyncSession, worker_id: str, now: dt.datetime | None
     """Hand back every row the worker still holds, due at once (a graceful stop)."""
     result = await session.execute(
         update(TABLE).where(TABLE.c.claimed_by == worker_id, TABLE.c.state == "claimed")
-        .values(state="pending", claimed_by=None, lease_until=None, next_attempt_at=now or utcnow()))
+        .values(state="pending", claimed_by=None, lease_until=None, next_attempt_at=utc(now)))
     return int(result.rowcount)  # type: ignore[attr-defined]
