@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import format_date, format_skeleton, format_time, format_timedelta
 from babel.numbers import format_currency, format_decimal
 
 _VND_RE = re.compile(r"\{vnd:(\d+)\}")
@@ -33,6 +33,10 @@ class Formatter:
 
     def month_year(self, value: dt.date) -> str:
         return format_date(value, "MM/yyyy", locale=self.locale)
+
+    def duration(self, value: dt.timedelta) -> str:
+        """'2 phút' / '2 minutes': the largest sensible unit, rounded."""
+        return format_timedelta(value, locale=self.locale)
 
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.locale)

@@ -266,10 +266,14 @@ def control_buttons(t: Translator, broadcast_id: int, state: str) -> list[Button
     return buttons
 
 
-def progress_reply(t: Translator, current: dict[str, Any]) -> Reply:
-    """The tracked message as it stands: the status and the buttons that fit it."""
-    return Reply.with_buttons(status_text(t, current),
-                              control_buttons(t, current["id"], current["state"]))
+def progress_reply(t: Translator, current: dict[str, Any],
+                   took: dt.timedelta | None = None) -> Reply:
+    """The tracked message as it stands: the status (with how long it took, once over) and the
+    buttons that fit it."""
+    text = status_text(t, current)
+    if took is not None:
+        text += " " + t("Took {duration}.", duration=t.fmt.duration(took))
+    return Reply.with_buttons(text, control_buttons(t, current["id"], current["state"]))
 
 
 def status_text(t: Translator, current: dict[str, Any]) -> str:

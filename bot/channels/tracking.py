@@ -4,6 +4,7 @@ date as it is sent (Telegram edits it; a channel that cannot edit sends the fina
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast.progress import FINAL_STATES, watch_progress
 from content.i18n import Catalogs
+from db.models import Broadcast, as_utc
 from handlers.broadcasts import progress_reply
 from handlers.messages import Reply
 
@@ -37,12 +39,21 @@ class ProgressTracker:
         t = self.catalogs.translator(self.catalogs.default_locale)
 
         async def on_progress(_: int, current: dict[str, Any]) -> None:
+            final = current["state"] in FINAL_STATES
             try:
-                await show(progress_reply(t, current), current["state"] in FINAL_STATES)
+                took = await self._duration(broadcast_id) if final else None
+                await show(progress_reply(t, current, took), final)
             except Exception:  # a failed edit must not stop the following ones
                 log.exception("could not show the progress of broadcast %s", broadcast_id)
 
         await watch_progress(self.sessions, broadcast_id, on_progress, interval=interval)
+
+    async def _duration(self, broadcast_id: int) -> dt.timedelta | None:
+        async with self.sessions() as session:
+            broadcast = await session.get(Broadcast, broadcast_id)
+        if broadcast is None or broadcast.started_at is None or broadcast.finished_at is None:
+            return None
+        return as_utc(broadcast.finished_at) - as_utc(broadcast.started_at)
 
     async def stop(self) -> None:
         for task in list(self._tasks):
