@@ -3,10 +3,14 @@ development set's questions."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import socket
+import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import Any
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "data" / "dev_questions.yaml"
 
@@ -54,3 +58,21 @@ def load_questions() -> list[str]:
 
     items = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
     return [item["q"] for item in items if item.get("kind") == "no_diacritics"]
+
+
+async def spawn_fake_api(script: Path, stack: AsyncExitStack) -> tuple[Any, dict[str, Any]]:
+    """Run `script --fake-api` in its own process (killed when `stack` closes); the process and
+    the JSON line it prints first (its port, token…)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(script), "--fake-api", limit=64 * 1024 * 1024,  # one long JSON line
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+
+    async def stop() -> None:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+    stack.push_async_callback(stop)
+    assert process.stdout is not None
+    hello: dict[str, Any] = json.loads(await asyncio.wait_for(process.stdout.readline(), 30))
+    return process, hello

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 SCRIPT = Path(__file__).resolve()
-from benchlib import postgres_database  # noqa: E402
+from benchlib import postgres_database, spawn_fake_api  # noqa: E402
 
 ROOT = SCRIPT.parent.parent
 TOKEN = "123:ABC"
@@ -88,18 +88,7 @@ class RemoteFake:
 
 
 async def start_fake(stack: AsyncExitStack) -> RemoteFake:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, str(SCRIPT), "--fake-api", limit=64 * 1024 * 1024,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
-
-    async def stop() -> None:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-
-    stack.push_async_callback(stop)
-    assert process.stdout is not None
-    hello = json.loads(await asyncio.wait_for(process.stdout.readline(), 30))
+    process, hello = await spawn_fake_api(SCRIPT, stack)
     return RemoteFake(process, hello["port"])
 
 

@@ -44,7 +44,13 @@ import aiohttp
 from aiohttp import web
 
 SCRIPT = Path(__file__).resolve()
-from benchlib import free_port, load_questions, percentile, postgres_database  # noqa: E402
+from benchlib import (  # noqa: E402
+    free_port,
+    load_questions,
+    percentile,
+    postgres_database,
+    spawn_fake_api,
+)
 
 ROOT = SCRIPT.parent.parent
 SECRET = "bench-secret_123"
@@ -162,18 +168,7 @@ class RemoteFake:
 
 
 async def start_remote_fake(stack: AsyncExitStack) -> RemoteFake:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, str(SCRIPT), "--fake-api", limit=64 * 1024 * 1024,  # one long JSON line
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
-
-    async def stop() -> None:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-
-    stack.push_async_callback(stop)
-    assert process.stdout is not None
-    hello = json.loads(await asyncio.wait_for(process.stdout.readline(), 30))
+    process, hello = await spawn_fake_api(SCRIPT, stack)
     return RemoteFake(hello["port"], hello["token"], process)
 
 

@@ -1,4 +1,4 @@
-"""Setting up staff and teams for the team, visit and report tests, through the real pipeline."""
+"""Setting up staff, teams and subscribers for the tests, through the real pipeline."""
 
 from __future__ import annotations
 
@@ -47,4 +47,14 @@ async def member_of(pipeline: Pipeline, code: str) -> Chat:
     chat = Chat(pipeline)
     replies = await chat.send(f"/thamgia {code}")
     assert "Chào mừng" in replies[0].text, replies[0].text
+    return chat
+
+
+async def subscriber(pipeline: Pipeline, province: str, topics: str = "cuoc thi") -> Chat:
+    """A Telegram user of `province` subscribed to `topics`."""
+    chat = Chat(pipeline, channel="telegram")
+    await chat.send("/start")
+    await chat.press("consent:yes")
+    await chat.press(f"prov:{province}")
+    await chat.send(f"/dangky {topics}")
     return chat

@@ -13,7 +13,7 @@ from bot.pipeline import Pipeline
 from db.broadcasts.audience import DEFAULT_RULES
 from db.models import Broadcast, Delivery
 from tests.fakes.chat import Chat
-from tests.team_helpers import officer
+from tests.team_helpers import officer, subscriber
 
 
 @pytest.fixture
@@ -21,16 +21,6 @@ def pipeline(pipeline: Pipeline) -> Pipeline:
     """As configured with Telegram and Zalo (the test settings have no tokens)."""
     return Pipeline(replace(pipeline.services, broadcast_rules=DEFAULT_RULES), pipeline.sessions,
                     clock=pipeline.clock)
-
-
-async def subscriber(pipeline: Pipeline, province: str, topics: str = "cuoc thi") -> Chat:
-    """A Telegram user of `province` subscribed to `topics`."""
-    chat = Chat(pipeline, channel="telegram")
-    await chat.send("/start")
-    await chat.press("consent:yes")
-    await chat.press(f"prov:{province}")
-    await chat.send(f"/dangky {topics}")
-    return chat
 
 
 async def compose(boss: Chat, text: str = "**Cuộc thi** mở vòng 2 từ mai!") -> None:

@@ -13,7 +13,7 @@ from bot.reminders import plan_once
 from db.broadcasts.audience import DEFAULT_RULES
 from db.models import Broadcast, Delivery, ReminderOptOut
 from handlers.reminders import plan
-from tests.fakes.chat import Chat
+from tests.team_helpers import subscriber
 
 
 def first_contest_round(services):
@@ -38,22 +38,13 @@ def test_each_kind_is_planned_on_its_day(services):
     assert plan(services.content, t, dt.date(2031, 2, 2), lead_days=3) == []
 
 
-async def subscribed(pipeline: Pipeline, province: str) -> Chat:
-    chat = Chat(pipeline, channel="telegram")
-    await chat.send("/start")
-    await chat.press("consent:yes")
-    await chat.press(f"prov:{province}")
-    await chat.send("/dangky cuoc thi")
-    return chat
-
-
 async def test_a_reminder_is_created_once_and_skips_who_turned_it_off(pipeline, services):
     pipeline = Pipeline(replace(services, broadcast_rules=DEFAULT_RULES), pipeline.sessions,
                         clock=pipeline.clock)
     pack, _, first = first_contest_round(services)
-    keen = await subscribed(pipeline, pack.province.slug)
-    tired = await subscribed(pipeline, pack.province.slug)
-    await subscribed(pipeline, "nghe-an" if pack.province.slug != "nghe-an" else "tien-giang")
+    keen = await subscriber(pipeline, pack.province.slug)
+    tired = await subscriber(pipeline, pack.province.slug)
+    await subscriber(pipeline, "nghe-an" if pack.province.slug != "nghe-an" else "tien-giang")
     await tired.send("/nhacnho")
     await tired.press("rem:contest")
     assert [b for b in tired.buttons() if b.startswith("❌")] == ["❌ Cuộc thi mở và đóng vòng"]
