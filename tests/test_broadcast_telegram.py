@@ -61,3 +61,6 @@ async def test_the_officer_watches_the_broadcast_finish_in_one_edited_message(bo
     sends_after = [r for r in bot.api.sent_to(OFFICER)
                    if r.method == "sendMessage" and r.message_id > announced.message_id]
     assert sends_after == []  # no flood of new messages
+    failures = next(b["callback_data"] for row in final.reply_markup["inline_keyboard"]
+                    for b in row if b["callback_data"].startswith("bc:failures:"))
+    await officer.press(failures, "không có tin nào gửi lỗi")
