@@ -23,7 +23,7 @@ from content.models import (
     Resource,
     SourceDoc,
 )
-from content.normalize import Lexicon
+from content.normalize import Lexicon, tokenize
 from content.services import SERVICES_FILE, ServiceCatalog
 
 CONTENT_DIR = Path(__file__).resolve().parent
@@ -85,6 +85,12 @@ class ContentStore:
 
     def province(self, slug: str | None) -> Province | None:
         return next((p for p in self.provinces if p.slug == slug), None)
+
+    def province_named(self, text: str) -> Province | None:
+        """The province a user typed: its name or slug, with or without diacritics."""
+        words = " ".join(tokenize(text))
+        return next((p for p in self.provinces
+                     if words in (" ".join(tokenize(p.name)), p.slug.replace("-", " "))), None)
 
     def province_of(self, faq_id: str) -> str | None:
         province = self.faq_pack[faq_id].province

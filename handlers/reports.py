@@ -26,7 +26,7 @@ from handlers.exports.summary import summary_text
 from handlers.exports.table import write_csv
 from handlers.exports.xlsx import write_xlsx
 from handlers.messages import Attachment, Button, IncomingMessage, Reply
-from handlers.visit_fields import FieldError, parse_day
+from handlers.visit_fields import error_text, parse_day
 
 MAX_CAMPAIGN_BUTTONS = 4
 MAX_RANGE_DAYS = 800
@@ -118,7 +118,7 @@ async def _from_text(ctx: Context, scope: ReportScope, text: str) -> list[Reply]
         day, error = parse_day(bound, ctx.today)
         if error is not None:
             ctx.goto("report.period")
-            return [Reply(_error(ctx, error), expects_text=True)]
+            return [Reply(error_text(ctx.t, error), expects_text=True)]
         assert day is not None
         days.append(day)
     start, end = days
@@ -130,12 +130,6 @@ async def _from_text(ctx: Context, scope: ReportScope, text: str) -> list[Reply]
                       expects_text=True)]
     ctx.finish()
     return await produce(ctx, scope, start, end, None)
-
-
-def _error(ctx: Context, error: FieldError) -> str:
-    from handlers.visits import error_text
-
-    return error_text(ctx, error)
 
 
 async def produce(ctx: Context, scope: ReportScope, start: dt.date, end: dt.date,

@@ -94,10 +94,7 @@ def _yes_no(text: str) -> str | None:
 
 
 def _province_by_name(ctx: Context, text: str) -> str | None:
-    words = " ".join(tokenize(text))
-    if words in {"khac", "tinh khac", "other"}:
+    if " ".join(tokenize(text)) in {"khac", "tinh khac", "other"}:
         return "none"
-    for province in ctx.content.provinces:
-        if words in {" ".join(tokenize(province.name)), province.slug.replace("-", " ")}:
-            return province.slug
-    return None
+    province = ctx.content.province_named(text)
+    return province.slug if province else None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from content.normalize import fold
 from db.models import InviteCode, Role, Team, User
 from db.teams import InviteRepository, Scope, TeamRepository
 from handlers.context import Context
@@ -45,7 +44,8 @@ async def create_team(msg: IncomingMessage, ctx: Context) -> list[Reply]:
         return [Reply(ctx.t("Create a team with its name, district and commune(s), separated by "
                             "“;”. For example:") + "\n" + CREATE_USAGE)]
     scope = scope_of(ctx)
-    province_slug = _province_slug(ctx, parts[0]) if len(parts) == 4 else scope.province
+    named = ctx.content.province_named(parts[0]) if len(parts) == 4 else None
+    province_slug = named.slug if named else (scope.province if len(parts) == 3 else None)
     if not province_slug:
         return [Reply(ctx.t("Which province? Put it first, for example:") + "\n" + CREATE_USAGE)]
     name, district, communes_text = parts[-3:]
@@ -62,14 +62,6 @@ async def create_team(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     return [Reply(ctx.t("Team #{id} “{name}” created ({district}: {communes}).", id=team.id,
                         name=name, district=district, communes=", ".join(communes))
                   + "\n" + invite_text(ctx, team, invite.code, invite.expires_at, invite.max_uses))]
-
-
-def _province_slug(ctx: Context, text: str) -> str | None:
-    wanted = fold(text).replace("-", " ").strip()
-    for province in ctx.content.provinces:
-        if wanted in (fold(province.name), province.slug.replace("-", " ")):
-            return province.slug
-    return None
 
 
 async def _new_invite(ctx: Context, team: Team) -> InviteCode:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from content.i18n import N_
+from content.i18n import N_, Translator
 from content.normalize import fold
 from content.services import ServiceCatalog
 from db.models import OUTCOMES
@@ -25,6 +25,14 @@ MAX_OTHER_CHARS = 200
 class FieldError:
     message: str
     values: dict[str, object] = field(default_factory=dict)
+
+
+def error_text(t: Translator, error: FieldError) -> str:
+    """Translate a reader's error, formatting its dates and numbers for the reader's locale."""
+    values = {key: t.fmt.date(value) if isinstance(value, dt.date)
+              else t.fmt.number(value) if isinstance(value, int) else value
+              for key, value in error.values.items()}
+    return t(error.message, **values)
 
 
 _DATE_RE = re.compile(r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2}|\d{4}))?$")

@@ -20,6 +20,7 @@ from handlers.messages import Button, IncomingMessage, Reply
 from handlers.visit_fields import (
     MAX_OTHER_CHARS,
     FieldError,
+    error_text,
     read_address,
     read_commune,
     read_date,
@@ -40,14 +41,6 @@ QUICK_USAGE = N_("Quick form: /gn date; commune[, hamlet]; people; services; out
 
 
 # -- helpers -------------------------------------------------------------------------------------
-
-def error_text(ctx: Context, error: FieldError) -> str:
-    """Translate a reader's error, formatting its dates and numbers for the user's locale."""
-    values = {key: ctx.t.fmt.date(value) if isinstance(value, dt.date)
-              else ctx.t.fmt.number(value) if isinstance(value, int) else value
-              for key, value in error.values.items()}
-    return ctx.t(error.message, **values)
-
 
 async def _team_of(ctx: Context) -> tuple[TeamMember, Team] | None:
     return await TeamRepository(ctx.session).membership(ctx.user.id)
@@ -182,7 +175,7 @@ async def quick_form(msg: IncomingMessage, ctx: Context) -> list[Reply]:
 def _collect(ctx: Context, errors: list[str], label: str, error: FieldError | None, data: Data,
              key: str, value: object) -> None:
     if error is not None:
-        errors.append(f"• {ctx.t(label)}: {error_text(ctx, error)}")
+        errors.append(f"• {ctx.t(label)}: {error_text(ctx.t, error)}")
     else:
         data[key] = value
 
@@ -199,7 +192,7 @@ async def take_date(msg: IncomingMessage, ctx: Context, data: Data) -> list[Repl
     else:
         day, error = read_date(msg.text, ctx.today, ctx.services.rules.visit_max_age_days)
         if error:
-            return [_ask(ctx, data, "date", error_text(ctx, error))]
+            return [_ask(ctx, data, "date", error_text(ctx.t, error))]
     assert day is not None
     data["date"] = day.isoformat()
     return [_after(ctx, data, "date")]
@@ -213,7 +206,7 @@ async def take_commune(msg: IncomingMessage, ctx: Context, data: Data) -> list[R
         return [_after(ctx, data, "commune")]
     place, error = read_commune(msg.text, communes)
     if error:
-        return [_ask(ctx, data, "commune", error_text(ctx, error))]
+        return [_ask(ctx, data, "commune", error_text(ctx.t, error))]
     assert place is not None
     data["commune"] = place[0]
     if place[1]:  # "Mỹ Phong, ấp 3" answers the address too
@@ -230,7 +223,7 @@ async def _take_optional(msg: IncomingMessage, ctx: Context, data: Data, field: 
     else:
         value, error = read(msg.text)
         if error:
-            return [_ask(ctx, data, field, error_text(ctx, error))]
+            return [_ask(ctx, data, field, error_text(ctx.t, error))]
         data[field] = value
     return [_after(ctx, data, field)]
 
@@ -242,7 +235,7 @@ async def take_address(msg: IncomingMessage, ctx: Context, data: Data) -> list[R
 async def take_people(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:
     people, error = read_people(msg.text, ctx.services.rules.visit_max_people)
     if error:
-        return [_ask(ctx, data, "people", error_text(ctx, error))]
+        return [_ask(ctx, data, "people", error_text(ctx.t, error))]
     data["people"] = people
     return [_after(ctx, data, "people")]
 
@@ -253,7 +246,7 @@ async def take_services(msg: IncomingMessage, ctx: Context, data: Data) -> list[
     if choice is None:  # typed codes replace the selection
         codes, error = read_services(msg.text, ctx.content.services)
         if error:
-            return [_ask(ctx, data, "services", error_text(ctx, error))]
+            return [_ask(ctx, data, "services", error_text(ctx.t, error))]
         assert codes is not None
         data["services"] = codes
         return [_services_done(ctx, data)]
@@ -288,7 +281,7 @@ async def take_outcome(msg: IncomingMessage, ctx: Context, data: Data) -> list[R
     choice = _choice(msg)
     outcome, error = (choice, None) if choice in OUTCOME_LABELS else read_outcome(msg.text)
     if error:
-        return [_ask(ctx, data, "outcome", error_text(ctx, error))]
+        return [_ask(ctx, data, "outcome", error_text(ctx.t, error))]
     data["outcome"] = outcome
     return [_after(ctx, data, "outcome")]
 
