@@ -278,18 +278,6 @@ class Visit(Base):
     deleted_at: Mapped[dt.datetime | None] = mapped_column()
 
 
-class SentReminder(Base):
-    """A reminder already sent to a user (key: what it was about), so it goes out once even with
-    several workers and restarts."""
-
-    __tablename__ = "sent_reminders"
-
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
-    sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-
 BROADCAST_STATES = ("draft", "scheduled", "sending", "paused", "done", "cancelled")
 """A broadcast is a draft while its deliveries are written, then scheduled (until scheduled_at) or
 sending; officers may pause or cancel it; it is done when none of its deliveries is left to send."""
