@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
 from db.models import ChannelIdentity, Delivery, Subscription, User, utcnow
+from tests.clock_travel import bot_command
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123:ABC"
@@ -33,7 +33,7 @@ async def add_people(sessions: async_sessionmaker[AsyncSession], count: int, *,
     """`count` people with one identity each on `channel` (chat ids from `first_chat`, or
     `chat_ids`) and the given subscriptions; their chat ids."""
     chat_ids = list(chat_ids) or [str(first_chat + n) for n in range(count)]
-    seen = last_message_at or utcnow()
+    seen = last_message_at or utcnow()  # real clock: the worker's reachability window
     users, identities = User.__table__, ChannelIdentity.__table__
     for start in range(0, len(chat_ids), chunk):
         part = chat_ids[start:start + chunk]
@@ -73,7 +73,7 @@ def worker_env(database_url: str, base_url: str, **settings: Any) -> dict[str, s
 
 def start_worker(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Popen[str]:
     """`cdsbot broadcast worker ARGS` in its own process (cwd: a folder without .env)."""
-    return subprocess.Popen([sys.executable, "-m", "bot", "broadcast", "worker", *args],
+    return subprocess.Popen(bot_command("broadcast", "worker", *args),
                             cwd=cwd, env={**env, "PYTHONPATH": str(ROOT)},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -82,15 +82,13 @@ def duplicates(chat_ids: Iterable[Any]) -> dict[Any, int]:
     return {chat: n for chat, n in Counter(chat_ids).items() if n > 1}
 
 
-def max_in_window(timestamps: Sequence[float], seconds: float = 1.0) -> int:
-    """The most events in any window of `seconds` (sliding over the sorted times)."""
-    times = sorted(timestamps)
-    best, first = 0, 0
-    for last, moment in enumerate(times):
-        while moment - times[first] >= seconds:
-            first += 1
-        best = max(best, last - first + 1)
-    return best
+def sent_too_early(timestamps: Sequence[float], start: float, rate: float) -> list[str]:
+    """The sends that came before the global rate allows: the k-th (from 0) may not come before
+    `start` + k / rate. A busy machine only delays sends, so this holds however slow it is, and a
+    limiter that lets two processes each send at the full rate breaks it within a second."""
+    slack = 0.002  # clock reads and float rounding
+    return [f"send {k} at +{moment - start:.3f}s, allowed from +{k / rate:.3f}s"
+            for k, moment in enumerate(sorted(timestamps)) if moment - start < k / rate - slack]
 
 
 async def delivery_states(sessions: async_sessionmaker[AsyncSession],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -22,11 +23,28 @@ from bot.settings import Settings
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
 from handlers.context import Services
+from tests.clock_travel import travel_to
 from tests.fakes.chat import Chat
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FIXED_NOW = dt.datetime(2024, 10, 5, 9, 0, tzinfo=TZ)
 """Inside Nghệ An's 2024 campaign (01-10/10/2024): lets schedules be tested as running."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--today", metavar="YYYY-MM-DD", type=dt.date.fromisoformat,
+                     help="move the real clock to this day (the clock guard, tests/clock_travel.py)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    today = config.getoption("--today")
+    if today is not None:
+        config.add_cleanup(travel_to(today, TZ).stop)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    today = config.getoption("--today")
+    return f"clock guard: the real clock reads {today} 09:00 {TZ.key}" if today else None
 
 
 @pytest.fixture(scope="session")
@@ -51,10 +69,11 @@ async def _admin_connection(admin_url: str) -> AsyncIterator[Any]:
         await conn.close()
 
 
-async def _create_postgres_database(admin_url: str) -> str:
+async def _create_postgres_database(admin_url: str, template: str | None = None) -> str:
     name = f"cdsbot_test_{uuid.uuid4().hex[:10]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     async with _admin_connection(admin_url) as conn:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"{copy}')
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
@@ -63,19 +82,46 @@ async def _drop_postgres_database(admin_url: str, test_url: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{make_url(test_url).database}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated once per test session; each test gets a copy (migrations take
+    longer than most tests)."""
+    path = tmp_path_factory.mktemp("template") / "migrated.sqlite3"
+    asyncio.run(upgrade(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+def sqlite_database(template: Path, directory: Path, name: str = "test.sqlite3") -> str:
+    """A fresh, migrated SQLite database in `directory` (a copy of the template)."""
+    shutil.copyfile(template, directory / name)
+    return f"sqlite+aiosqlite:///{directory / name}"
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres() -> Iterator[str | None]:
+    """A PostgreSQL database migrated once per test session, the template of each test's own."""
+    admin = _postgres_admin_url()
+    if not admin:
+        yield None
+        return
+    url = asyncio.run(_create_postgres_database(admin))
+    asyncio.run(upgrade(url))
+    try:
+        yield url
+    finally:
+        asyncio.run(_drop_postgres_database(admin, url))
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated database: a SQLite file, or a new PostgreSQL database dropped after."""
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
-        asyncio.run(upgrade(url))
-        yield url
+        yield sqlite_database(request.getfixturevalue("migrated_sqlite"), tmp_path)
         return
-    admin = _postgres_admin_url()
-    if not admin:
+    admin, template = _postgres_admin_url(), request.getfixturevalue("migrated_postgres")
+    if not admin or not template:
         pytest.skip("TEST_POSTGRES_URL is not set")
-    url = asyncio.run(_create_postgres_database(admin))
-    asyncio.run(upgrade(url))
+    url = asyncio.run(_create_postgres_database(admin, template=make_url(template).database))
     try:
         yield url
     finally:

@@ -36,7 +36,7 @@ from db.models import (
 from tests.broadcast_helpers import add_people, delivery_states
 from tests.fakes.telegram_api import APIError, visible_text
 
-NOW = utcnow()
+NOW = utcnow()  # real clock: people are added as seen now (add_people)
 
 
 
@@ -191,7 +191,7 @@ async def test_what_cannot_be_sent_is_refused_before_anything_is_written(session
 
 async def test_create_in_session_writes_utc_times_whatever_the_zone_given(sessions):
     await add_people(sessions, 2)
-    local_now = utcnow().astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    local_now = utcnow().astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))  # real clock: claim's
     async with sessions() as session, session.begin():
         broadcast_id, total = await outbox.create_in_session(session, text="Chào", filters=["all"],
                                                              now=local_now)

@@ -12,7 +12,7 @@ import pytest
 
 from bot.broadcast.ratelimit import DatabaseRateStore, RateGate, RateStore, RedisRateStore
 from db.engine import create_engine, session_factory
-from tests.broadcast_helpers import max_in_window
+from tests.broadcast_helpers import sent_too_early
 
 RATE = 40.0
 TURNS = 48
@@ -36,12 +36,12 @@ async def _shared_rate(stores: list[RateStore]) -> None:
     start = time.monotonic()
     await asyncio.gather(*(_take_turns(gate, TURNS // 2, 3, times) for gate in gates))
     assert len(times) == TURNS
-    assert max_in_window(times) <= RATE * 1.05 + 1
-    assert time.monotonic() - start >= (TURNS - 1) / RATE * 0.95
+    assert sent_too_early(times, start, RATE) == []
     # A wait the platform asks for holds every gate, not only the one told: the others once
-    # they have used the slots they had already reserved (at most two runs).
-    await gates[0].pause(0.5)
+    # they have used the slots they had already reserved (at most two runs). Measured from
+    # before the pause is asked, so a slow store only shortens the time looked at.
     asked = time.monotonic()
+    await gates[0].pause(0.5)
     early = 0
     while await gates[1].wait_turn() and time.monotonic() - asked < 0.45:
         early += 1

@@ -7,6 +7,7 @@ import asyncio
 from dataclasses import replace
 
 from bot.broadcast import run_worker
+from bot.pipeline import utc_now
 from bot.settings import Settings
 from db.broadcasts.audience import DEFAULT_RULES
 from db.models import ChannelIdentity, Role, Subscription, User
@@ -30,6 +31,9 @@ async def people(bot: Bot) -> None:  # noqa: F811
 
 async def test_the_officer_watches_the_broadcast_finish_in_one_edited_message(bot: Bot, tmp_path):  # noqa: F811
     bot.pipeline.services = replace(bot.pipeline.services, broadcast_rules=DEFAULT_RULES)
+    # The real worker below reads the real clock ("send now" must be now for it too), so the
+    # officer's chat does as well; the clock guard moves both together.
+    bot.pipeline.clock = utc_now
     await people(bot)
     officer = User_(bot, OFFICER)
     await officer.say("/thongbao", "Gửi nội dung thông báo")

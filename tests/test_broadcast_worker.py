@@ -151,6 +151,7 @@ async def test_blocked_and_deactivated_users_are_marked_and_never_retried(sessio
             select(ChannelIdentity.chat_id).where(ChannelIdentity.reachable.is_(False))
         )).scalars())
         assert unreachable == {chats[3], chats[7]}
+        # real clock: add_people marks everyone as seen now
         assert await count_reachable(session, ["all"], utcnow()) == {"telegram": 18, "zalo": 0}
     second = await create_broadcast(sessions, text="Hai", filters=["all"])
     await run_worker(settings, until_idle=True, sessions=sessions)
@@ -211,7 +212,7 @@ async def test_image_and_link_button_on_telegram(sessions, database_url, telegra
 
 async def test_a_scheduled_broadcast_does_not_go_early(sessions, database_url, telegram):
     await add_people(sessions, 10)
-    at = utcnow() + dt.timedelta(seconds=2)
+    at = utcnow() + dt.timedelta(seconds=2)  # real clock: the worker's
     broadcast_id = await create_broadcast(sessions, text="Sáng mai", filters=["all"], at=at)
     assert (await _status(sessions, broadcast_id))["state"] == "scheduled"
     settings = telegram_settings(database_url, telegram.base_url, broadcast_telegram_rate=1000)
@@ -226,10 +227,36 @@ async def test_a_scheduled_broadcast_does_not_go_early(sessions, database_url, t
 async def test_until_idle_does_not_wait_for_a_later_broadcast(sessions, database_url, telegram):
     await add_people(sessions, 3)
     later = await create_broadcast(sessions, text="Tuần sau", filters=["all"],
-                                   at=utcnow() + dt.timedelta(days=7))
+                                   at=utcnow() + dt.timedelta(days=7))  # real clock: the worker's
     settings = telegram_settings(database_url, telegram.base_url)
     await asyncio.wait_for(run_worker(settings, until_idle=True, sessions=sessions), 10)
     assert telegram.sent == [] and (await _status(sessions, later))["pending"] == 3
+
+
+async def _barrier(sessions: Sessions, telegram: FakeTelegramAPI, text: str) -> None:
+    """A one-person broadcast sent after the current one: once it is received, the worker has
+    been through its claim loop again and passed every row it held before (its queue is FIFO)."""
+    await add_people(sessions, 1, first_chat=9_000_000 + len(telegram.sent), topics=(),
+                     province="nghe-an")
+    barrier = await create_broadcast(sessions, text=text, filters=["province:nghe-an"])
+    await _until_state(sessions, barrier, "done")
+
+
+def _count(telegram: FakeTelegramAPI, text: str) -> int:
+    return sum(1 for record in telegram.sent if record.text == text)
+
+
+async def _until_settled(sessions: Sessions, telegram: FakeTelegramAPI, broadcast_id: int,
+                         text: str) -> int:
+    """Wait until no row of the broadcast is claimed and every message received is recorded as
+    sent: the worker then holds nothing of it. Returns how many were sent."""
+    deadline = time.monotonic() + 30
+    while True:
+        states = await delivery_states(sessions, broadcast_id)
+        if "claimed" not in states and states.get("sent", 0) == _count(telegram, text):
+            return states.get("sent", 0)
+        assert time.monotonic() < deadline, f"never settled: {states}"
+        await asyncio.sleep(0.05)
 
 
 async def test_cancel_stops_a_broadcast_being_sent(sessions, database_url, telegram):
@@ -238,16 +265,14 @@ async def test_cancel_stops_a_broadcast_being_sent(sessions, database_url, teleg
     settings = telegram_settings(database_url, telegram.base_url, broadcast_telegram_rate=40,
                                  broadcast_batch_size=10, broadcast_concurrency=2)
     worker = Background(settings, sessions)
-    await _until(lambda: len(telegram.sent) >= 20)
+    await _until(lambda: _count(telegram, "Dừng lại") >= 20)
     async with sessions() as session, session.begin():
         assert await cancel(session, broadcast_id)
-    at_cancel = len(telegram.sent)
-    await asyncio.sleep(1.0)
-    settled = len(telegram.sent)
+    at_cancel = _count(telegram, "Dừng lại")
+    await _barrier(sessions, telegram, "Sau khi dừng")
+    await worker.finish()  # every message in flight is sent and recorded by now
+    settled = _count(telegram, "Dừng lại")
     assert settled - at_cancel <= 10  # at most the rows the worker held (one batch)
-    await asyncio.sleep(0.5)
-    assert len(telegram.sent) == settled
-    await worker.finish()
     current = await _status(sessions, broadcast_id)
     assert current["state"] == "cancelled" and current["pending"] == 0
     assert current["sent"] == settled  # what went out is recorded as sent
@@ -264,19 +289,21 @@ async def test_pause_holds_a_broadcast_and_resume_finishes_it_exactly_once(sessi
     settings = telegram_settings(database_url, telegram.base_url, broadcast_telegram_rate=60,
                                  broadcast_batch_size=10, broadcast_concurrency=2)
     worker = Background(settings, sessions)
-    await _until(lambda: len(telegram.sent) >= 10)
+    await _until(lambda: _count(telegram, "Tạm dừng") >= 10)
     async with sessions() as session, session.begin():
         assert await pause(session, broadcast_id)
-    await asyncio.sleep(0.8)
-    held = len(telegram.sent)
-    await asyncio.sleep(0.7)
-    assert len(telegram.sent) == held < 120
+    at_pause = _count(telegram, "Tạm dừng")
+    await _barrier(sessions, telegram, "Trong lúc tạm dừng (1)")
+    held = await _until_settled(sessions, telegram, broadcast_id, "Tạm dừng")  # handed back
+    assert held - at_pause <= 10 and held < 120  # at most what was in hand
+    await _barrier(sessions, telegram, "Trong lúc tạm dừng (2)")  # and nothing more is claimed
+    assert _count(telegram, "Tạm dừng") == held
     assert (await _status(sessions, broadcast_id))["state"] == "paused"
     async with sessions() as session, session.begin():
         assert await resume(session, broadcast_id)
     await _until_state(sessions, broadcast_id, "done")
     await worker.finish()
-    received = [str(r.chat_id) for r in telegram.sent]
+    received = [str(r.chat_id) for r in telegram.sent if r.text == "Tạm dừng"]
     assert duplicates(received) == {} and sorted(received) == sorted(chats)
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from content.loader import PACKS_DIR
+from tests.clock_travel import bot_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def cdsbot(tmp_path: Path, *args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}",
                    "LOG_LEVEL": "WARNING", **env}
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True,
+    return subprocess.run(bot_command(*args), input=stdin, capture_output=True,
                           text=True, cwd=ROOT, env=environment, timeout=120)
 
 

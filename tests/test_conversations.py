@@ -7,7 +7,6 @@ OA API) and reads what the platform received."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from typing import Protocol
 
@@ -33,16 +32,9 @@ class TelegramDriver:
         self.bot, self.user_id = target, user_id
 
     async def _deliver(self, update: dict) -> str:
+        """Deliver an update; the text of every reply the bot sent for it (all sent by then)."""
         before = len(self.bot.api.sent_to(self.user_id))
         await self.bot.deliver(update)
-        quiet = 0
-        for _ in range(500):  # replies arrive asynchronously in polling mode: wait until they stop
-            await asyncio.sleep(0.02)
-            count = len(self.bot.api.sent_to(self.user_id))
-            quiet = quiet + 1 if count > before and count == getattr(self, "_last", -1) else 0
-            self._last = count
-            if quiet >= 10:  # 200 ms without a new message
-                break
         return "\n".join(r.text or "" for r in self.bot.api.sent_to(self.user_id)[before:])
 
     async def open(self) -> str:
@@ -114,7 +106,7 @@ async def new_team_code(pipeline) -> str:
         team = await TeamRepository(session).create(name="Tổ CNSCĐ xã Mỹ Phong", province="tien-giang",
                                                     district="Mỹ Tho", communes=["Mỹ Phong"])
         invite = await InviteRepository(session).create(team, valid_for=dt.timedelta(days=1),
-                                                        max_uses=5)
+                                                        max_uses=5, now=pipeline.clock())
         return invite.code
 
 

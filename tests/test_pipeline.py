@@ -41,7 +41,8 @@ async def test_a_form_in_progress_survives_a_restart(chat: Chat, pipeline: Pipel
     await chat.press("consent:yes")  # now waiting for the province
     engine = create_engine(database_url)  # a new process: nothing shared but the database
     try:
-        restarted = Chat(Pipeline(pipeline.services, session_factory(engine)), chat.channel, chat.user_id)
+        restarted = Chat(Pipeline(pipeline.services, session_factory(engine), clock=pipeline.clock),
+                         chat.channel, chat.user_id)
         await restarted.send("Tiền Giang")  # typed, not pressed: the stored step reads it
         assert "Tiền Giang" in restarted.text
         async with restarted.pipeline.sessions() as session:

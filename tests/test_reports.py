@@ -19,7 +19,7 @@ from content.i18n import Translator
 from content.services import ServiceCatalog
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
-from db.models import Team, Visit, utcnow
+from db.models import Team, Visit
 from db.reports import Report, ReportScope, build_report, stream_visits
 from handlers.context import Services
 from handlers.exports import render_chart, summary_text, write_csv, write_xlsx
@@ -69,7 +69,7 @@ async def seed(sessions: Sessions, catalog: ServiceCatalog) -> dict[str, int]:
             visit("A", 1, "Mỹ Phong", 2, ["dvc", "vneid"], address="Ấp 3", note="ổn"),
             visit("A", 1, "Đạo Thạnh", 1, ["vneid"], "follow_up"),
             visit("A", 3, "Mỹ Phong", 3, ["dvc", "tmdt", "other"], other_service="Zalo"),
-            visit("A", 3, "Mỹ Phong", 5, ["dvc"], deleted_at=utcnow()),  # undone
+            visit("A", 3, "Mỹ Phong", 5, ["dvc"], deleted_at=dt.datetime(2024, 10, 3, 9, tzinfo=dt.UTC)),  # undone
             visit("B", 2, "Bình Phan", 4, ["money"], "follow_up"),
             visit("B", 30, "Bình Phan", 9, ["dvc"], month=9),  # before the period
             visit("C", 4, "Mỹ Phong", 1, ["app"]),

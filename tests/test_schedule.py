@@ -3,7 +3,9 @@
 import datetime as dt
 
 import pytest
+from babel.dates import get_day_names
 
+from content.formatting import Formatter
 from content.schedule import Phase, next_yearly, standing
 from tests.conftest import TZ
 from tests.fakes.chat import Chat
@@ -57,10 +59,20 @@ async def test_the_days_countdown_uses_the_local_date(chat: Chat, clock):
     assert "Còn 320 ngày nữa" in chat.text and "10/10/2027" in chat.text
 
 
-async def test_event_programme_shows_weekday_time_and_venue(chat: Chat):
+def _weekday(locale: str, day: dt.date) -> str:
+    """The abbreviated weekday as the installed Babel's locale data writes it."""
+    return get_day_names("abbreviated", context="format", locale=locale)[day.weekday()]
+
+
+async def test_event_programme_shows_weekday_time_and_venue(chat: Chat, clock):
+    clock[0] = dt.datetime(2023, 9, 27, 9, 0, tzinfo=TZ)  # the eve of Quảng Ngãi's DX week
     await chat.send("/sukien")
-    assert "Th 5, 28/9/2023" in chat.text  # Quảng Ngãi DX week, Thursday
-    assert "19:30" in chat.text or "19h30" in chat.text
+    thursday = dt.date(2023, 9, 28)
+    assert f"{_weekday('vi', thursday)}, 28/9/2023, sáng: Hội thảo chuyên đề" in chat.text
+    assert "(huyện Mộ Đức)" in chat.text
+    assert "2/10/2023, 19:30: Công diễn, tổng kết" in chat.text
+    assert "(Nhà Văn hóa Lao động tỉnh)" in chat.text
+    assert "Sắp diễn ra" in chat.text  # it starts tomorrow
 
 
 async def test_faq_answer_carries_its_standing(chat: Chat, clock):
@@ -69,8 +81,21 @@ async def test_faq_answer_carries_its_standing(chat: Chat, clock):
     assert "Đang diễn ra" in chat.text
 
 
-async def test_english_formats_dates_and_money_for_english(chat: Chat):
+async def test_english_formats_dates_and_times_for_english(chat: Chat, clock):
+    clock[0] = dt.datetime(2023, 9, 27, 9, 0, tzinfo=TZ)
     await chat.send("/lang en")
     await chat.send("/sukien")
-    assert "Thu, 9/28/2023, morning" in chat.text
+    assert f"{_weekday('en', dt.date(2023, 9, 28))}, 9/28/2023, morning" in chat.text
     assert "10/2/2023, 7:30\u202fPM" in chat.text  # Babel's narrow no-break space
+
+
+def test_the_locked_babel_writes_dates_as_this_test_says():
+    """The one place that pins Babel's exact output: an upgrade that changes it fails here only."""
+    vi, en = Formatter("vi"), Formatter("en")
+    thursday = dt.date(2023, 9, 28)
+    assert vi.weekday_date(thursday) == "Thứ 5, 28/9/2023"
+    assert en.weekday_date(thursday) == "Thu, 9/28/2023"
+    assert vi.date(dt.date(2024, 10, 1)) == "1/10/2024"
+    assert vi.time(dt.time(19, 30)) == "19:30"
+    assert en.time(dt.time(19, 30)) == "7:30\u202fPM"
+    assert vi.vnd(1_500_000) == "1.500.000\xa0₫"

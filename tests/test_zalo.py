@@ -20,10 +20,11 @@ from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.web import create_web_app
 from db.engine import create_engine, session_factory
-from db.migrate import upgrade
 from db.models import ButtonChoices, ChannelIdentity, QuestionLog, Subscription, User
 from handlers.context import Services
 from handlers.messages import Button, Reply
+from tests.clock_travel import bot_command
+from tests.conftest import FIXED_NOW, sqlite_database
 from tests.fakes.zalo_api import FakeZalo, SentRecord
 
 
@@ -67,9 +68,8 @@ def texts(records: list[SentRecord]) -> str:
 
 
 @pytest.fixture
-async def zalo(services: Services, tmp_path: Path) -> AsyncIterator[Zalo]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'zalo.sqlite3'}"
-    await upgrade(url)
+async def zalo(services: Services, tmp_path: Path, migrated_sqlite: Path) -> AsyncIterator[Zalo]:
+    url = sqlite_database(migrated_sqlite, tmp_path, "zalo.sqlite3")
     engine = create_engine(url)
     async with FakeZalo(app_id="app1", app_secret="appsecret", oa_secret_key="oakey") as fake:
         access, refresh = fake.issue_tokens()
@@ -78,7 +78,7 @@ async def zalo(services: Services, tmp_path: Path) -> AsyncIterator[Zalo]:
             zalo_oa_secret_key="oakey", zalo_access_token=access, zalo_refresh_token=refresh,
             zalo_api_base_url=fake.api_base_url, zalo_oauth_base_url=fake.oauth_base_url)
         sessions = session_factory(engine)
-        pipeline = Pipeline(services, sessions)
+        pipeline = Pipeline(services, sessions, clock=lambda: FIXED_NOW)
         channel = ZaloChannel(settings, pipeline, sessions, services.catalogs)
         await channel.start()
         web_app = create_web_app()
@@ -103,7 +103,7 @@ async def test_forged_or_broken_events_are_rejected_and_nothing_is_stored(zalo: 
     elif tamper == "missing_header":
         headers = {"Content-Type": "application/json"}
     elif tamper == "stale":
-        event = zalo.fake.text_event("u2", "x", timestamp_ms=int((time.time() - 86_400) * 1000))
+        event = zalo.fake.text_event("u2", "x", timestamp_ms=int((time.time() - 86_400) * 1000))  # real clock: Zalo's
         body, headers = zalo.fake.signed_event(event)
     else:
         body, expected = b"{not json", 400
@@ -229,10 +229,9 @@ ROOT = str(Path(__file__).resolve().parent.parent)
 
 async def _cdsbot(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
     import os
-    import sys
 
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, env={**os.environ, "LOG_LEVEL": "WARNING", **env},
+        *bot_command(*args), env={**os.environ, "LOG_LEVEL": "WARNING", **env},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         cwd=ROOT)
     out, err = await asyncio.wait_for(process.communicate(), 120)

@@ -5,10 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from matplotlib.dates import AutoDateLocator, DateFormatter, date2num
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-
 from content.i18n import Translator
 from db.reports import Report
 from handlers.exports.labels import period_text, scope_text
@@ -20,6 +16,12 @@ def render_chart(report: Report, path: Path, t: Translator,
                  window: tuple[dt.date, dt.date] | None = None) -> None:
     """Write the PNG. A Figure without pyplot draws with Agg and keeps no global state, so no
     display is needed and charts can be drawn from any thread."""
+    # Imported here: matplotlib takes longer to import than the rest of the bot, and only
+    # reports draw charts, so every other process (the CLI, workers) starts without it.
+    from matplotlib.dates import AutoDateLocator, DateFormatter, date2num
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     figure = Figure(figsize=(10, 4.5), dpi=120, layout="constrained")
     axes = figure.subplots()
     days = date2num([row.day for row in report.by_day])
