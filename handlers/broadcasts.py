@@ -15,7 +15,13 @@ import uuid
 from typing import Any
 
 from content.i18n import N_, Translator
-from db.broadcasts.audience import AudienceError, count_reachable, parse_filters
+from db.broadcasts.audience import (
+    NOWHERE,
+    AudienceError,
+    Sender,
+    count_reachable,
+    parse_filters,
+)
 from db.broadcasts.control import cancel, pause, resume
 from db.broadcasts.formatting import CAPTION_LIMIT, TEXT_LIMIT, to_plain, utf16_len
 from db.broadcasts.outbox import Link, create_in_session
@@ -54,15 +60,21 @@ def _choice(msg: IncomingMessage) -> str | None:
     return msg.payload.partition(":")[2] if msg.payload and msg.payload.startswith("bc:") else None
 
 
-def area_filters(ctx: Context) -> list[str]:
-    """What an officer may reach: their province (and district). Admins: anywhere."""
-    if ctx.role >= Role.ADMIN:
-        return []
+def sender_of(ctx: Context) -> Sender:
+    """Where this account's announcements may go (db.broadcasts limits every audience to it)."""
     user = ctx.user
-    filters = [f"province:{user.scope_province or '-'}"]  # no province: nobody
-    if user.scope_district:
-        filters.append(f"district:{user.scope_district}")
-    return filters
+    return Sender.of(ctx.role, user.scope_province, user.scope_district)
+
+
+def _area_text(ctx: Context) -> str:
+    area = sender_of(ctx).area
+    if area is None:
+        return ctx.t("everywhere")
+    if area is NOWHERE:
+        return ctx.t("none (ask an admin to set your province)")
+    province = ctx.content.province(area.province)
+    name = province.name if province else area.province
+    return f"{area.district}, {name}" if area.district else name
 
 
 # -- composing ----------------------------------------------------------------------------------
@@ -155,7 +167,7 @@ def _ask(ctx: Context, data: Data, field: str, prefix: str = "") -> Reply:
         buttons = [Button(("✅ " if value in chosen else "") + t(label), f"bc:aud:{value}")
                    for value, label in AUDIENCE_CHOICES]
         buttons.append(Button(t("Next"), "bc:done"))
-        area = ", ".join(area_filters(ctx)) or t("everywhere")
+        area = _area_text(ctx)
         return Reply.with_buttons(head + t("Who should receive it? Press the groups (several "
                                            "groups: people in any of them), then “Next”. Your "
                                            "area: {area}.", area=area), buttons)
@@ -166,15 +178,14 @@ def _ask(ctx: Context, data: Data, field: str, prefix: str = "") -> Reply:
 
 
 def _filters(ctx: Context, data: Data) -> list[str]:
-    """The chosen groups within the officer's area. Groups of one kind are alternatives; the
-    area applies to all (see db.broadcasts.audience for how filters combine)."""
-    chosen = [c for c in data.get("audience") or [] if c != "all"]
-    return [*chosen, *area_filters(ctx)]
+    """The chosen groups (groups of one kind are alternatives). The sender's area is ANDed
+    with them where the broadcast is counted and created (db.broadcasts.audience.scoped_to)."""
+    return [c for c in data.get("audience") or [] if c != "all"]
 
 
 async def _preview(ctx: Context, data: Data) -> list[Reply]:
     counts = await count_reachable(ctx.session, _filters(ctx, data), ctx.now,
-                                   ctx.services.broadcast_rules)
+                                   ctx.services.broadcast_rules, sender=sender_of(ctx))
     ctx.goto("bc.confirm", **data)
     t = ctx.t
     reach = ", ".join(f"{channel.capitalize()}: {t.fmt.number(n)}" for channel, n in counts.items())
@@ -238,7 +249,8 @@ async def _create(ctx: Context, data: Data, at: dt.datetime | None) -> list[Repl
     broadcast_id, total = await create_in_session(
         ctx.session, text=data["text"], image_url=data.get("image"),
         link=Link(link[1], link[0]) if link else None, filters=_filters(ctx, data), at=at,
-        created_by=ctx.user.id, rules=ctx.services.broadcast_rules, now=ctx.now)
+        created_by=ctx.user.id, rules=ctx.services.broadcast_rules, now=ctx.now,
+        sender=sender_of(ctx))
     t = ctx.t
     if total == 0:
         return [Reply(t("Nobody in that audience can be reached right now, so nothing will be "

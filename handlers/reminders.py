@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content.i18n import N_, Translator
 from content.loader import ContentStore
 from content.models import Pack
-from db.broadcasts.audience import AudienceRules
+from db.broadcasts.audience import SYSTEM, AudienceRules
 from db.broadcasts.outbox import create_in_session
 from db.models import REMINDER_KINDS, ReminderOptOut
 from handlers.context import Context
@@ -102,7 +102,7 @@ async def create_due(session: AsyncSession, content: ContentStore, t: Translator
             async with session.begin_nested():
                 broadcast_id, _ = await create_in_session(
                     session, text=item.text[:1900], filters=item.filters, rules=rules, now=now,
-                    reminder_key=item.key)
+                    reminder_key=item.key, sender=SYSTEM)
             created.append(broadcast_id)
         except IntegrityError:
             continue  # planned already (another worker, an earlier run)

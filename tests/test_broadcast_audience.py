@@ -23,6 +23,7 @@ from bot.broadcast import (
     to_telegram_html,
 )
 from db.broadcasts import outbox
+from db.broadcasts.audience import SYSTEM
 from db.models import (
     Broadcast,
     ChannelIdentity,
@@ -194,7 +195,7 @@ async def test_create_in_session_writes_utc_times_whatever_the_zone_given(sessio
     local_now = utcnow().astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))  # real clock: claim's
     async with sessions() as session, session.begin():
         broadcast_id, total = await outbox.create_in_session(session, text="Chào", filters=["all"],
-                                                             now=local_now)
+                                                             now=local_now, sender=SYSTEM)
     assert total == 2
     async with sessions() as session, session.begin():  # due now, not in seven hours
         rows = await outbox.claim(session, "w1", 10, DAY, broadcast_id=broadcast_id,

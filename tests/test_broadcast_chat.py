@@ -54,7 +54,7 @@ async def test_an_officer_previews_and_sends_to_their_province_only(pipeline):
     assert "Thông báo #" in boss.text and "1 người" in boss.text
     [(broadcast, deliveries)] = await broadcasts(pipeline)
     assert deliveries == 1 and broadcast.state == "sending"
-    assert "province:tien-giang" in broadcast.audience and "topic:contests" in broadcast.audience
+    assert "area:tien-giang" in broadcast.audience and "topic:contests" in broadcast.audience
     assert broadcast.link_url == "https://example.vn/the-le"
 
 
@@ -107,3 +107,21 @@ async def test_wrong_answers_are_corrected_where_they_are_given(pipeline):
     await boss.press("bc:done")
     await boss.press("bc:send")
     assert "Không có ai" in boss.text  # nobody subscribed yet: nothing is created to send
+
+
+async def test_an_officer_typing_another_province_reaches_nobody_there(pipeline):
+    """The fault probe's reproduction: scoped to Nghệ An, typed `province:tien-giang`."""
+    await subscriber(pipeline, "tien-giang", "thong bao")
+    await subscriber(pipeline, "nghe-an", "thong bao")
+    boss = await officer(pipeline, "nghe-an")
+    await boss.send("/thongbao")
+    await boss.send("Chỉ cho Nghệ An")
+    await boss.press("Bỏ qua")  # no image
+    await boss.press("Bỏ qua")  # no link
+    assert "Nghệ An" in boss.text  # the area is said where the audience is chosen
+    await boss.send("province:tien-giang")  # typed filters go straight to the preview
+    assert "Telegram: 0" in boss.text  # the preview counts within the area
+    await boss.press("bc:send")
+    [(broadcast, deliveries)] = await broadcasts(pipeline)
+    assert deliveries == 0
+    assert broadcast.audience == ["province:tien-giang", "area:nghe-an"]

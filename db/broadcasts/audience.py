@@ -11,6 +11,11 @@ Who may receive at all:
 - with a team or role filter, the members of that team or role whether or not they subscribed
   (work messages to the network); a topic filter then still applies.
 
+`area:P` or `area:P/D` (a province, or a district of it) is the one kind that combines with AND:
+every area listed must hold. It is how a sender's own area is applied: an officer's broadcast is
+limited to their area whatever filters they chose (`scoped_to`, applied where deliveries are
+created and counted, so no caller can widen it), and the stored filters say so.
+
 `role:member` and `role:leader` are the person's role in their team (so an officer who leads a
 team is a leader); `role:citizen|officer|admin` are the person's own role, exactly. Place filters
 take the person's own place, or their team's when they gave none (commune: their own only).
@@ -24,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,13 +51,60 @@ BROADCAST_CHANNELS = ("telegram", "zalo")
 """Channels a broadcast can go out on, in order of preference for a person who has both."""
 ZALO_WINDOW = dt.timedelta(days=7)
 """Zalo consultation messages reach only users who wrote within this window (-230/-232 after)."""
-KINDS = ("topic", "province", "district", "commune", "team", "role", "reminder")
+KINDS = ("topic", "province", "district", "commune", "team", "role", "reminder", "area")
 TEAM_ROLES = {"member": Role.MEMBER, "leader": Role.LEADER}
 USER_ROLES = {"citizen": Role.CITIZEN, "officer": Role.OFFICER, "admin": Role.ADMIN}
 
 
 class AudienceError(ValueError):
     """A filter that cannot be understood; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Area:
+    """A province, or one district of it: where an officer works."""
+
+    province: str
+    district: str | None = None
+
+    @property
+    def filter(self) -> str:
+        return f"area:{self.province}" + (f"/{self.district}" if self.district else "")
+
+    @classmethod
+    def parse(cls, value: str) -> Area:
+        province, _, district = value.partition("/")
+        return cls(province.strip().lower(), district.strip() or None)
+
+
+NOWHERE = Area("-")
+"""The area of an officer who was given none: no person lives there."""
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sends a broadcast, as far as where it may go is concerned: everywhere (`area` None:
+    admins, the command line on the server, automatic reminders) or one area (officers)."""
+
+    area: Area | None
+
+    @classmethod
+    def of(cls, role: Role, province: str | None, district: str | None) -> Sender:
+        """An account's sender: admins anywhere, officers their area; others may not broadcast."""
+        if role >= Role.ADMIN:
+            return cls(None)
+        if role >= Role.OFFICER:
+            return cls(Area(province, district) if province else NOWHERE)
+        raise AudienceError("only officers and admins may send announcements")
+
+
+SYSTEM = Sender(None)
+"""The server itself: the command line and automatic reminders."""
+
+
+def scoped_to(audience: Audience, sender: Sender) -> Audience:
+    """The audience limited to what the sender may reach: AND over all they chose."""
+    return audience if sender.area is None else audience.within(sender.area)
 
 
 @dataclass(frozen=True)
@@ -67,8 +119,15 @@ class Audience:
     roles: frozenset[str] = frozenset()
     reminders: frozenset[str] = frozenset()
     """Automatic reminders of these kinds: whoever turned the kind off is left out."""
+    areas: frozenset[Area] = frozenset()
+    """Every one of these must hold (AND): the senders' areas."""
     filters: tuple[str, ...] = field(default=(), compare=False)
     """The filters as written, normalised (stored with the broadcast)."""
+
+    def within(self, area: Area) -> Audience:
+        """The same audience, limited to `area` as well."""
+        return replace(self, areas=self.areas | {area},
+                       filters=tuple(dict.fromkeys([*self.filters, area.filter])))
 
     @property
     def picks_people(self) -> bool:
@@ -77,7 +136,7 @@ class Audience:
 
     @property
     def needs_team(self) -> bool:
-        return bool(self.provinces or self.districts or self.teams or self.roles)
+        return bool(self.provinces or self.districts or self.teams or self.roles or self.areas)
 
 
 @dataclass(frozen=True)
@@ -113,19 +172,22 @@ def parse_filters(values: Iterable[str]) -> Audience:
                     districts=frozenset(found["district"]), communes=frozenset(found["commune"]),
                     teams=frozenset(int(v) for v in found["team"]),
                     roles=frozenset(found["role"]), reminders=frozenset(found["reminder"]),
+                    areas=frozenset(Area.parse(v) for v in found["area"]),
                     filters=tuple(dict.fromkeys(written)))
 
 
 def _checked(kind: str, value: str, raw: str) -> str:
     if kind == "topic" and value.lower() not in TOPICS:
         raise AudienceError(f"'{raw}': unknown topic (known: {', '.join(TOPICS)})")
-    if kind == "team" and not value.isdigit():
+    if kind == "team" and not (value.isascii() and value.isdigit() and int(value) < 2**31):
         raise AudienceError(f"'{raw}': a team is given by its id (a number)")
     if kind == "role" and value.lower() not in {**TEAM_ROLES, **USER_ROLES}:
         raise AudienceError(f"'{raw}': unknown role (known: citizen, member, leader, officer, "
                             "admin)")
     if kind == "reminder" and value.lower() not in REMINDER_KINDS:
         raise AudienceError(f"'{raw}': unknown reminder (known: {', '.join(REMINDER_KINDS)})")
+    if kind == "area":
+        return Area.parse(value).filter.removeprefix("area:")
     return value.lower() if kind in ("topic", "role", "province", "reminder") else value
 
 
@@ -144,10 +206,12 @@ def recipients(audience: Audience, now: dt.datetime, rules: AudienceRules = DEFA
 
 async def count_reachable(session: AsyncSession, audience: Audience | Sequence[str],
                           now: dt.datetime, rules: AudienceRules = DEFAULT_RULES,
-                          ) -> dict[str, int]:
-    """How many people the audience reaches on each channel right now (every channel listed)."""
+                          sender: Sender = SYSTEM) -> dict[str, int]:
+    """How many people the audience reaches on each channel right now (every channel listed),
+    within the sender's area."""
     if not isinstance(audience, Audience):
         audience = parse_filters(audience)
+    audience = scoped_to(audience, sender)
     chosen = recipients(audience, now.astimezone(dt.UTC), rules).subquery()
     rows = await session.execute(select(chosen.c.channel, func.count())
                                  .group_by(chosen.c.channel))
@@ -203,5 +267,9 @@ def _conditions(audience: Audience) -> list[ColumnElement[bool]]:
     if audience.reminders:
         conditions.append(~exists().where(ReminderOptOut.user_id == User.id,
                                           ReminderOptOut.kind.in_(audience.reminders)))
+    for area in audience.areas:
+        conditions.append(func.coalesce(User.province, Team.province) == area.province)
+        if area.district is not None:
+            conditions.append(func.coalesce(User.district, Team.district) == area.district)
     return conditions
 

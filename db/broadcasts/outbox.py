@@ -37,10 +37,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.broadcasts.audience import (
     DEFAULT_RULES,
+    SYSTEM,
     Audience,
     AudienceRules,
+    Sender,
     parse_filters,
     recipients,
+    scoped_to,
 )
 from db.broadcasts.formatting import BroadcastMessage, check_message
 from db.models import Broadcast, ChannelIdentity, Delivery, utcnow
@@ -102,10 +105,11 @@ Progress = Callable[[int], None]
 
 def _prepare(text: str, image_url: str | None, link: Link | None,
              filters: Sequence[str] | Audience, at: dt.datetime | None, created_by: int | None,
-             now: dt.datetime) -> tuple[Audience, Broadcast]:
+             now: dt.datetime, sender: Sender) -> tuple[Audience, Broadcast]:
     """Check what is asked (raising BroadcastError, AudienceError, MessageError: ValueErrors);
-    the parsed audience and the new broadcast, a draft."""
+    the parsed audience, limited to the sender's area, and the new broadcast, a draft."""
     audience = filters if isinstance(filters, Audience) else parse_filters(filters)
+    audience = scoped_to(audience, sender)
     message = BroadcastMessage(text, image_url, link.url if link else None,
                                link.label if link else None)
     check_message(message)
@@ -160,15 +164,16 @@ async def create_in_session(session: AsyncSession, *, text: str, image_url: str 
                             at: dt.datetime | None = None, created_by: int | None = None,
                             rules: AudienceRules = DEFAULT_RULES,
                             now: dt.datetime | None = None,
-                            reminder_key: str | None = None) -> tuple[int, int]:
+                            reminder_key: str | None = None, sender: Sender) -> tuple[int, int]:
     """Create a broadcast and its delivery rows in the caller's transaction (nothing is
     committed here: workers see it when the caller commits); (its id, recipients).
+    `sender` has no default: what an account in chat sends is always limited to its area.
 
     Rows are written by INSERT … SELECT in batches of identity ids, so the audience never passes
     through Python. `at`: an aware datetime in the future, or None to send now. Raises
     BroadcastError, AudienceError or MessageError (all ValueErrors) for what cannot be sent."""
     now = utc(now)
-    audience, broadcast = _prepare(text, image_url, link, filters, at, created_by, now)
+    audience, broadcast = _prepare(text, image_url, link, filters, at, created_by, now, sender)
     broadcast.reminder_key = reminder_key  # unique: a second planner's insert fails here
     session.add(broadcast)
     await session.flush()
@@ -185,12 +190,13 @@ async def create_broadcast(sessions: async_sessionmaker[AsyncSession], *, text: 
                            image_url: str | None = None, link: Link | None = None,
                            filters: Sequence[str] | Audience = (), at: dt.datetime | None = None,
                            created_by: int | None = None, rules: AudienceRules = DEFAULT_RULES,
-                           now: dt.datetime | None = None, progress: Progress | None = None) -> int:
+                           now: dt.datetime | None = None, progress: Progress | None = None,
+                           sender: Sender = SYSTEM) -> int:
     """Like create_in_session, but one short transaction per batch (for very large audiences,
-    from the command line); its id. The broadcast stays a draft, never sent, until every batch
+    from the command line, whose operator is the server's: SYSTEM); its id. The broadcast stays a draft, never sent, until every batch
     is written. `progress` is told how many identity ids each batch examined."""
     now = utc(now)
-    audience, broadcast = _prepare(text, image_url, link, filters, at, created_by, now)
+    audience, broadcast = _prepare(text, image_url, link, filters, at, created_by, now, sender)
     async with sessions() as session, session.begin():
         session.add(broadcast)
         await session.flush()
