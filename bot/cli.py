@@ -9,10 +9,12 @@ import sys
 from collections.abc import Iterable
 
 import click
+from pydantic import ValidationError
 
 from bot.app import App, open_app
 from bot.channels.console import ConsoleChannel, run_console
-from bot.settings import Settings
+from bot.log_secrets import mask_secrets_in_logs
+from bot.settings import Settings, describe_invalid
 from content.loader import ContentError, load_content
 from db.migrate import upgrade
 from handlers.messages import IncomingMessage
@@ -21,10 +23,19 @@ ASK_CHANNEL = "cli"
 
 
 def _settings() -> Settings:
-    settings = Settings()
+    """The settings from the environment and .env; invalid ones stop with exit code 2 and a line
+    per setting that never shows the value given. Logging masks every secret set."""
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        click.echo("Cannot start: invalid settings (see .env.example):", err=True)
+        for line in describe_invalid(error):
+            click.echo(f"  {line}", err=True)
+        sys.exit(2)
     logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is noise
+    mask_secrets_in_logs(settings.secrets)
     return settings
 
 
@@ -145,7 +156,7 @@ async def _unanswered(settings: Settings, limit: int) -> None:
     async with open_app(settings) as app, app.sessions() as session:
         for row in await QuestionLogRepository(session).unanswered(limit):
             when = row.created_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
-            click.echo(f"{when}  {row.score:.2f}  {row.normalized_text}")
+            click.echo(f"{when}  {row.score:.2f}  {row.text or row.normalized_text}")
 
 
 @main.group()

@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -127,6 +127,18 @@ class Settings(BaseSettings):
         return frozenset(p.strip() for p in self.admin_ids.split(",") if p.strip())
 
     @property
+    def secrets(self) -> list[str]:
+        """Every secret value set, for masking in logs (bot.log_secrets); database and Redis
+        URLs too, which may carry a password."""
+        values = [getattr(self, name) for name in type(self).model_fields]
+        found = [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
+        for url in (self.database_url, self.redis_url):
+            password = _url_password(url)
+            if password:
+                found.append(password)
+        return found
+
+    @property
     def zalo_enabled(self) -> bool:
         return bool(self.zalo_app_id and self.zalo_app_secret and self.zalo_oa_secret_key)
 
@@ -156,3 +168,23 @@ class Settings(BaseSettings):
         if self.seeds_dir is not None:
             return self.seeds_dir
         return DEFAULT_SEEDS_DIR if DEFAULT_SEEDS_DIR.is_dir() else None
+
+
+def _url_password(url: str | None) -> str | None:
+    """The password in a URL like postgresql+asyncpg://user:password@host/db, if any."""
+    if not url or "://" not in url:
+        return None
+    credentials = url.split("://", 1)[1].split("@", 1)
+    if len(credentials) < 2 or ":" not in credentials[0]:
+        return None
+    return credentials[0].split(":", 1)[1] or None
+
+
+def describe_invalid(error: ValidationError) -> list[str]:
+    """A settings error as one line per setting, naming the variable and what is wrong, never
+    the value given (it may be a secret)."""
+    lines = []
+    for problem in error.errors(include_input=False, include_url=False):
+        names = ".".join(str(part) for part in problem["loc"]).upper() or "settings"
+        lines.append(f"{names}: {problem['msg']}")
+    return lines

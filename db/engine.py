@@ -31,10 +31,12 @@ DEFAULT_POOL_SIZE = 20
 
 
 def create_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE, **kwargs: Any) -> AsyncEngine:
-    """An async engine; on SQLite with WAL, foreign keys and a busy timeout for several processes."""
+    """An async engine; on SQLite with WAL, foreign keys and a busy timeout for several processes.
+    Errors and logs never show the statements' parameters: they carry people's messages."""
     ensure_sqlite_dir(url)
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True,
+                                     **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -54,7 +56,7 @@ def create_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE, **kwargs: Any) -
     # closed per use (a TCP + TLS handshake and every statement prepared again), which once
     # cost a fifth of the bot's CPU under load.
     return create_async_engine(url, pool_recycle=3600, pool_size=pool_size, max_overflow=pool_size,
-                               **kwargs)
+                               hide_parameters=True, **kwargs)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -103,7 +103,8 @@ class ConversationState(Base):
 
 
 class QuestionLog(Base):
-    """Every free-text question: what was asked (normalised), what matched, how sure."""
+    """Every free-text question: what was asked (as written and normalised, both without
+    personal data: content.redaction), what matched, how sure."""
 
     __tablename__ = "question_log"
     __table_args__ = (Index("ix_question_log_matched_created", "matched", "created_at"),)
@@ -113,6 +114,7 @@ class QuestionLog(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     channel: Mapped[str] = mapped_column(String(16))
     province: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str | None] = mapped_column(Text)  # None: logged before migration 0009
     normalized_text: Mapped[str] = mapped_column(Text)
     faq_id: Mapped[str | None] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)

@@ -11,8 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from content.redaction import redact
 from db.models import (
     TOPICS,
+    ButtonChoices,
     ChannelIdentity,
     ConversationState,
     ProcessedUpdate,
@@ -108,7 +110,14 @@ class UserRepository:
         return result.scalar_one_or_none()
 
     async def delete(self, user: User) -> None:
-        """Delete a user and everything keyed to them (identities, state, subscriptions); logs lose the link."""
+        """Delete a user and everything keyed to them (identities, state, subscriptions, the
+        numbered buttons kept under their platform id); logs lose the link."""
+        identities = (await self.session.execute(
+            select(ChannelIdentity.channel, ChannelIdentity.external_id)
+            .where(ChannelIdentity.user_id == user.id))).all()
+        for channel, external_id in identities:  # keyed by the platform's id, not by the user
+            await self.session.execute(delete(ButtonChoices).where(
+                ButtonChoices.channel == channel, ButtonChoices.user_id == external_id))
         await self.session.delete(user)
         await self.session.flush()
 
@@ -142,13 +151,15 @@ class QuestionLogRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, *, user_id: int | None, channel: str, province: str | None,
+    async def add(self, *, user_id: int | None, channel: str, province: str | None, text: str,
                   normalized_text: str, faq_id: str | None, score: float, matched: bool) -> None:
+        """Log a question. Both texts are redacted here, whatever the caller passed, so no
+        phone number, ID or name is ever stored (content.redaction)."""
         # A Core INSERT: one row per question, no ORM bookkeeping on the hot path.
         await self.session.execute(_INSERT_QUESTION, {
             "created_at": utcnow(), "user_id": user_id, "channel": channel, "province": province,
-            "normalized_text": normalized_text[:1000], "faq_id": faq_id, "score": score,
-            "matched": matched})
+            "text": redact(text)[:1000], "normalized_text": redact(normalized_text)[:1000],
+            "faq_id": faq_id, "score": score, "matched": matched})
 
     async def unanswered(self, limit: int = 50) -> list[QuestionLog]:
         statement = (select(QuestionLog).where(QuestionLog.matched.is_(False))

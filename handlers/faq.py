@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from content.matcher import MatchResult
+from content.redaction import MARKER, redact
 from handlers.answers import faq_text
 from handlers.context import Context
 from handlers.menu import menu_buttons
@@ -22,7 +23,8 @@ async def answer_question(msg: IncomingMessage, ctx: Context) -> list[Reply]:
                                    answer=AnswerInfo(matched=False, faq_id=None, score=0.0))]
     result = ctx.services.matcher.match(msg.text, ctx.user.province)
     await ctx.questions.add(user_id=ctx.user.id, channel=ctx.identity.channel,
-                            province=ctx.user.province, normalized_text=result.normalized,
+                            province=ctx.user.province, text=msg.text,
+                            normalized_text=_normalized_without_personal_data(ctx, msg, result),
                             faq_id=result.best.faq_id if result.best else None,
                             score=result.score, matched=result.matched)
     if result.best is None:
@@ -35,6 +37,20 @@ async def answer_question(msg: IncomingMessage, ctx: Context) -> list[Reply]:
         text += "\n\n" + ctx.t("Did you mean something else? Choose below.")
     buttons.append(Button(ctx.t("Menu"), "topic:menu"))
     return [Reply.with_buttons(text, buttons, answer=info)]
+
+
+def _normalized_without_personal_data(ctx: Context, msg: IncomingMessage,
+                                      result: MatchResult) -> str:
+    """The normalised question to log. A question with personal data is redacted as written
+    (where punctuation and diacritics still tell a name or an address apart), then each piece
+    between the markers normalised, so the markers stay as they are."""
+    redacted = redact(msg.text)
+    if redacted == msg.text:
+        return result.normalized
+    normalizer = ctx.services.matcher.normalizer
+    pieces = (piece if MARKER.fullmatch(piece) else " ".join(normalizer.tokens(piece))
+              for piece in MARKER.split(redacted))
+    return " ".join(piece for piece in pieces if piece)
 
 
 def fallback_reply(ctx: Context, result: MatchResult) -> Reply:

@@ -65,9 +65,27 @@ async def test_every_question_is_logged(chat: Chat, pipeline: Pipeline):
     async with pipeline.sessions() as session:
         rows = (await session.execute(select(QuestionLog).order_by(QuestionLog.id))).scalars().all()
     assert [r.matched for r in rows] == [True, False]
+    assert rows[0].text == "Ngày chuyển đổi số quốc gia là ngày nào ạ?"  # as written
     assert rows[0].normalized_text == "ngay chuyen doi so quoc gia la ngay nao"
     assert rows[0].faq_id and rows[0].score > 0.5
     assert rows[1].faq_id is None
+
+
+async def test_the_question_log_keeps_no_personal_data(chat: Chat, pipeline: Pipeline):
+    """What /start promises: questions are stored without names, phone numbers or IDs."""
+    await chat.send("tôi tên Nguyễn Văn An, sđt 0987654321, email an@gmail.com, CCCD 079123456789,"
+                    " địa chỉ 12 Lê Lợi, hỏi về cuộc thi")
+    await chat.send("toi ten tran thi hoa so dien thoai 0912345678 muon hoi ve chuyen doi so")
+    async with pipeline.sessions() as session:
+        rows = (await session.execute(select(QuestionLog).order_by(QuestionLog.id))).scalars().all()
+    stored = " ".join(f"{r.text} {r.normalized_text}" for r in rows).lower().split()
+    for personal in ("nguyen", "nguyễn", "an", "0987654321", "an@gmail.com", "gmail",
+                     "079123456789", "lê", "le", "loi", "tran", "hoa", "0912345678"):
+        assert personal not in stored, personal
+    assert rows[0].text == ("tôi tên [NAME], sđt [PHONE], email [EMAIL], CCCD [ID], "
+                            "địa chỉ [ADDRESS], hỏi về cuộc thi")
+    assert rows[0].normalized_text.startswith("toi ten [NAME] so dien thoai [PHONE] email [EMAIL]")
+    assert "chuyen doi so" in rows[1].normalized_text  # still useful to officers
 
 
 async def test_fallback_offers_the_menu(chat: Chat):

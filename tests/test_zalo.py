@@ -200,6 +200,15 @@ async def test_typing_a_listed_number_presses_that_button(zalo: Zalo):
     assert "chưa có thông tin" not in answer
 
 
+async def test_deleting_my_data_also_deletes_the_numbered_buttons_kept_for_me(zalo: Zalo):
+    await zalo.say("u15", "/menu")  # six buttons: the numbers are kept under the Zalo user id
+    assert await zalo.count(ButtonChoices, ButtonChoices.user_id == "u15") == 1
+    await zalo.say("u15", "/xoadulieu")
+    assert "đã được xoá" in texts(await zalo.press("u15", "erase:yes"))
+    assert await zalo.count(ButtonChoices, ButtonChoices.user_id == "u15") == 0
+    assert await zalo.count(User) == 0
+
+
 async def test_a_used_up_quota_is_recorded_for_officers(zalo: Zalo):
     from sqlalchemy import text as sql
 
