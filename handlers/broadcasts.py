@@ -29,6 +29,7 @@ from db.broadcasts.reporting import failures_csv, status
 from db.models import TOPICS, Broadcast, Role
 from handlers.context import Context
 from handlers.messages import Attachment, Button, IncomingMessage, Reply
+from handlers.numbers import read_id
 from handlers.subscriptions import TOPIC_LABELS
 from handlers.visit_fields import parse_day
 
@@ -304,9 +305,9 @@ async def on_button(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     if ctx.role < Role.OFFICER:
         return [Reply(ctx.t("Sorry, only officers can send announcements."))]
     parts = (msg.payload or "").split(":")
-    if len(parts) == 3 and parts[2].isdigit() and parts[1] in ("status", "pause", "resume",
+    if len(parts) == 3 and read_id(parts[2]) is not None and parts[1] in ("status", "pause", "resume",
                                                                 "cancel", "failures"):
-        return await _act(ctx, parts[1], int(parts[2]))
+        return await _act(ctx, parts[1], read_id(parts[2]) or 0)
     if ctx.step is None or not ctx.step.name.startswith("bc."):
         return [Reply(ctx.t("This form is closed. Start a new announcement with /thongbao."))]
     return await continue_compose(msg, ctx)

@@ -26,6 +26,7 @@ from handlers.exports.summary import summary_text
 from handlers.exports.table import write_csv
 from handlers.exports.xlsx import write_xlsx
 from handlers.messages import Attachment, Button, IncomingMessage, Reply
+from handlers.numbers import read_id
 from handlers.visit_fields import error_text, parse_day
 
 MAX_CAMPAIGN_BUTTONS = 4
@@ -72,9 +73,9 @@ async def choose_period(msg: IncomingMessage, ctx: Context) -> list[Reply]:
             return [await _period_question(ctx, scope)]
         ctx.finish()
         return await produce(ctx, scope, campaign.start, campaign.end, (campaign.start, campaign.end))
-    if len(parts) == 3 and parts[1] == "last" and parts[2].isdigit():
+    days = read_id(parts[2], MAX_RANGE_DAYS) if len(parts) == 3 and parts[1] == "last" else None
+    if days:  # a forged button may not ask for more than a typed range may
         ctx.finish()
-        days = int(parts[2])
         return await produce(ctx, scope, ctx.today - dt.timedelta(days=days - 1), ctx.today, None)
     if msg.payload:
         return [await _period_question(ctx, scope)]

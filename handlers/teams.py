@@ -12,6 +12,7 @@ from db.models import InviteCode, Role, Team, User
 from db.teams import InviteRepository, Scope, TeamRepository
 from handlers.context import Context
 from handlers.messages import Button, IncomingMessage, Reply
+from handlers.numbers import read_id
 
 CREATE_USAGE = ("/taoto Tổ CNSCĐ xã Mỹ Phong; Mỹ Tho; Mỹ Phong\n"
                 "/taoto tien-giang; Tổ CNSCĐ xã Mỹ Phong; Mỹ Tho; Mỹ Phong, Tân Mỹ Chánh")
@@ -75,8 +76,9 @@ async def _team_for(ctx: Context, args: str, min_role: Role = Role.LEADER) -> Te
     """The team a command is about: a number after it (officers: inside their scope), else the
     user's own team, where they must be at least `min_role`. A string is the refusal."""
     teams = TeamRepository(ctx.session)
-    if args.strip().lstrip("#").isdigit():
-        team = await teams.get(int(args.strip().lstrip("#")))
+    team_id = read_id(args.strip().lstrip("#"))
+    if team_id is not None:
+        team = await teams.get(team_id)
         if team is None:
             return ctx.t("There is no team #{id}.", id=args.strip().lstrip("#"))
         if ctx.role >= Role.OFFICER and scope_of(ctx).covers(team):
@@ -173,17 +175,20 @@ async def list_teams(msg: IncomingMessage, ctx: Context) -> list[Reply]:
 
 async def on_button(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """'team:lead:<team>:<user>' — officers only, inside their scope (checked again here)."""
+    if ctx.role < Role.OFFICER:  # before anything is read from the database
+        return [Reply(ctx.t("Sorry, only officers of this area can name a team leader."))]
     parts = (msg.payload or "").split(":")
-    if len(parts) != 4 or parts[1] != "lead" or not (parts[2].isdigit() and parts[3].isdigit()):
+    team_id, user_id = (read_id(parts[2]), read_id(parts[3])) if len(parts) == 4 else (None, None)
+    if parts[1:2] != ["lead"] or team_id is None or user_id is None:
         return [Reply(ctx.t("That button has expired."))]
     teams = TeamRepository(ctx.session)
-    team = await teams.get(int(parts[2]))
-    if ctx.role < Role.OFFICER or team is None or not scope_of(ctx).covers(team):
+    team = await teams.get(team_id)
+    if team is None or not scope_of(ctx).covers(team):
         return [Reply(ctx.t("Sorry, only officers of this area can name a team leader."))]
-    found = await teams.membership(int(parts[3]))
+    found = await teams.membership(user_id)
     if found is None or found[1].id != team.id:
         return [Reply(ctx.t("That person is no longer in the team."))]
-    user = await ctx.session.get(User, int(parts[3]))
+    user = await ctx.session.get(User, user_id)
     assert user is not None
     await teams.set_leader(team, user)
     return [Reply(ctx.t("#{user} is now the leader of {team}.", user=user.id, team=team.name))]

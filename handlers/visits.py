@@ -17,6 +17,7 @@ from db.models import Team, TeamMember, Visit, as_utc
 from db.teams import TeamRepository, VisitRepository
 from handlers.context import Context
 from handlers.messages import Button, IncomingMessage, Reply
+from handlers.numbers import read_id
 from handlers.visit_fields import (
     MAX_OTHER_CHARS,
     FieldError,
@@ -201,8 +202,9 @@ async def take_date(msg: IncomingMessage, ctx: Context, data: Data) -> list[Repl
 async def take_commune(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:
     choice = _choice(msg)
     communes: list[str] = data["communes"]
-    if choice is not None and choice.isdigit() and int(choice) < len(communes):
-        data["commune"] = communes[int(choice)]
+    index = read_id(choice) if choice is not None else None
+    if index is not None and index < len(communes):
+        data["commune"] = communes[index]
         return [_after(ctx, data, "commune")]
     place, error = read_commune(msg.text, communes)
     if error:
@@ -446,7 +448,7 @@ async def on_button(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     form they belong to is open."""
     parts = (msg.payload or "").split(":")
     if len(parts) == 3 and parts[1] == "undo":
-        return await undo(ctx, int(parts[2]) if parts[2].isdigit() else 0)
+        return await undo(ctx, read_id(parts[2]) or 0)
     if ctx.step is None or not ctx.step.name.startswith("visit."):
         return [Reply(ctx.t("This form is closed. Start a new one with /ghinhan."))]
     return await continue_form(msg, ctx)
