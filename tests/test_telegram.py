@@ -249,6 +249,10 @@ async def test_webhook_answers_malformed_json_with_400_and_keeps_serving(webhook
     headers = {SECRET_HEADER: SECRET}
     assert (await webhook_bot.client.post(WEBHOOK_PATH, data=b"{not json", headers=headers)).status == 400
     assert (await webhook_bot.client.post(WEBHOOK_PATH, data=b"[1, 2]", headers=headers)).status == 400
+    deep = b'{"update_id": 1, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert (await webhook_bot.client.post(WEBHOOK_PATH, data=deep, headers=headers)).status == 400
+    odd = b'{"update_id": 2, "message": "not an object"}'
+    assert (await webhook_bot.client.post(WEBHOOK_PATH, data=odd, headers=headers)).status == 400
     assert (await webhook_bot.client.get("/healthz")).status == 200
     an = User_(webhook_bot, 3003)
     await an.say("ngày chuyển đổi số là ngày nào", "10/10")

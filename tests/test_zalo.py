@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from handlers.context import Services
 from handlers.messages import Button, Reply
 from tests.clock_travel import bot_command
 from tests.conftest import FIXED_NOW, sqlite_database
-from tests.fakes.zalo_api import FakeZalo, SentRecord
+from tests.fakes.zalo_api import FakeZalo, SentRecord, signature
 
 
 @dataclass
@@ -106,10 +107,38 @@ async def test_forged_or_broken_events_are_rejected_and_nothing_is_stored(zalo: 
         event = zalo.fake.text_event("u2", "x", timestamp_ms=int((time.time() - 86_400) * 1000))  # real clock: Zalo's
         body, headers = zalo.fake.signed_event(event)
     else:
-        body, expected = b"{not json", 400
+        body = b"{not json"  # with the signature of another body: refused before parsing
     assert await zalo.post(event, body=body, headers=headers) == expected
     assert await zalo.count(User) == 0 and await zalo.count(QuestionLog) == 0
     assert zalo.fake.sent == []
+
+
+def _signed_raw(zalo: Zalo, body: bytes, timestamp: str) -> dict[str, str]:
+    mac = signature(zalo.fake.app_id, body, timestamp, zalo.fake.oa_secret_key)
+    return {"X-ZEvent-Signature": f"mac={mac}", "Content-Type": "application/json"}
+
+
+async def test_signed_bodies_that_are_not_events_get_400_and_nothing_is_stored(zalo: Zalo):
+    now = str(int(time.time() * 1000))  # real clock: Zalo's replay window
+    deep = b'{"timestamp":"' + now.encode() + b'","x":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    for body in (deep, b'[{"timestamp":"' + now.encode() + b'"}]', b'{"timestamp":"' + now.encode()
+                 + b'", "broken'):
+        assert await zalo.post({}, body=body, headers=_signed_raw(zalo, body, now)) == 400
+    assert await zalo.count(User) == 0 and zalo.fake.sent == []
+
+
+async def test_signed_events_of_an_odd_shape_are_logged_and_ignored(zalo: Zalo, caplog):
+    odd = [{**zalo.fake.text_event("u30", "chào"), "sender": "u30"},
+           {**zalo.fake.text_event("u31", "chào"), "message": ["text"]},
+           zalo.fake.text_event("u" * 65, "chào"),  # longer than any Zalo id
+           zalo.fake.text_event("u33", "chào", msg_id="m" * 129)]
+    with caplog.at_level(logging.WARNING):
+        for event in odd:
+            assert await zalo.post(event) == 200
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 4 and all("Zalo event" in w for w in warnings)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert await zalo.count(User) == 0 and zalo.fake.sent == []
 
 
 async def test_signature_without_mac_prefix_is_accepted(zalo: Zalo):

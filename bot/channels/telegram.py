@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import html
-import json
 import logging
 import weakref
 from collections.abc import Sequence
@@ -33,6 +32,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.text import split_text as split_into_parts
 from bot.channels.tracking import ProgressTracker, Show
+from bot.json_body import load_object
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.throttle import Throttle, Verdict
@@ -219,9 +219,9 @@ class TelegramChannel:
         if expected is None or not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
             return web.json_response({"ok": False, "description": "forbidden"}, status=403)
         try:
-            data = json.loads(await request.read())
-            update = Update.de_json(data, self.application.bot) if isinstance(data, dict) else None
-        except (ValueError, TypeError, KeyError) as exc:
+            data = load_object(await request.read())  # a depth limit: no RecursionError
+            update = Update.de_json(data, self.application.bot)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
             log.warning("malformed Telegram webhook body: %s", exc)
             update = None
         if update is None:

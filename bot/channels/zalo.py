@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
+import re
 import time
 import weakref
 from collections.abc import Sequence
@@ -30,6 +30,7 @@ from bot.channels.zalo_client import (
     ZaloTokens,
     ZaloUnreachable,
 )
+from bot.json_body import BodyError, load_object
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from content.i18n import N_, Catalogs
@@ -59,6 +60,14 @@ def signature_matches(header: str, expected: str) -> bool:
     given = header.strip()
     given = given[4:] if given.lower().startswith("mac=") else given
     return hmac.compare_digest(given.lower().encode(), expected.encode())
+
+
+_TIMESTAMP_RE = re.compile(rb'"timestamp"\s*:\s*"?([0-9]{1,16})"?')
+MAX_SCAN = 64 * 1024
+"""Where in the raw body the timestamp is looked for (Zalo events are a few hundred bytes)."""
+MAX_ID_CHARS = 64
+MAX_UPDATE_ID_CHARS = 128
+"""The widths of the identity and dedupe columns: longer ids are no Zalo ids."""
 
 
 def to_incoming(event: dict[str, Any]) -> IncomingMessage | None:
@@ -176,20 +185,27 @@ class ZaloChannel:
         web_app.router.add_post(WEBHOOK_PATH, self.handle_webhook)
 
     async def handle_webhook(self, request: web.Request) -> web.Response:
-        """POST /webhooks/zalo: verify the signature and age, answer 200, handle after."""
+        """POST /webhooks/zalo: verify the signature and age, answer 200, handle after.
+
+        The signature covers the raw body and its timestamp, so the timestamp is read from the
+        raw bytes and the body is checked before it is parsed (with a depth limit)."""
         header = request.headers.get(SIGNATURE_HEADER)
         if not header:
             return web.json_response({"error": "missing signature"}, status=401)
         body = await request.read()
-        try:
-            event = json.loads(body)
-            timestamp = str(event["timestamp"])
-            sent_ms = int(timestamp)
-        except (ValueError, TypeError, KeyError):
-            return web.json_response({"error": "malformed event"}, status=400)
-        if not signature_matches(header, signature_of(self.app_id, body, timestamp, self.oa_secret_key)):
+        timestamp = next((t for t in _TIMESTAMP_RE.findall(body[:MAX_SCAN])[:5]
+                          if signature_matches(header, signature_of(
+                              self.app_id, body, t.decode(), self.oa_secret_key))), None)
+        if timestamp is None:
             return web.json_response({"error": "bad signature"}, status=401)
-        if abs(time.time() - sent_ms / 1000) > self.settings.zalo_replay_window_seconds:
+        try:
+            event = load_object(body)
+        except BodyError as exc:
+            log.warning("signed Zalo webhook body refused: %s", exc)
+            return web.json_response({"error": "malformed event"}, status=400)
+        if str(event.get("timestamp")) != timestamp.decode():
+            return web.json_response({"error": "malformed event"}, status=400)
+        if abs(time.time() - int(timestamp) / 1000) > self.settings.zalo_replay_window_seconds:
             return web.json_response({"error": "stale event"}, status=401)
         task = asyncio.create_task(self.handle_event(event))
         self._tasks.add(task)
@@ -197,8 +213,17 @@ class ZaloChannel:
         return web.json_response({"ok": True})
 
     async def handle_event(self, event: dict[str, Any]) -> None:
-        msg = to_incoming(event)
+        try:
+            msg = to_incoming(event)
+        except (AttributeError, TypeError, KeyError, IndexError) as exc:
+            log.warning("ignoring a Zalo event of an unexpected shape (%s: %s)",
+                        type(exc).__name__, exc)
+            return
         if msg is None:
+            return
+        if len(msg.user_id) > MAX_ID_CHARS or len(msg.update_id or "") > MAX_UPDATE_ID_CHARS:
+            log.warning("ignoring a Zalo event whose ids are longer than any Zalo id "
+                        "(sender %d, msg_id %d characters)", len(msg.user_id), len(msg.update_id or ""))
             return
         if msg.payload is None and msg.text.strip().isdigit():
             async with self.sessions() as session:
