@@ -72,6 +72,8 @@ async def dispatch(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     replies = await handler(msg, ctx)
     if not replies and handler is not faq.answer_question and msg.payload is None and msg.event is None:
         return await faq.answer_question(msg, ctx)
+    if not replies and msg.payload is not None and msg.event is None:
+        return await stale_button(msg, ctx)  # a press always gets an answer, even a forged one
     return replies
 
 
