@@ -7,6 +7,8 @@ import contextlib
 import logging
 import signal
 
+from sqlalchemy import text
+
 from bot.app import App, open_app
 from bot.broadcast.worker import WorkerStats, run_worker
 from bot.channels.console import ConsoleChannel, run_console
@@ -14,7 +16,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel
 from bot.reminders import run_planner
 from bot.settings import Settings
-from bot.web import create_web_app, start_web
+from bot.web import Check, create_web_app, start_web
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +31,33 @@ async def run(settings: Settings) -> None:
         await serve(app, _stop_event())
 
 
+def readiness_checks(app: App) -> dict[str, Check]:
+    """What /readyz asks: the database, and Redis when the broadcast rate lives there."""
+    async def database() -> None:
+        async with app.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    checks: dict[str, Check] = {"database": database}
+    if app.settings.redis_url:
+        redis_url = app.settings.redis_url
+
+        async def redis() -> None:
+            import redis.asyncio as aioredis
+
+            client = aioredis.Redis.from_url(redis_url)
+            try:
+                await client.ping()
+            finally:
+                await client.aclose()
+
+        checks["redis"] = redis
+    return checks
+
+
 async def serve(app: App, stop: asyncio.Event) -> None:
     """Run the web server and the configured channels until `stop` is set."""
     settings = app.settings
-    web_app = create_web_app()
+    web_app = create_web_app(readiness_checks(app))
     channels: list[TelegramChannel | ZaloChannel] = []
     if settings.telegram_enabled:
         channels.append(TelegramChannel(settings, app.pipeline, app.sessions, app.services.catalogs))
