@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from content.redaction import redact
 from db.models import (
     TOPICS,
     ButtonChoices,
@@ -153,12 +152,12 @@ class QuestionLogRepository:
 
     async def add(self, *, user_id: int | None, channel: str, province: str | None, text: str,
                   normalized_text: str, faq_id: str | None, score: float, matched: bool) -> None:
-        """Log a question. Both texts are redacted here, whatever the caller passed, so no
-        phone number, ID or name is ever stored (content.redaction)."""
+        """Log a question. Both texts come without personal data (content.redaction, applied
+        once by handlers.faq, the one place questions are logged from)."""
         # A Core INSERT: one row per question, no ORM bookkeeping on the hot path.
         await self.session.execute(_INSERT_QUESTION, {
             "created_at": utcnow(), "user_id": user_id, "channel": channel, "province": province,
-            "text": redact(text)[:1000], "normalized_text": redact(normalized_text)[:1000],
+            "text": text[:1000], "normalized_text": normalized_text[:1000],
             "faq_id": faq_id, "score": score, "matched": matched})
 
     async def unanswered(self, limit: int = 50) -> list[QuestionLog]:

@@ -22,9 +22,9 @@ async def answer_question(msg: IncomingMessage, ctx: Context) -> list[Reply]:
                                    menu_buttons(ctx),
                                    answer=AnswerInfo(matched=False, faq_id=None, score=0.0))]
     result = ctx.services.matcher.match(msg.text, ctx.user.province)
+    text, normalized = _loggable(ctx, msg, result)
     await ctx.questions.add(user_id=ctx.user.id, channel=ctx.identity.channel,
-                            province=ctx.user.province, text=msg.text,
-                            normalized_text=_normalized_without_personal_data(ctx, msg, result),
+                            province=ctx.user.province, text=text, normalized_text=normalized,
                             faq_id=result.best.faq_id if result.best else None,
                             score=result.score, matched=result.matched)
     if result.best is None:
@@ -39,18 +39,18 @@ async def answer_question(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     return [Reply.with_buttons(text, buttons, answer=info)]
 
 
-def _normalized_without_personal_data(ctx: Context, msg: IncomingMessage,
-                                      result: MatchResult) -> str:
-    """The normalised question to log. A question with personal data is redacted as written
-    (where punctuation and diacritics still tell a name or an address apart), then each piece
-    between the markers normalised, so the markers stay as they are."""
+def _loggable(ctx: Context, msg: IncomingMessage, result: MatchResult) -> tuple[str, str]:
+    """The question as written and normalised, without personal data: the only texts the log
+    stores. A question with personal data is redacted as written (where punctuation and
+    diacritics still tell a name or an address apart), then each piece between the markers is
+    normalised, so the markers stay as they are."""
     redacted = redact(msg.text)
     if redacted == msg.text:
-        return result.normalized
+        return msg.text, result.normalized
     normalizer = ctx.services.matcher.normalizer
     pieces = (piece if MARKER.fullmatch(piece) else " ".join(normalizer.tokens(piece))
               for piece in MARKER.split(redacted))
-    return " ".join(piece for piece in pieces if piece)
+    return redacted, " ".join(piece for piece in pieces if piece)
 
 
 def fallback_reply(ctx: Context, result: MatchResult) -> Reply:
