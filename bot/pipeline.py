@@ -1,7 +1,10 @@
 """One way through: IncomingMessage → one transaction → route → handler → replies.
 
+A platform message comes with its inbox entry (bot/channels/intake.py): the transaction takes the
+entry and records the replies in the outbox, so handling and "handled" are one unit.
+
 Errors (documented here, as the one place that catches them):
-- A duplicate platform update (same channel + update id) is skipped: no replies.
+- An inbox entry another worker has taken already is skipped: no replies.
 - A database error or a bug in a handler rolls the whole message back (so a redelivery is
   handled afresh), is logged with its traceback, and the user gets a polite apology in their
   language. Transport errors (a user blocked the bot) are the adapters' business.
@@ -19,9 +22,16 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.repositories import UpdateLog, UserRepository
+from db.inbox import FAILED, Inbox, ReplyOutbox
+from db.repositories import UserRepository
 from handlers.context import Context, Services
-from handlers.messages import MAX_TEXT_CHARS, ConversationStep, IncomingMessage, Reply
+from handlers.messages import (
+    MAX_TEXT_CHARS,
+    ConversationStep,
+    IncomingMessage,
+    Reply,
+    reply_to_json,
+)
 from handlers.router import dispatch
 
 log = logging.getLogger(__name__)
@@ -44,31 +54,38 @@ class Pipeline:
         self._gate: contextlib.AbstractAsyncContextManager[object] = (
             asyncio.Lock() if serialize_writes else contextlib.nullcontext())
 
-    async def process(self, msg: IncomingMessage) -> list[Reply]:
-        """Handle one message in one transaction and return the replies to send."""
+    def writing(self) -> contextlib.AbstractAsyncContextManager[object]:
+        """Hold while writing outside the pipeline (the intake): one writer at a time on SQLite."""
+        return self._gate
+
+    async def process(self, msg: IncomingMessage, entry_id: int | None = None) -> list[Reply]:
+        """Handle one message in one transaction and return the replies to send; with an inbox
+        entry, the entry is taken and the replies recorded in that transaction."""
         if msg.is_group and not msg.addressed:
             return []  # in groups the bot answers only commands and mentions
         msg, notes = self._clean(msg)
         try:
-            replies = await self._handle(msg)
+            return await self._handle(msg, notes, entry_id)
         except Exception:
             log.exception("failed to handle %s message from %s", msg.channel, msg.user_id)
             t = self.services.catalogs.translator(self.services.catalogs.resolve(msg.locale_hint))
-            return [Reply(t("Sorry, something went wrong on our side and your message was not "
-                            "processed. Please try again in a moment."))]
-        return [*notes, *replies] if replies else replies
+            apology = [Reply(t("Sorry, something went wrong on our side and your message was not "
+                               "processed. Please try again in a moment."))]
+            if entry_id is not None:
+                await self._record_failure(msg, entry_id, apology)
+            return apology
 
-    async def _handle(self, msg: IncomingMessage) -> list[Reply]:
+    async def _handle(self, msg: IncomingMessage, notes: list[Reply],
+                      entry_id: int | None) -> list[Reply]:
         async with self._gate, self.sessions() as session, session.begin():
-            duplicate = (msg.update_id is not None
-                         and not await UpdateLog(session).claim(msg.channel, msg.update_id))
-            if duplicate:
-                log.info("skipping duplicate update %s/%s", msg.channel, msg.update_id)
+            if entry_id is not None and not await Inbox(session).take(entry_id):
+                log.info("%s message %s was handled by another worker", msg.channel, entry_id)
                 return []
             users = UserRepository(session)
             if msg.event in LEAVING_EVENTS and await users.find(msg.channel, msg.user_id) is None:
                 return []  # someone we never stored left: nothing to record about them
-            identity, state = await users.identify(msg.channel, msg.user_id, msg.chat_id)
+            identity, state = await users.identify(msg.channel, msg.user_id, msg.chat_id,
+                                                   in_group=msg.is_group)
             catalogs = self.services.catalogs
             locale = catalogs.resolve(identity.user.locale, msg.locale_hint)
             ctx = Context(self.services, session, identity, self.clock().astimezone(dt.UTC),
@@ -79,7 +96,25 @@ class Pipeline:
                 step = ctx.step
                 await ctx.conversations.save(identity.id, step.name if step else None,
                                              dict(step.data) if step else {}, state)
+            replies = [*notes, *replies] if replies else replies
+            if msg.is_group:  # private replies go to the person's own chat, never the group
+                replies = [replace(r, to=identity.chat_id) if r.private else r for r in replies]
+            if entry_id is not None:
+                await ReplyOutbox(session).record(entry_id, msg.channel, [
+                    (reply.to or msg.chat_id, reply_to_json(reply)) for reply in replies])
         return replies
+
+    async def _record_failure(self, msg: IncomingMessage, entry_id: int, apology: list[Reply]) -> None:
+        """The message is done with (a retry would fail alike): its apology goes in the outbox.
+        When even that fails (the database is away) the entry stays pending for a later try."""
+        try:
+            async with self._gate, self.sessions() as session, session.begin():
+                if await Inbox(session).take(entry_id, FAILED):
+                    await ReplyOutbox(session).record(entry_id, msg.channel, [
+                        (msg.chat_id, reply_to_json(reply)) for reply in apology])
+        except Exception as exc:
+            log.warning("could not record the failure of %s message %s (%s): it will be tried "
+                        "again", msg.channel, entry_id, type(exc).__name__)
 
     def _clean(self, msg: IncomingMessage) -> tuple[IncomingMessage, list[Reply]]:
         """Drop control characters and cut very long text, telling the user we did."""

@@ -121,14 +121,43 @@ class QuestionLog(Base):
     matched: Mapped[bool] = mapped_column(Boolean)
 
 
-class ProcessedUpdate(Base):
-    """Platform update ids already handled, so a redelivered update is handled once."""
+class InboxEntry(Base):
+    """A platform message accepted from a channel, stored before the platform is answered, so a
+    crash loses nothing: handled from here, resumed on start. (channel, update_id) is unique, so a
+    redelivered message is stored and handled once."""
 
-    __tablename__ = "processed_updates"
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("channel", "update_id"),
+                      Index("ix_inbox_pending", "state", "id"))
 
-    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
-    update_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    processed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    update_id: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[str] = mapped_column(String(64))
+    message: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    """pending → handled, throttled (over the user's incoming limit) or failed (apologised)."""
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class OutboxReply(Base):
+    """A reply recorded in the transaction that handled its message, then sent: a crash between
+    the two sends it on restart instead of losing it."""
+
+    __tablename__ = "reply_outbox"
+    __table_args__ = (Index("ix_reply_outbox_unsent", "sent_at", "claimed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inbox_id: Mapped[int] = mapped_column(Integer, index=True)
+    """The message answered (not a foreign key: /xoadulieu may forget the message itself)."""
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    reply: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    claimed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    """When a worker took it to send; an unsent row claimed long ago is taken by another."""
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 TOPICS = ("announcements", "contests", "events", "promotions")

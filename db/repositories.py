@@ -11,12 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from db.inbox import Inbox
 from db.models import (
     TOPICS,
     ButtonChoices,
     ChannelIdentity,
     ConversationState,
-    ProcessedUpdate,
     QuestionLog,
     Subscription,
     User,
@@ -36,11 +36,6 @@ def _insert_ignoring_conflicts(session: AsyncSession, table: Any) -> Any:
 
 # Statements on the per-message path are built once and run with parameters: building a
 # SQLAlchemy statement costs more than running it.
-_PROCESSED: Table = ProcessedUpdate.__table__  # type: ignore[assignment]
-_CLAIM_UPDATE = {
-    "postgresql": postgresql.insert(_PROCESSED).on_conflict_do_nothing(),
-    "sqlite": sqlite.insert(_PROCESSED).on_conflict_do_nothing(),
-}
 _FIND_IDENTITY = (
     select(ChannelIdentity)
     .options(joinedload(ChannelIdentity.user), joinedload(ChannelIdentity.state))
@@ -48,33 +43,17 @@ _FIND_IDENTITY = (
            ChannelIdentity.external_id == bindparam("external_id")))
 
 
-class UpdateLog:
-    """Processed platform update ids (dedupe)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def claim(self, channel: str, update_id: str) -> bool:
-        """Record the update; False when it was already processed (or is being processed)."""
-        statement = _CLAIM_UPDATE[self.session.get_bind().dialect.name]
-        result = await self.session.execute(
-            statement, {"channel": channel, "update_id": update_id, "processed_at": utcnow()})
-        return bool(getattr(result, "rowcount", 0))
-
-    async def purge_older_than(self, cutoff: dt.datetime) -> int:
-        result = await self.session.execute(
-            delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff))
-        return int(getattr(result, "rowcount", 0) or 0)
-
-
 class UserRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def identify(self, channel: str, external_id: str,
-                       chat_id: str) -> tuple[ChannelIdentity, ConversationState | None]:
+    async def identify(self, channel: str, external_id: str, chat_id: str, *,
+                       in_group: bool = False) -> tuple[ChannelIdentity, ConversationState | None]:
         """The identity (with its user) for a channel account, created on first contact, and its
-        unfinished conversation, all in one query."""
+        unfinished conversation, all in one query. `chat_id` is where the person's own messages
+        go: a message written in a group keeps it (a private chat's id is the user's id)."""
+        if in_group:
+            chat_id = external_id
         identity = await self._find(channel, external_id)
         state = identity.state if identity is not None else None
         if identity is None:
@@ -91,7 +70,7 @@ class UserRepository:
         # would then flush it first.
         if not identity.reachable:
             identity.reachable = True  # writing to us means we can write back
-        if identity.chat_id != chat_id:
+        if identity.chat_id != chat_id and not in_group:
             identity.chat_id = chat_id
         # Activity times only need minutes of precision: skip the two UPDATEs on most messages.
         if now - as_utc(identity.last_message_at) > ACTIVITY_PRECISION:
@@ -110,13 +89,15 @@ class UserRepository:
 
     async def delete(self, user: User) -> None:
         """Delete a user and everything keyed to them (identities, state, subscriptions, the
-        numbered buttons kept under their platform id); logs lose the link."""
+        numbered buttons kept under their platform id, the text of their messages in the inbox
+        and the replies sent to them); logs lose the link."""
         identities = (await self.session.execute(
             select(ChannelIdentity.channel, ChannelIdentity.external_id)
             .where(ChannelIdentity.user_id == user.id))).all()
         for channel, external_id in identities:  # keyed by the platform's id, not by the user
             await self.session.execute(delete(ButtonChoices).where(
                 ButtonChoices.channel == channel, ButtonChoices.user_id == external_id))
+            await Inbox(self.session).forget_user(channel, external_id)
         await self.session.delete(user)
         await self.session.flush()
 

@@ -77,6 +77,10 @@ class Reply:
     track: int | None = None
     """A broadcast whose progress this message shows: channels that can edit a sent message
     update it as the broadcast goes; the others send the final summary."""
+    private: bool = False
+    """Send to the person's private chat, not to the group the message came from (reports)."""
+    to: str | None = None
+    """The chat to send to, when not the one the message came from (set by the pipeline)."""
 
     @classmethod
     def with_buttons(cls, text: str, buttons: list[Button] | tuple[Button, ...],
@@ -90,3 +94,40 @@ class ConversationStep:
 
     name: str
     data: dict[str, object] = field(default_factory=dict)
+
+
+# -- stored forms: the inbox keeps messages and the outbox replies as JSON ------------------------
+
+def message_to_json(msg: IncomingMessage) -> dict[str, object]:
+    return {name: getattr(msg, name) for name in IncomingMessage.__slots__}
+
+
+def message_from_json(data: dict[str, object]) -> IncomingMessage:
+    known = set(IncomingMessage.__slots__)
+    return IncomingMessage(**{k: v for k, v in data.items() if k in known})  # type: ignore[arg-type]
+
+
+def reply_to_json(reply: Reply) -> dict[str, object]:
+    """What sending needs: text, buttons, the file, the broadcast to follow."""
+    data: dict[str, object] = {"text": reply.text}
+    if reply.buttons:
+        data["buttons"] = [[b.label, b.payload, b.url] for b in reply.buttons]
+    if reply.attachment is not None:
+        a = reply.attachment
+        data["attachment"] = [a.kind, str(a.path), a.filename, a.caption]
+    if reply.track is not None:
+        data["track"] = reply.track
+    return data
+
+
+def reply_from_json(data: dict[str, object]) -> Reply:
+    buttons = tuple(Button(str(label), payload, url)
+                    for label, payload, url in data.get("buttons") or ())  # type: ignore[attr-defined]
+    attachment = None
+    stored = data.get("attachment")
+    if isinstance(stored, list):
+        kind, path, filename, caption = (str(v) if v is not None else None for v in stored)
+        attachment = Attachment(kind or "document", Path(path or ""), filename or "", caption)
+    track = data.get("track")
+    return Reply(str(data.get("text", "")), buttons, attachment,
+                 track=int(track) if isinstance(track, int) else None)

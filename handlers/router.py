@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from content.normalize import tokenize
+from db.models import Role
 from handlers import (
     account,
     broadcasts,
@@ -66,15 +69,33 @@ TOPIC_WORDS: dict[str, str] = {
 }
 
 
+PERSONAL_COMMANDS = frozenset({"/start", "/toi", "/xoadulieu", "/thamgia", "/tinh", "/lang",
+                                "/nhacnho", "/dangky", "/huydangky"})
+"""Besides every command for team members and officers: answered in private, never in a group."""
+
+
 async def dispatch(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """Route a message and run its handler; a step that declines the text hands it to the FAQ."""
     handler = route(msg, ctx)
     replies = await handler(msg, ctx)
     if not replies and handler is not faq.answer_question and msg.payload is None and msg.event is None:
-        return await faq.answer_question(msg, ctx)
-    if not replies and msg.payload is not None and msg.event is None:
-        return await stale_button(msg, ctx)  # a press always gets an answer, even a forged one
+        replies = await faq.answer_question(msg, ctx)
+    elif not replies and msg.payload is not None and msg.event is None:
+        replies = await stale_button(msg, ctx)  # a press always gets an answer, even a forged one
+    if msg.is_group and replies and _is_personal(msg, ctx, handler):
+        note = Reply(ctx.t("I have answered you in a private chat. If you do not see it, open a "
+                           "chat with me and press Start, then ask again."))
+        return [note, *(replace(reply, private=True) for reply in replies)]
     return replies
+
+
+def _is_personal(msg: IncomingMessage, ctx: Context, handler: Handler) -> bool:
+    """Reports, visits, teams, forms, a person's own data: nothing for a group to read."""
+    if handler in STEPS.values():
+        return True
+    command = msg.command
+    found = find_command(command[0]) if command else None
+    return found is not None and (found.min_role > Role.CITIZEN or found.name in PERSONAL_COMMANDS)
 
 
 def route(msg: IncomingMessage, ctx: Context) -> Handler:

@@ -95,14 +95,6 @@ async def test_fallback_offers_the_menu(chat: Chat):
     assert "Cuộc thi" in chat.text
 
 
-async def test_the_same_update_is_handled_once(pipeline: Pipeline):
-    msg = IncomingMessage("test", "u1", "u1", text="ngay chuyen doi so la ngay nao", update_id="42")
-    first = await pipeline.process(msg)
-    second = await pipeline.process(msg)
-    assert first and second == []
-    assert await count(pipeline, QuestionLog) == 1
-
-
 async def test_language_switch_is_remembered(chat: Chat):
     await chat.send("/lang en")
     assert "English" in chat.text

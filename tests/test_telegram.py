@@ -64,10 +64,12 @@ class Bot:
         """Deliver an update and return once the bot has finished with it (in both modes)."""
         if self.client is None:
             self.api.queue_update(update)
-            await self.handled.wait(update["update_id"])
+            await self.handled.wait(update["update_id"])  # stored in the inbox
+            await self.channel.intake.idle()  # handled and answered
             return 200
         headers = {SECRET_HEADER: secret} if secret is not None else {}
         response = await self.client.post(WEBHOOK_PATH, data=json.dumps(update), headers=headers)
+        await self.channel.intake.idle()
         return response.status
 
     async def deliver_together(self, updates: list[dict]) -> None:
@@ -81,6 +83,7 @@ class Bot:
             self.api.queue_update(update)
         for update in updates:
             await self.handled.wait(update["update_id"])
+        await self.channel.intake.idle()
 
     async def count(self, model, *where) -> int:
         async with self.pipeline.sessions() as session:
@@ -312,6 +315,7 @@ async def test_polling_restart_redelivery_is_handled_once(bot: Bot):
     try:
         bot.api.queue_update(update)
         await bot.handled.wait(update["update_id"])
+        await restarted.intake.idle()
         assert await bot.count(QuestionLog) == 1
         assert len(bot.api.sent_to(4003)) == 1
     finally:

@@ -1,8 +1,9 @@
 """Telegram channel on python-telegram-bot: updates in, replies out, polling or secured webhook.
 
 Pure conversions at the edge (`to_incoming`, `split_text`, `escape`); `TelegramChannel` wires
-them to PTB's Application, the pipeline and the web server. Updates of different users run
-concurrently; one user's updates are handled in arrival order (a lock per chat).
+them to PTB's Application, the intake (bot/channels/intake.py) and the web server. An update is
+acknowledged once it is stored in the inbox; it is handled after, one user's updates in arrival
+order, different users' alongside.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ import asyncio
 import hmac
 import html
 import logging
-import weakref
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import (
     BotCommand,
@@ -29,13 +30,14 @@ from telegram.constants import ChatType, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.channels.intake import Intake
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.text import split_text as split_into_parts
 from bot.channels.tracking import ProgressTracker, Show
 from bot.json_body import load_object
 from bot.pipeline import Pipeline
 from bot.settings import Settings
-from bot.throttle import Throttle, Verdict
+from bot.throttle import Throttle
 from content.i18n import Catalogs
 from db.models import Role
 from db.payloads import CallbackPayloadRepository
@@ -140,8 +142,10 @@ class TelegramChannel:
         self.pipeline = pipeline
         self.sessions = sessions
         self.catalogs = catalogs
-        self.throttle = Throttle(settings.incoming_max_messages, settings.incoming_window_seconds)
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.intake = Intake(CHANNEL, pipeline, self.send, prepare=self._restore_payload,
+                             throttle=Throttle(settings.incoming_max_messages,
+                                               settings.incoming_window_seconds))
+        self._callbacks: set[asyncio.Task[None]] = set()
         self.application = self._build_application(settings)
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
@@ -160,7 +164,9 @@ class TelegramChannel:
                    .request(AiohttpRequest(settings.telegram_connection_pool_size))
                    # getUpdates long-polls on its own connection, apart from the replies.
                    .get_updates_request(AiohttpRequest(connection_pool_size=1))
-                   .concurrent_updates(True))
+                   # Our handler only stores the update (the intake handles it after): one at a
+                   # time keeps arrival order.
+                   .concurrent_updates(False))
         if settings.telegram_webhook_url:
             builder = builder.updater(None)  # our own aiohttp server receives the updates
         return builder.build()
@@ -173,6 +179,7 @@ class TelegramChannel:
         # Team invite codes travel as deep links: t.me/<bot>?start=<code> opens /start <code>.
         self.pipeline.services.join_links[CHANNEL] = f"https://t.me/{self.application.bot.username}?start="
         await self.register_commands()
+        await self.intake.start()
         await self.application.start()
         bot = self.application.bot
         if self.settings.telegram_webhook_url:
@@ -186,9 +193,11 @@ class TelegramChannel:
             log.info("Telegram long polling started as @%s", bot.username)
 
     async def stop(self) -> None:
-        await self.tracker.stop()
         if self.application.updater is not None and self.application.updater.running:
             await self.application.updater.stop()
+        await self.intake.stop()
+        await asyncio.gather(*self._callbacks, return_exceptions=True)
+        await self.tracker.stop()
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
@@ -209,10 +218,10 @@ class TelegramChannel:
     # -- incoming --
 
     async def handle_webhook(self, request: web.Request) -> web.Response:
-        """POST /webhooks/telegram: check the secret, parse, handle, then acknowledge.
+        """POST /webhooks/telegram: check the secret, parse, store in the inbox, acknowledge.
 
-        The update is handled before the 200 goes back, so a crash means Telegram delivers it
-        again (and the dedupe table keeps a delivered update from being handled twice).
+        Handling comes after the 200 (never held open by the send rate limiter); an update the
+        database could not store gets 503, so Telegram delivers it again.
         """
         expected = self.settings.telegram_webhook_secret
         given = request.headers.get(SECRET_HEADER, "")
@@ -226,29 +235,34 @@ class TelegramChannel:
             update = None
         if update is None:
             return web.json_response({"ok": False, "description": "malformed update"}, status=400)
-        await self.application.process_update(update)
+        try:
+            await self._receive(update)
+        except (SQLAlchemyError, OSError) as exc:
+            log.error("could not store Telegram update %s (%s): Telegram will deliver it again",
+                      update.update_id, type(exc).__name__)
+            return web.json_response({"ok": False, "description": "try again"}, status=503)
         return web.json_response({"ok": True})
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Long polling: getUpdates has confirmed the update already, so if it cannot be stored
+        the person is told to send it again."""
+        try:
+            await self._receive(update)
+        except (SQLAlchemyError, OSError) as exc:
+            log.error("could not store Telegram update %s (%s)", update.update_id,
+                      type(exc).__name__)
+            msg = to_incoming(update, self.application.bot.username or "")
+            if msg is not None and (not msg.is_group or msg.addressed):
+                await self.send(msg.chat_id, [self.intake.not_received(msg)])
+
+    async def _receive(self, update: Update) -> None:
+        if update.callback_query is not None:  # the spinner stops at once; the press is queued
+            task = asyncio.create_task(self._answer_callback(update))
+            self._callbacks.add(task)
+            task.add_done_callback(self._callbacks.discard)
         msg = to_incoming(update, self.application.bot.username or "")
-        if update.callback_query is not None:
-            await self._answer_callback(update)
-        if msg is None:
-            return
-        if msg.payload is not None and msg.payload.startswith(STORED_PREFIX):
-            msg = await self._restore_payload(msg)
-        lock = self._locks.get(msg.user_id)
-        if lock is None:
-            lock = self._locks[msg.user_id] = asyncio.Lock()
-        async with lock:  # one user's updates in arrival order; other users run alongside
-            if msg.event is None and msg.payload is None and msg.addressed:  # typed text only
-                verdict = self.throttle.check(msg.user_id)
-                if verdict is not Verdict.ALLOW:
-                    if verdict is Verdict.WARN:
-                        await self.send(msg.chat_id, [self._slow_down(msg)])
-                    return
-            replies = await self.pipeline.process(msg)
-            await self.send(msg.chat_id, replies)
+        if msg is not None:
+            await self.intake.accept(msg)
 
     async def _answer_callback(self, update: Update) -> None:
         try:
@@ -256,11 +270,6 @@ class TelegramChannel:
             await update.callback_query.answer()
         except TelegramError as exc:  # an old query can no longer be answered; the press still counts
             log.info("could not answer callback query: %s", exc)
-
-    def _slow_down(self, msg: IncomingMessage) -> Reply:
-        t = self.catalogs.translator(self.catalogs.resolve(msg.locale_hint))
-        return Reply(t("You are sending messages very fast. Please wait a few seconds; "
-                       "I could not read the messages you sent just now."))
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("error while handling a Telegram update", exc_info=context.error)
@@ -325,7 +334,9 @@ class TelegramChannel:
         return f"{STORED_PREFIX}{stored_id}"
 
     async def _restore_payload(self, msg: IncomingMessage) -> IncomingMessage:
-        assert msg.payload is not None
+        """A long button payload, kept in the database when the button was sent."""
+        if msg.payload is None or not msg.payload.startswith(STORED_PREFIX):
+            return msg
         async with self.sessions() as session:
             payload = await CallbackPayloadRepository(session).load(msg.payload[len(STORED_PREFIX):])
         return replace(msg, payload=payload if payload is not None else "expired:")

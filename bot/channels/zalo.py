@@ -1,7 +1,8 @@
 """Zalo Official Account channel: signed webhook in, OA API v3 consultation messages out.
 
-The webhook answers 200 as soon as the event is verified (Zalo wants an answer within 2 s) and
-handles it in a background task; redelivered events are dropped by the dedupe table.
+The webhook verifies an event, stores it in the inbox and answers 200 (Zalo wants an answer
+within 2 s); the intake (bot/channels/intake.py) handles it after, and takes up on start what a
+stopped process left. A redelivered event is recognised by the inbox.
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ import hmac
 import logging
 import re
 import time
-import weakref
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.intake import Intake
 from bot.channels.text import split_text
 from bot.channels.tracking import ProgressTracker, Show
 from bot.channels.zalo_client import (
@@ -33,6 +35,7 @@ from bot.channels.zalo_client import (
 from bot.json_body import BodyError, load_object
 from bot.pipeline import Pipeline
 from bot.settings import Settings
+from bot.throttle import Throttle
 from content.i18n import N_, Catalogs
 from db.channel_state import AlertRepository, ButtonChoiceRepository
 from handlers.messages import Attachment, Button, IncomingMessage, Reply
@@ -153,8 +156,10 @@ class ZaloChannel:
         self.http: aiohttp.ClientSession | None = None
         self.client: ZaloClient | None = None
         self.tokens: ZaloTokens | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.intake = Intake(CHANNEL, pipeline, self.send, prepare=self._numbered_choice,
+                             throttle=Throttle(settings.incoming_max_messages,
+                                               settings.incoming_window_seconds))
+        self._apologies: set[asyncio.Task[None]] = set()
         self.tracker = ProgressTracker(sessions, catalogs)
 
     async def start(self) -> None:
@@ -168,14 +173,16 @@ class ZaloChannel:
             settings.zalo_refresh_token.get_secret_value() if settings.zalo_refresh_token else None)
         self.client = ZaloClient(self.http, self.tokens, settings.zalo_api_base_url,
                                  max_retries=settings.zalo_max_retries)
+        await self.intake.start()
 
     async def idle(self) -> None:
         """Wait until every event received so far has been handled."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.intake.idle()
+        await asyncio.gather(*self._apologies, return_exceptions=True)
 
     async def stop(self) -> None:
         """Finish the events being handled, then close the HTTP session."""
+        await self.intake.stop()
         await self.idle()
         await self.tracker.stop()
         if self.http is not None:
@@ -207,12 +214,15 @@ class ZaloChannel:
             return web.json_response({"error": "malformed event"}, status=400)
         if abs(time.time() - int(timestamp) / 1000) > self.settings.zalo_replay_window_seconds:
             return web.json_response({"error": "stale event"}, status=401)
-        task = asyncio.create_task(self.handle_event(event))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        try:
+            await self.receive(event)
+        except (SQLAlchemyError, OSError) as exc:
+            log.error("could not store a Zalo event (%s)", type(exc).__name__)
+            return web.json_response({"error": "try again"}, status=503)
         return web.json_response({"ok": True})
 
-    async def handle_event(self, event: dict[str, Any]) -> None:
+    async def receive(self, event: dict[str, Any]) -> None:
+        """A verified event: checked for shape, stored and queued (database errors propagate)."""
         try:
             msg = to_incoming(event)
         except (AttributeError, TypeError, KeyError, IndexError) as exc:
@@ -225,18 +235,23 @@ class ZaloChannel:
             log.warning("ignoring a Zalo event whose ids are longer than any Zalo id "
                         "(sender %d, msg_id %d characters)", len(msg.user_id), len(msg.update_id or ""))
             return
-        if msg.payload is None and msg.text.strip().isdigit():
-            async with self.sessions() as session:
-                payload = await ButtonChoiceRepository(session).payload_for(CHANNEL, msg.user_id,
-                                                                           msg.text.strip())
-            if payload is not None:  # a number from the list under the last message
-                msg = replace(msg, payload=payload, text="")
-        lock = self._locks.get(msg.user_id)
-        if lock is None:
-            lock = self._locks[msg.user_id] = asyncio.Lock()
-        async with lock:
-            replies = await self.pipeline.process(msg)
-            await self.send(msg.user_id, replies)
+        try:
+            await self.intake.accept(msg)
+        except (SQLAlchemyError, OSError):
+            # Whether Zalo delivers an event again after an error is not known: say so now.
+            task = asyncio.create_task(self.send(msg.user_id, [self.intake.not_received(msg)]))
+            self._apologies.add(task)
+            task.add_done_callback(self._apologies.discard)
+            raise
+
+    async def _numbered_choice(self, msg: IncomingMessage) -> IncomingMessage:
+        """A number typed under a list of buttons presses that button."""
+        if msg.payload is not None or not msg.text.strip().isdigit():
+            return msg
+        async with self.sessions() as session:
+            payload = await ButtonChoiceRepository(session).payload_for(CHANNEL, msg.user_id,
+                                                                       msg.text.strip())
+        return replace(msg, payload=payload, text="") if payload is not None else msg
 
     async def _attachment_message(self, attachment: Attachment) -> dict[str, Any]:
         """Upload the file, then a message that shows it (an image inline, a document as a file)."""

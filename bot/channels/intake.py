@@ -1,0 +1,206 @@
+"""The way in for platform messages (Telegram, Zalo): accepted durably, handled once, in order.
+
+    accept(msg)   store it in the inbox (a redelivery is recognised here, before anything else),
+                  count it against the user's throttle, commit: only then does the platform
+                  hear "received".
+    per user      one queue, handled in arrival order; other users run alongside.
+    handle        the pipeline takes the message and records its replies in one transaction;
+                  the replies are sent, then marked sent.
+    resume        on start, and every `sweep_seconds`: messages accepted but never handled and
+                  replies recorded but never sent (their process died) are taken up again.
+
+So a crash loses no accepted message, and sends again at most the replies that were being sent
+at the moment of the crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from bot.pipeline import Pipeline
+from bot.throttle import Throttle, Verdict
+from db.inbox import THROTTLED, Inbox, ReplyOutbox
+from db.models import utcnow
+from handlers.messages import (
+    IncomingMessage,
+    Reply,
+    message_from_json,
+    message_to_json,
+    reply_from_json,
+    reply_to_json,
+)
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[str, Sequence[Reply]], Awaitable[None]]
+"""Send replies to one chat (the channel's own sender)."""
+Prepare = Callable[[IncomingMessage], Awaitable[IncomingMessage]]
+"""Channel look-ups made in turn with the user's other messages (a stored button payload)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    entry_id: int
+    message: IncomingMessage | None = None
+    """None: the replies below were recorded already and only need sending."""
+    replies: tuple[tuple[str, Reply], ...] = ()
+
+
+class Intake:
+    def __init__(self, channel: str, pipeline: Pipeline, send: Send, *, throttle: Throttle,
+                 prepare: Prepare | None = None,
+                 resume_after_seconds: float = 120.0, sweep_seconds: float = 30.0,
+                 max_send_attempts: int = 5) -> None:
+        self.channel = channel
+        self.pipeline = pipeline
+        self.sessions = pipeline.sessions
+        self.send = send
+        self.throttle = throttle
+        self.catalogs = pipeline.services.catalogs
+        self.prepare = prepare
+        self.resume_after = dt.timedelta(seconds=resume_after_seconds)
+        self.sweep_seconds = sweep_seconds
+        self.max_send_attempts = max_send_attempts
+        self._queues: dict[str, deque[_Job]] = {}
+        self._drainers: dict[str, asyncio.Task[None]] = {}
+        self._known: set[int] = set()
+        """Inbox entries queued or running here: a sweep must not queue them twice."""
+        self._sweeper: asyncio.Task[None] | None = None
+
+    # -- in --
+
+    async def accept(self, msg: IncomingMessage) -> bool:
+        """Store the message and queue it; False when it was accepted before (a redelivery) or
+        is group chatter not addressed to the bot (never stored). Database errors propagate:
+        the platform must not hear "received"."""
+        if msg.update_id is None:
+            raise ValueError("a platform message needs its update id")
+        if msg.is_group and not msg.addressed:
+            return False
+        reply: Reply | None = None
+        async with self.pipeline.writing(), self.sessions() as session, session.begin():
+            inbox = Inbox(session)
+            entry_id = await inbox.accept(self.channel, msg.update_id, msg.user_id,
+                                          message_to_json(msg))
+            if entry_id is None:
+                log.info("skipping duplicate update %s/%s", self.channel, msg.update_id)
+                return False
+            verdict = self._verdict(msg)
+            if verdict is not Verdict.ALLOW:
+                await inbox.take(entry_id, THROTTLED)
+                if verdict is Verdict.WARN:
+                    reply = self.slow_down(msg)
+                    await ReplyOutbox(session).record(entry_id, self.channel,
+                                                      [(msg.chat_id, reply_to_json(reply))])
+        if verdict is Verdict.ALLOW:
+            self._queue(msg.user_id, _Job(entry_id, msg))
+        elif reply is not None:
+            self._queue(msg.user_id, _Job(entry_id, replies=((msg.chat_id, reply),)))
+        return True
+
+    def _verdict(self, msg: IncomingMessage) -> Verdict:
+        """Typed text counts against the throttle; buttons and platform events do not."""
+        if msg.event is None and msg.payload is None:
+            return self.throttle.check(msg.user_id)
+        return Verdict.ALLOW
+
+    def slow_down(self, msg: IncomingMessage) -> Reply:
+        t = self.catalogs.translator(self.catalogs.resolve(msg.locale_hint))
+        return Reply(t("You are sending messages very fast. Please wait a few seconds; "
+                       "I could not read the messages you sent just now."))
+
+    def not_received(self, msg: IncomingMessage) -> Reply:
+        """For a message the database could not store (the platform will not send it again)."""
+        t = self.catalogs.translator(self.catalogs.resolve(msg.locale_hint))
+        return Reply(t("Sorry, I could not receive your last message because of a problem on our "
+                       "side. Please send it again in a moment."))
+
+    # -- per-user queues --
+
+    def _queue(self, key: str, job: _Job) -> None:
+        self._known.add(job.entry_id)
+        self._queues.setdefault(key, deque()).append(job)
+        if key not in self._drainers:
+            self._drainers[key] = asyncio.create_task(self._drain(key))
+
+    async def _drain(self, key: str) -> None:
+        jobs = self._queues[key]
+        try:
+            while jobs:
+                job = jobs.popleft()
+                try:
+                    await self._run(job)
+                except Exception:  # the outbox keeps the replies: the sweep sends them later
+                    log.exception("could not finish %s message %s", self.channel, job.entry_id)
+                finally:
+                    self._known.discard(job.entry_id)
+        finally:  # no await since the queue was found empty: nothing was added meanwhile
+            del self._queues[key], self._drainers[key]
+
+    async def _run(self, job: _Job) -> None:
+        outgoing = list(job.replies)
+        if job.message is not None:
+            msg = await self.prepare(job.message) if self.prepare else job.message
+            replies = await self.pipeline.process(msg, entry_id=job.entry_id)
+            outgoing = [(reply.to or msg.chat_id, reply) for reply in replies]
+        if not outgoing:
+            return
+        for chat_id, group in itertools.groupby(outgoing, key=lambda pair: pair[0]):
+            await self.send(chat_id, [reply for _, reply in group])
+        async with self.pipeline.writing(), self.sessions() as session, session.begin():
+            await ReplyOutbox(session).mark_sent(job.entry_id)
+
+    async def idle(self) -> None:
+        """Wait until every message queued so far has been handled and answered."""
+        while self._drainers:
+            await asyncio.gather(*list(self._drainers.values()), return_exceptions=True)
+
+    # -- resuming after a crash --
+
+    async def resume(self, older_than: dt.timedelta = dt.timedelta(0)) -> int:
+        """Queue what a stopped process left: unsent replies and unhandled messages. Returns
+        how many messages were taken up."""
+        cutoff = utcnow() - older_than
+        async with self.pipeline.writing(), self.sessions() as session, session.begin():
+            unsent = await ReplyOutbox(session).claim_unsent(self.channel, cutoff,
+                                                             self.max_send_attempts)
+            resend = {entry_id: tuple((row.chat_id, reply_from_json(row.reply)) for row in rows)
+                      for entry_id, rows in unsent.items()}
+            pending = [(entry.id, entry.user_id, message_from_json(entry.message))
+                       for entry in await Inbox(session).pending(self.channel, cutoff)
+                       if entry.id not in self._known]
+        for entry_id, replies in resend.items():
+            if entry_id not in self._known:
+                self._queue(replies[0][0], _Job(entry_id, replies=replies))
+        for entry_id, user_id, msg in pending:
+            self._queue(user_id, _Job(entry_id, msg))
+        if resend or pending:
+            log.info("%s: resumed %d unhandled messages and %d unsent answers",
+                     self.channel, len(pending), len(resend))
+        return len(pending) + len(resend)
+
+    async def start(self) -> None:
+        """Take up what the last run left, then sweep now and then for what other workers left."""
+        await self.resume()
+        self._sweeper = asyncio.create_task(self._sweep())
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(self.sweep_seconds)
+            try:
+                await self.resume(self.resume_after)
+            except Exception:
+                log.exception("%s: could not look for messages left unhandled", self.channel)
+
+    async def stop(self) -> None:
+        """Finish what is queued; stop sweeping."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+        await self.idle()
