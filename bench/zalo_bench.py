@@ -254,7 +254,7 @@ async def measure(args: argparse.Namespace, questions: list[str]) -> Figures:
         if not await drain(channel, DRAIN_TIMEOUT):
             print(f"warning: events still being handled after {DRAIN_TIMEOUT:.0f} s count as lost",
                   file=sys.stderr)
-            for task in list(channel._tasks):  # so that channel.stop() returns
+            for task in list(channel.intake._drainers.values()):  # so that channel.stop() returns
                 task.cancel()
         warmup_ids = {user_id(n) for n in range(args.warmup)}
         sent = [r for r in fake.sent if r.user_id not in warmup_ids]
