@@ -13,8 +13,9 @@ from pydantic import ValidationError
 
 from bot.app import App, open_app
 from bot.channels.console import ConsoleChannel, run_console
-from bot.log_secrets import mask_secrets_in_logs
+from bot.log_secrets import SecretsFilter, mask_secrets_in_logs
 from bot.settings import Settings, describe_invalid
+from bot.startup import explain
 from content.loader import ContentError, load_content
 from db.migrate import upgrade
 from handlers.messages import IncomingMessage
@@ -36,11 +37,19 @@ def _settings() -> Settings:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is noise
     mask_secrets_in_logs(settings.secrets)
+    _LAST_SETTINGS.append(settings)
     return settings
 
 
+_LAST_SETTINGS: list[Settings] = []
+"""The settings `_settings` read, so a failure can name the setting to change."""
+
+
 def _run(coro: object) -> None:
-    """Run a coroutine; invalid content stops with its list of errors and exit code 2."""
+    """Run a coroutine. Invalid content stops with its list of errors; a known start-up
+    failure (port in use, database missing or unreachable, folder not writable) with one line
+    naming the setting to change; anything else with one line too. Exit code 2; the traceback
+    only with LOG_LEVEL=DEBUG."""
     try:
         asyncio.run(coro)  # type: ignore[arg-type]
     except ContentError as exc:
@@ -48,6 +57,17 @@ def _run(coro: object) -> None:
         sys.exit(2)
     except KeyboardInterrupt:
         pass
+    except Exception as exc:
+        settings = _LAST_SETTINGS[-1] if _LAST_SETTINGS else None
+        known = explain(exc, settings)
+        line = (f"Cannot start: {known}" if known else
+                f"Stopped by an error: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}")
+        click.echo(SecretsFilter(settings.secrets if settings else []).mask(line), err=True)
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
+            logging.getLogger(__name__).debug("the error in full", exc_info=exc)
+        else:
+            click.echo("(LOG_LEVEL=DEBUG shows the details)", err=True)
+        sys.exit(2)
 
 
 @click.group()

@@ -22,6 +22,7 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.failure_log import FailureLog
 from db.inbox import FAILED, Inbox, ReplyOutbox
 from db.repositories import UserRepository
 from handlers.context import Context, Services
@@ -49,6 +50,7 @@ class Pipeline:
         self.services = services
         self.sessions = sessions
         self.clock = clock
+        self.failures = FailureLog(log)
         # SQLite has one writer at a time: queueing our own transactions here is fair and fast,
         # where SQLite's busy handler would make waiting writers sleep and retry.
         self._gate: contextlib.AbstractAsyncContextManager[object] = (
@@ -66,8 +68,8 @@ class Pipeline:
         msg, notes = self._clean(msg)
         try:
             return await self._handle(msg, notes, entry_id)
-        except Exception:
-            log.exception("failed to handle %s message from %s", msg.channel, msg.user_id)
+        except Exception as exc:
+            self.failures.failure("failed to handle a %s message", msg.channel, exc=exc)
             t = self.services.catalogs.translator(self.services.catalogs.resolve(msg.locale_hint))
             apology = [Reply(t("Sorry, something went wrong on our side and your message was not "
                                "processed. Please try again in a moment."))]
@@ -113,8 +115,9 @@ class Pipeline:
                     await ReplyOutbox(session).record(entry_id, msg.channel, [
                         (msg.chat_id, reply_to_json(reply)) for reply in apology])
         except Exception as exc:
-            log.warning("could not record the failure of %s message %s (%s): it will be tried "
-                        "again", msg.channel, entry_id, type(exc).__name__)
+            self.failures.failure("could not record the failure of a %s message (%s): it will be "
+                                  "tried again", msg.channel, type(exc).__name__,
+                                  kind="record-failure")
 
     def _clean(self, msg: IncomingMessage) -> tuple[IncomingMessage, list[Reply]]:
         """Drop control characters and cut very long text, telling the user we did."""

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import signal
 
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.app import App, open_app
 from bot.broadcast.worker import WorkerStats, run_worker
 from bot.channels.console import ConsoleChannel, run_console
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel
+from bot.failure_log import SCHEMA_MISSING_HINT, is_schema_missing
+from bot.housekeeping import run_housekeeping
 from bot.reminders import run_planner
 from bot.settings import Settings
-from bot.web import Check, create_web_app, start_web
+from bot.web import Check, NotReady, create_web_app, start_web
+from db.migrate import head_revision
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +38,21 @@ async def run(settings: Settings) -> None:
 
 def readiness_checks(app: App) -> dict[str, Check]:
     """What /readyz asks: the database, and Redis when the broadcast rate lives there."""
+    head = head_revision()
+
     async def database() -> None:
         async with app.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+            try:
+                version = (await connection.execute(
+                    text("SELECT version_num FROM alembic_version"))).scalar()
+            except (ProgrammingError, OperationalError) as exc:
+                if not is_schema_missing(exc.orig or exc):
+                    raise
+                version = None
+        if version != head:  # recreated empty, or migrated by another version of the bot
+            raise NotReady(SCHEMA_MISSING_HINT if version is None else
+                           f"the database is at migration {version}, this bot needs {head}: "
+                           "run `cdsbot db upgrade`")
 
     checks: dict[str, Check] = {"database": database}
     if app.settings.redis_url:
@@ -69,6 +86,7 @@ async def serve(app: App, stop: asyncio.Event) -> None:
     log.info("Web server on %s:%s (/healthz)", settings.web_host, settings.web_port)
     started: list[TelegramChannel | ZaloChannel] = []
     reminders: asyncio.Task[None] | None = None
+    housekeeping: asyncio.Task[None] | None = None
     worker: asyncio.Task[WorkerStats] | None = None
     try:
         for channel in channels:
@@ -76,11 +94,13 @@ async def serve(app: App, stop: asyncio.Event) -> None:
             started.append(channel)
         reminders = asyncio.create_task(run_planner(
             app.services, app.sessions, settings.reminder_days_before, stop))
+        housekeeping = asyncio.create_task(run_housekeeping(
+            app.sessions, dt.timedelta(days=settings.message_retention_days), stop))
         if settings.broadcast_worker_in_run:
             worker = asyncio.create_task(run_worker(settings, stop_event=stop, sessions=app.sessions))
         await stop.wait()
     finally:
-        for task in (reminders, worker):
+        for task in (reminders, housekeeping, worker):
             if task is not None:
                 await task
         for channel in reversed(started):

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     # Per-user incoming throttle: at most this many messages per window (seconds).
     incoming_max_messages: int = 8
     incoming_window_seconds: float = 10.0
+    # Days the inbox of received messages, the record of replies and long button payloads are
+    # kept (they hold what people wrote); at least 2, beyond any platform's redelivery.
+    message_retention_days: int = Field(default=7, ge=2, le=365)
 
     @field_validator("default_locale")
     @classmethod

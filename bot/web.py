@@ -16,6 +16,12 @@ READY_CHECKS: web.AppKey[dict[str, Check]] = web.AppKey("ready_checks", dict)
 CHECK_SECONDS = 2.0
 """A dependency that has not answered in this long is taken as down."""
 
+
+
+class NotReady(Exception):
+    """A dependency answers but cannot be used; the message says why and what to do."""
+
+
 MAX_BODY_BYTES = 1024 * 1024
 """Webhook bodies are small; anything larger is refused before it is read."""
 
@@ -32,6 +38,9 @@ async def readyz(request: web.Request) -> web.Response:
     for name, check in checks.items():
         try:
             await asyncio.wait_for(check(), CHECK_SECONDS)
+        except NotReady as exc:
+            log.warning("readiness: %s: %s", name, exc)
+            failed.append(name)
         except Exception as exc:  # any failure means not ready; the cause goes to the log
             log.warning("readiness: %s is not answering (%s)", name, type(exc).__name__)
             failed.append(name)

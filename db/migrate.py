@@ -18,6 +18,15 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+def head_revision() -> str:
+    """The revision a migrated database is at (what `alembic_version` holds)."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
 def upgrade_sync(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 

@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from bot.failure_log import FailureLog
 from bot.pipeline import Pipeline
 from bot.throttle import Throttle, Verdict
 from db.inbox import THROTTLED, Inbox, ReplyOutbox
@@ -72,6 +73,7 @@ class Intake:
         self._known: set[int] = set()
         """Inbox entries queued or running here: a sweep must not queue them twice."""
         self._sweeper: asyncio.Task[None] | None = None
+        self.failures = FailureLog(log)
 
     # -- in --
 
@@ -136,8 +138,8 @@ class Intake:
                 job = jobs.popleft()
                 try:
                     await self._run(job)
-                except Exception:  # the outbox keeps the replies: the sweep sends them later
-                    log.exception("could not finish %s message %s", self.channel, job.entry_id)
+                except Exception as exc:  # the outbox keeps the replies: the sweep sends them later
+                    self.failures.failure("could not finish a %s message", self.channel, exc=exc)
                 finally:
                     self._known.discard(job.entry_id)
         finally:  # no await since the queue was found empty: nothing was added meanwhile
@@ -195,8 +197,9 @@ class Intake:
             await asyncio.sleep(self.sweep_seconds)
             try:
                 await self.resume(self.resume_after)
-            except Exception:
-                log.exception("%s: could not look for messages left unhandled", self.channel)
+            except Exception as exc:
+                self.failures.failure("%s: could not look for messages left unhandled",
+                                      self.channel, exc=exc)
 
     async def stop(self) -> None:
         """Finish what is queued; stop sweeping."""

@@ -238,8 +238,8 @@ class TelegramChannel:
         try:
             await self._receive(update)
         except (SQLAlchemyError, OSError) as exc:
-            log.error("could not store Telegram update %s (%s): Telegram will deliver it again",
-                      update.update_id, type(exc).__name__)
+            self.intake.failures.failure("could not store a %s message (%s)", CHANNEL,
+                                         type(exc).__name__, exc=exc)
             return web.json_response({"ok": False, "description": "try again"}, status=503)
         return web.json_response({"ok": True})
 
@@ -249,8 +249,8 @@ class TelegramChannel:
         try:
             await self._receive(update)
         except (SQLAlchemyError, OSError) as exc:
-            log.error("could not store Telegram update %s (%s)", update.update_id,
-                      type(exc).__name__)
+            self.intake.failures.failure("could not store a %s message (%s)", CHANNEL,
+                                         type(exc).__name__, exc=exc)
             msg = to_incoming(update, self.application.bot.username or "")
             if msg is not None and (not msg.is_group or msg.addressed):
                 await self.send(msg.chat_id, [self.intake.not_received(msg)])

@@ -217,7 +217,8 @@ class ZaloChannel:
         try:
             await self.receive(event)
         except (SQLAlchemyError, OSError) as exc:
-            log.error("could not store a Zalo event (%s)", type(exc).__name__)
+            self.intake.failures.failure("could not store a %s message (%s)", CHANNEL,
+                                         type(exc).__name__, exc=exc)
             return web.json_response({"error": "try again"}, status=503)
         return web.json_response({"ok": True})
 
