@@ -260,7 +260,12 @@ class TelegramChannel:
             task = asyncio.create_task(self._answer_callback(update))
             self._callbacks.add(task)
             task.add_done_callback(self._callbacks.discard)
-        msg = to_incoming(update, self.application.bot.username or "")
+        try:
+            msg = to_incoming(update, self.application.bot.username or "")
+        except (AttributeError, TypeError, KeyError, IndexError) as exc:  # parts left out
+            log.warning("ignoring a Telegram update of an unexpected shape (%s: %s)",
+                        type(exc).__name__, exc)
+            return
         if msg is not None:
             await self.intake.accept(msg)
 
