@@ -57,6 +57,8 @@ def _run(coro: object) -> None:
         sys.exit(2)
     except KeyboardInterrupt:
         pass
+    except (click.ClickException, click.Abort, click.exceptions.Exit):
+        raise  # click's own answers to the person at the terminal, with its exit codes
     except Exception as exc:
         settings = _LAST_SETTINGS[-1] if _LAST_SETTINGS else None
         known = explain(exc, settings)

@@ -28,7 +28,8 @@ echo "uv.lock sha256 $(sha256sum uv.lock | cut -d' ' -f1); installed:"
 # the broadcast worker's, rate limiter's and transports' tests, which use only relative times.
 GUARD_TESTS=(tests/test_schedule.py tests/test_content.py tests/test_reminders.py
     tests/test_reports.py tests/test_report_chat.py tests/test_conversations.py
-    tests/test_pipeline.py tests/test_visits.py tests/test_teams.py tests/test_subscriptions.py
+    tests/test_pipeline.py tests/test_intake.py tests/test_housekeeping.py tests/test_visits.py
+    tests/test_teams.py tests/test_subscriptions.py
     tests/test_broadcast_chat.py tests/test_broadcast_audience.py tests/test_accuracy.py
     tests/test_matcher.py tests/test_cli.py tests/test_demo_data.py
     tests/test_broadcast_telegram.py tests/test_telegram.py tests/test_zalo.py)

@@ -318,3 +318,15 @@ async def test_images_and_documents_are_uploaded_then_sent(zalo: Zalo, tmp_path:
     sent = zalo.fake.sent_to("u12")
     assert sent[-3].attachment["payload"]["elements"][0]["attachment_id"] == zalo.fake.uploads[0]["key"]
     assert sent[-1].attachment == {"type": "file", "payload": {"token": zalo.fake.uploads[1]["key"]}}
+
+
+async def test_a_flooding_zalo_user_is_throttled_and_redeliveries_do_not_count(zalo: Zalo):
+    repeated = zalo.fake.text_event("flood", "ngày chuyển đổi số là ngày nào", msg_id="same-1")
+    for _ in range(20):  # one event delivered twenty times: one answer, no warning
+        assert await zalo.post(repeated) == 200
+    assert len(zalo.fake.sent_to("flood")) == 1
+    for n in range(20):  # twenty new messages at once: the allowance, then one warning
+        assert await zalo.post(zalo.fake.text_event("flood", f"cuộc thi {n}")) == 200
+    replies = texts(zalo.fake.sent_to("flood")[1:])
+    assert replies.count("nhanh. Bạn chờ") == 1
+    assert len(zalo.fake.sent_to("flood")) < 1 + 20  # the quota is not spent on every message
