@@ -107,6 +107,8 @@ class _Query:
     """A question's tokens and term weights, computed once and shared by every candidate."""
 
     tokens: list[str]
+    written: list[str]
+    """The folded words as written, before fillers are dropped ("hà nội" keeps its "hà")."""
     normalized: str
     words: dict[str, float]
     bigrams: dict[str, float]
@@ -195,7 +197,7 @@ class FaqMatcher:
         query_terms = _terms(tokens)
         words = {t: self._weight(t) for t in query_terms if " " not in t}
         bigrams = {t: self._bigram_weight(t) for t in query_terms if " " in t}
-        query = _Query(tokens, normalized, words, bigrams, sum(words.values()) or 1.0,
+        query = _Query(tokens, tokenize(question), normalized, words, bigrams, sum(words.values()) or 1.0,
                        sum(bigrams.values()))
         scored = [self._score(self._entries[i], query, province) for i in self._retrieve(query_terms)]
         if not scored:
@@ -288,7 +290,7 @@ class FaqMatcher:
             score = p.coverage_weight * coverage + p.reverse_weight * reverse + p.fuzzy_weight * fuzzy
             if score > best_score:
                 best_score, best_text = score, phrasing.text
-        best_score *= self._place_factor(entry, query.tokens)
+        best_score *= self._place_factor(entry, query.written)
         if province and entry.doc.province == province:
             best_score += p.province_bonus
         raw = min(best_score, 1.0)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content.i18n import Catalogs, Translator
 from content.loader import ContentStore
 from content.matcher import FaqMatcher
+from content.smalltalk import SmallTalk
 from db.broadcasts.audience import DEFAULT_RULES, AudienceRules
 from db.models import ChannelIdentity, Role, User
 from db.repositories import (
@@ -51,6 +52,8 @@ class Services:
     """Where /baocao writes the files it sends (kept a day)."""
     join_links: dict[str, str] = field(default_factory=dict)
     """Per channel, the deep link a join code is appended to (Telegram: t.me/<bot>?start=)."""
+    smalltalk: SmallTalk = field(default_factory=SmallTalk.load)
+    """Greetings, thanks, "ok", emoji: answered like a person, not as questions."""
 
 
 @dataclass

@@ -21,7 +21,8 @@ async def answer_question(msg: IncomingMessage, ctx: Context) -> list[Reply]:
         return [Reply.with_buttons(ctx.t("Please type your question, or choose a topic:"),
                                    menu_buttons(ctx),
                                    answer=AnswerInfo(matched=False, faq_id=None, score=0.0))]
-    result = ctx.services.matcher.match(msg.text, ctx.user.province)
+    question = ctx.services.smalltalk.without_leading(msg.text)  # "chào bạn, cho hỏi …"
+    result = ctx.services.matcher.match(question, ctx.user.province)
     text, normalized = _loggable(ctx, msg, result)
     await ctx.questions.add(user_id=ctx.user.id, channel=ctx.identity.channel,
                             province=ctx.user.province, text=text, normalized_text=normalized,

@@ -13,6 +13,7 @@ from handlers import (
     platform,
     reminders,
     reports,
+    smalltalk,
     start,
     subscriptions,
     teams,
@@ -124,7 +125,10 @@ def route(msg: IncomingMessage, ctx: Context) -> Handler:
     # 4. A topic name typed as text (short: a question is not read twice).
     if len(msg.text) <= TOPIC_WORD_CHARS and " ".join(tokenize(msg.text)) in TOPIC_WORDS:
         return topic_word
-    # 5. Everything else is a question for the FAQ.
+    # 5. Small talk ("chào bạn", "ok", "😀") is answered like a person, not as a question.
+    if smalltalk.is_small_talk(msg, ctx):
+        return smalltalk.reply_small_talk
+    # 6. Everything else is a question for the FAQ.
     return faq.answer_question
 
 

@@ -1,0 +1,96 @@
+"""Small talk: greetings, thanks, goodbyes, "who are you", "ok", emoji: not questions about the
+plans, so they get a short human reply instead of "I don't know" and are not logged as
+unanswered (content/smalltalk.yaml lists the phrases)."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from content.normalize import fold, tokenize
+
+SMALLTALK_FILE = Path(__file__).resolve().parent / "smalltalk.yaml"
+EMOJI = "emoji"
+"""A message of emoji and punctuation only (a sticker-like message)."""
+MAX_CHARS = 60
+"""Longer messages are questions (or stories) even when they start like small talk."""
+
+
+@dataclass(frozen=True)
+class SmallTalk:
+    particles: frozenset[str]
+    phrases: dict[str, str]
+    """Folded phrase → kind."""
+    leading: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def load(cls, path: Path = SMALLTALK_FILE) -> SmallTalk:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        particles = frozenset(" ".join(tokenize(str(p))) for p in data["particles"])
+        phrases = {}
+        for kind, items in data["kinds"].items():
+            for item in items:
+                phrases[_key(str(item), particles)] = kind
+        leading = tuple(sorted({tuple(tokenize(str(p))) for p in data["leading"]}, key=len,
+                               reverse=True))
+        return cls(particles, phrases, leading)
+
+    def kind_of(self, text: str) -> str | None:
+        """The kind of small talk the whole message is, or None for anything else."""
+        if len(text) > MAX_CHARS:
+            return None
+        if text.strip() and _only_symbols(text):
+            return EMOJI
+        key = _key(text, self.particles)
+        if not key:
+            return None
+        return self.phrases.get(key)
+
+    def without_leading(self, text: str) -> str:
+        """The question after a greeting or thanks ("chào bạn, cho hỏi …" → "cho hỏi …")."""
+        tokens = tokenize(text)
+        for lead in self.leading:
+            if len(tokens) > len(lead) + 1 and tuple(tokens[:len(lead)]) == lead:
+                return _after_tokens(text, len(lead))
+        return text
+
+
+def _key(text: str, particles: frozenset[str]) -> str:
+    raw = fold(text).strip()
+    symbols = "".join(ch for ch in raw if not ch.isalnum() and not ch.isspace())
+    if raw and symbols == raw.replace(" ", ""):
+        return raw.replace(" ", "")  # ":))", "=))"
+    tokens = [t for t in tokenize(text) if t not in particles]
+    return " ".join(_squeeze(t) for t in tokens)
+
+
+def _squeeze(token: str) -> str:
+    """'okkkk' → 'ok', 'hiiii' → 'hi', 'cam onnnn' → 'cam on': letters held down on phones."""
+    out: list[str] = []
+    for ch in token:
+        if len(out) >= 1 and out[-1] == ch and ch.isalpha():
+            continue
+        out.append(ch)
+    squeezed = "".join(out)
+    return squeezed if len(squeezed) >= 2 or not token else token
+
+
+def _only_symbols(text: str) -> bool:
+    return not any(unicodedata.category(ch)[0] in "LN" for ch in text)
+
+
+def _after_tokens(text: str, count: int) -> str:
+    """The original text after its first `count` word tokens (and the punctuation after them)."""
+    seen, index = 0, 0
+    folded = fold(text)
+    while index < len(folded) and seen < count:
+        while index < len(folded) and not folded[index].isalnum():
+            index += 1
+        while index < len(folded) and folded[index].isalnum():
+            index += 1
+        seen += 1
+    rest = text[index:].lstrip(" ,.!:;-–—")
+    return rest or text
