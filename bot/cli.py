@@ -152,6 +152,33 @@ def content_check() -> None:
                f"{sum(len(p.resources) for p in store.packs)} links.")
 
 
+@content.command("coverage")
+@click.option("--all", "show_all", is_flag=True, help="List covered sections too.")
+def content_coverage(show_all: bool) -> None:
+    """For every section of every seed, the FAQ entries that answer from it; sections with none
+    and no written reason (content/coverage_exclusions.yaml) are listed, and exit with 1."""
+    from content.coverage import audit
+
+    settings = _settings()
+    if settings.seeds_path is None:
+        raise click.ClickException("SEEDS_DIR is not set: the audit reads the seed documents")
+    store = load_content(settings.packs_path, provinces=settings.provinces,
+                         seeds_dir=settings.seeds_path)
+    open_sections = 0
+    for file, sections in audit(store, settings.seeds_path).items():
+        gaps = [s for s in sections if not s.covered]
+        open_sections += len(gaps)
+        click.echo(f"{file}: {len(sections)} sections, {len(sections) - len(gaps)} covered")
+        for section in sections:
+            if not section.covered:
+                click.echo(f"  NO ENTRY  {section.code:24} line {section.line:4}  {section.title}")
+            elif show_all:
+                what = ", ".join(section.entries) or f"left out: {section.excluded}"
+                click.echo(f"  ok        {section.code:24} {what}")
+    click.echo(f"{open_sections} section(s) without an entry or a reason.")
+    sys.exit(1 if open_sections else 0)
+
+
 @main.group()
 def db() -> None:
     """Database."""

@@ -16,6 +16,7 @@ from content.formatting import Formatter
 from content.loader import ContentStore
 from content.matcher import FaqMatcher, MatchResult
 from content.normalize import fold
+from content.smalltalk import SmallTalk
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class Scores:
     refused_in_scope: int = 0
     out_of_scope: int = 0
     refused_out_of_scope: int = 0
+    small_talk: int = 0
+    small_talk_recognised: int = 0
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -58,9 +61,11 @@ class Scores:
         return self.refused_out_of_scope / self.out_of_scope if self.out_of_scope else 0.0
 
     def summary(self) -> str:
+        talk = (f"; small talk {self.small_talk_recognised}/{self.small_talk}"
+                if self.small_talk else "")
         return (f"in-scope {self.in_scope}: correct {self.correct_rate:.1%}, wrong {self.wrong_rate:.1%}, "
                 f"refused {self.refused_in_scope / max(self.in_scope, 1):.1%}; out-of-scope "
-                f"{self.out_of_scope}: refused {self.refusal_rate:.1%}")
+                f"{self.out_of_scope}: refused {self.refusal_rate:.1%}{talk}")
 
 
 def contains_facts(answer: str, facts: Sequence[str]) -> bool:
@@ -68,11 +73,25 @@ def contains_facts(answer: str, facts: Sequence[str]) -> bool:
     return all(" ".join(fold(f).split()) in folded for f in facts)
 
 
-def evaluate(questions: Sequence[LabelledQuestion], answer_of: Callable[[str], str | None]) -> Scores:
-    """`answer_of` returns the answer text, or None when the bot refuses."""
+SMALL_TALK = "small_talk"
+
+
+def evaluate(questions: Sequence[LabelledQuestion], answer_of: Callable[[str], str | None],
+             is_small_talk: Callable[[str], bool] | None = None) -> Scores:
+    """`answer_of` returns the answer text, or None when the bot refuses. Items of kind
+    small_talk must be recognised by `is_small_talk` (and are counted apart); any other item
+    taken for small talk is refused."""
     scores = Scores()
     for item in questions:
-        answer = answer_of(item.question)
+        if item.kind == SMALL_TALK:
+            scores.small_talk += 1
+            if is_small_talk is not None and is_small_talk(item.question):
+                scores.small_talk_recognised += 1
+            else:
+                scores.failures.append(f"SMALL TALK not recognised: {item.question!r}")
+            continue
+        taken_for_talk = is_small_talk is not None and is_small_talk(item.question)
+        answer = None if taken_for_talk else answer_of(item.question)
         if item.expect is None:
             scores.out_of_scope += 1
             if answer is None:
@@ -92,12 +111,15 @@ def evaluate(questions: Sequence[LabelledQuestion], answer_of: Callable[[str], s
     return scores
 
 
-def matcher_answers(content: ContentStore, matcher: FaqMatcher,
-                    province: str | None = None) -> Callable[[str], str | None]:
-    """Answer text as the citizen would read it (money formatted), or None for a refusal."""
+def matcher_answers(content: ContentStore, matcher: FaqMatcher, province: str | None = None,
+                    smalltalk: SmallTalk | None = None) -> Callable[[str], str | None]:
+    """Answer text as the citizen would read it (money formatted), or None for a refusal; with
+    `smalltalk`, a greeting in front of the question is dropped first, as the bot does."""
     formatter = Formatter("vi")
 
     def answer_of(question: str) -> str | None:
+        if smalltalk is not None:
+            question = smalltalk.without_leading(question)
         result: MatchResult = matcher.match(question, province)
         if result.best is None:
             return None

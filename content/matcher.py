@@ -27,6 +27,13 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from content.normalize import Lexicon, Normalizer, tokenize
+from content.question_types import (
+    ENFORCED,
+    answered_counts,
+    answered_kinds,
+    asked_kinds,
+    counted_nouns,
+)
 
 RESULT_CACHE_SIZE = 10_000
 """Match results kept per (question, province): citizens ask the same things again and again."""
@@ -49,6 +56,7 @@ class MatchParams:
     number_penalty: float = 0.6
     place_penalty: float = 0.6
     slot_penalty: float = 0.6
+    kind_penalty: float = 0.6
     province_bonus: float = 0.03
     threshold: float = 0.64
     ambiguity_margin: float = 0.04
@@ -114,6 +122,9 @@ class _Query:
     bigrams: dict[str, float]
     total: float
     bigram_total: float
+    kinds: frozenset[str] = frozenset()
+    """Kinds of fact asked (content/question_types.py)."""
+    counts: frozenset[str] = frozenset()
 
     @property
     def word_set(self) -> set[str]:
@@ -129,6 +140,10 @@ class _Entry:
     numbers: set[str] = field(default_factory=set)
     missing: set[str] = field(default_factory=set)
     """Kinds of fact (money, link, where, …) the answer does not give."""
+    kinds: frozenset[str] = frozenset()
+    """Kinds of question the entry answers (when, where, who, how many, link)."""
+    counts: frozenset[str] = frozenset()
+    """Nouns the entry gives a count of."""
 
 
 class FaqMatcher:
@@ -145,8 +160,10 @@ class FaqMatcher:
         bigrams: set[tuple[str, str]] = set()
         for doc in documents:
             entry = _Entry(doc)
+            phrasing_tokens = []
             for question in doc.questions:
                 tokens = base.basic_tokens(question)
+                phrasing_tokens.append(tokens)
                 vocabulary.update(tokens)
                 bigrams.update(zip(tokens, tokens[1:], strict=False))
                 entry.terms.update(_terms(tokens))
@@ -156,6 +173,8 @@ class FaqMatcher:
             entry.answer_terms.update(_terms(answer_tokens))
             entry.numbers = {t for t in entry.terms | entry.answer_terms if _is_number(t)}
             entry.missing = missing_slots(doc.answer, lexicon)
+            entry.kinds = answered_kinds(phrasing_tokens, doc.answer)
+            entry.counts = answered_counts(phrasing_tokens, answer_tokens)
             self._entries.append(entry)
         self.normalizer = Normalizer(lexicon, vocabulary | set(lexicon.stopwords), bigrams)
         self._idf = self._compute_idf()
@@ -197,8 +216,9 @@ class FaqMatcher:
         query_terms = _terms(tokens)
         words = {t: self._weight(t) for t in query_terms if " " not in t}
         bigrams = {t: self._bigram_weight(t) for t in query_terms if " " in t}
-        query = _Query(tokens, tokenize(question), normalized, words, bigrams, sum(words.values()) or 1.0,
-                       sum(bigrams.values()))
+        written = tokenize(question)
+        query = _Query(tokens, written, normalized, words, bigrams, sum(words.values()) or 1.0,
+                       sum(bigrams.values()), asked_kinds(tokens), counted_nouns(tokens))
         scored = [self._score(self._entries[i], query, province) for i in self._retrieve(query_terms)]
         if not scored:
             return MatchResult(normalized, None)
@@ -294,7 +314,7 @@ class FaqMatcher:
         if province and entry.doc.province == province:
             best_score += p.province_bonus
         raw = min(best_score, 1.0)
-        final = raw * self._fact_factor(entry, query.tokens)
+        final = raw * self._fact_factor(entry, query.tokens) * self._kind_factor(entry, query)
         return Candidate(entry.doc.faq_id, round(final, 4), best_text, round(raw, 4))
 
     def _fact_factor(self, entry: _Entry, tokens: list[str]) -> float:
@@ -307,6 +327,16 @@ class FaqMatcher:
         for slot, phrases in self.lexicon.asks.items():
             if slot in entry.missing and any(f" {phrase} " in text for phrase in phrases):
                 factor *= self.params.slot_penalty
+        return factor
+
+    def _kind_factor(self, entry: _Entry, query: _Query) -> float:
+        """Lower the score when the entry cannot answer the kind of fact asked."""
+        factor = 1.0
+        for kind in query.kinds & set(ENFORCED):
+            if kind not in entry.kinds:
+                factor *= self.params.kind_penalty
+        if query.counts and not query.counts & entry.counts:
+            factor *= self.params.kind_penalty
         return factor
 
     def _place_factor(self, entry: _Entry, tokens: list[str]) -> float:

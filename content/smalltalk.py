@@ -19,12 +19,20 @@ MAX_CHARS = 60
 """Longer messages are questions (or stories) even when they start like small talk."""
 
 
+PRIORITY = ("identity", "complaint", "thanks", "praise", "goodbye", "greeting", "acknowledgement",
+            "laugh")
+"""When a short message mixes kinds ("uh ok cảm ơn nha"), the first kind here answers it."""
+MAX_MIXED_TOKENS = 10
+
+
 @dataclass(frozen=True)
 class SmallTalk:
     particles: frozenset[str]
     phrases: dict[str, str]
     """Folded phrase → kind."""
     leading: tuple[tuple[str, ...], ...]
+    vocabulary: frozenset[str] = frozenset()
+    """Every word of every phrase: a short message made of these only is small talk."""
 
     @classmethod
     def load(cls, path: Path = SMALLTALK_FILE) -> SmallTalk:
@@ -36,7 +44,8 @@ class SmallTalk:
                 phrases[_key(str(item), particles)] = kind
         leading = tuple(sorted({tuple(tokenize(str(p))) for p in data["leading"]}, key=len,
                                reverse=True))
-        return cls(particles, phrases, leading)
+        vocabulary = frozenset(word for phrase in phrases for word in phrase.split())
+        return cls(particles, phrases, leading, vocabulary)
 
     def kind_of(self, text: str) -> str | None:
         """The kind of small talk the whole message is, or None for anything else."""
@@ -45,9 +54,16 @@ class SmallTalk:
         if text.strip() and _only_symbols(text):
             return EMOJI
         key = _key(text, self.particles)
-        if not key:
+        if not key:  # only particles: "bot ơi", "ad ơi" calls the bot
+            return "greeting" if tokenize(text) else None
+        if key in self.phrases:
+            return self.phrases[key]
+        words = key.split()
+        if len(words) > MAX_MIXED_TOKENS or not set(words) <= self.vocabulary:
             return None
-        return self.phrases.get(key)
+        padded = f" {key} "
+        found = {kind for phrase, kind in self.phrases.items() if f" {phrase} " in padded}
+        return next((kind for kind in PRIORITY if kind in found), None)
 
     def without_leading(self, text: str) -> str:
         """The question after a greeting or thanks ("chào bạn, cho hỏi …" → "cho hỏi …")."""

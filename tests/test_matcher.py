@@ -103,3 +103,27 @@ def test_missing_slots_read_the_answer():
     assert missing_slots("Khoảng {vnd:1500000000}.", lexicon) == {"link"}
     assert missing_slots("Xem https://dx.gov.vn.", lexicon) == {"money"}
     assert "where" in missing_slots("Dự kiến trước 10/10. Kế hoạch chưa nêu địa điểm cụ thể.", lexicon)
+
+
+@pytest.mark.parametrize("question", [
+    "thái bình có bao nhiêu huyện",  # a count of something the plans do not count
+    "dịch vụ công trực tuyến là gì",  # a definition no entry gives
+    "ha noi",  # a place alone: not a word of the Day's entries
+    "tiền giang có mấy xã",
+])
+def test_an_entry_that_cannot_answer_the_kind_asked_is_not_given(services, question):
+    result = services.matcher.match(question)
+    assert result.best is None, result.best
+
+
+def test_asked_kinds_are_read_from_the_words():
+    from content.normalize import tokenize
+    from content.question_types import asked_kinds, counted_nouns
+
+    assert asked_kinds(tokenize("Ngày CĐS là ngày nào?")) >= {"when"}
+    assert asked_kinds(tokenize("lễ khai mạc tổ chức ở đâu")) == {"where"}
+    assert "how_many" in asked_kinds(tokenize("thái bình có bao nhiêu huyện"))
+    assert counted_nouns(tokenize("thái bình có bao nhiêu huyện")) == {"huyen"}
+    assert asked_kinds(tokenize("mấy giờ khai mạc")) == {"when"}  # 'mấy giờ' counts nothing
+    assert counted_nouns(tokenize("cài phần mềm trên máy tính")) == frozenset()  # máy, not mấy
+    assert "link" in asked_kinds(tokenize("cho xin link đăng ký cuộc thi"))

@@ -1,0 +1,108 @@
+"""What kind of fact a question asks (when, where, who, how many …), read from a few words of the
+folded text, and what kinds an FAQ entry can answer (the kinds its phrasings ask).
+
+A match whose entry cannot answer the kind asked is an answer beside the question ("thái bình có
+bao nhiêu huyện" → an entry about Thái Bình's district radio): the matcher lowers it below the
+threshold, and the closest entries are offered as "perhaps one of these helps" instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+# Folded phrases per kind, matched on word boundaries. Order does not matter; a question may ask
+# several kinds ("khi nào và ở đâu").
+PHRASES: dict[str, tuple[str, ...]] = {
+    "when": ("khi nao", "bao gio", "ngay nao", "hom nao", "luc nao", "may gio", "ngay may",
+             "thang may", "nam nao", "thoi gian nao", "han chot", "den ngay nao", "tu ngay nao",
+             "keo dai den", "gio nao", "dip nao", "bua nao"),
+    "where": ("o dau", "tai dau", "cho nao", "noi nao", "dia diem", "o cho nao", "dau vay",
+              "dia chi nao"),
+    "who": ("ai", "don vi nao", "co quan nao", "nguoi nao", "bo nao", "so nao", "to chuc nao",
+            "ai la", "do ai", "ai phu trach", "ai ky"),
+    "how_many": ("bao nhieu", "so luong", "may"),
+    "what_is": ("la gi", "nghia la gi", "la cai gi", "khai niem", "dinh nghia", "hieu la gi",
+                "la sao", "la nhu the nao"),
+    "link": ("link", "trang web", "website", "duong dan", "so dien thoai", "hotline", "email",
+             "dia chi web", "url", "sdt", "zalo nao", "fanpage"),
+}
+ENFORCED = ("when", "where", "who", "how_many", "link", "what_is")
+"""Kinds an answer either contains or does not (a date, a place, a name, a count, a link), and
+"what is", which only an entry written as a definition answers (its phrasings ask it). "How" and
+"why" are answered by explanations and are not checked this way."""
+_COUNTED_RE = re.compile(r"(?<!\bthu )(?<!\bngay )(?<!\bthang )(?<!\bnam )\b(?:bao nhieu|may) (\w+)")
+_NOT_COUNTED = {"gio", "ngay", "thang", "nam", "thu", "la", "thi", "tien", "phan", "dong", "vay",
+                "the", "nhi", "ha", "a", "roi", "day", "nhe", "ak", "z", "j", "gi", "tinh", "moc",
+                "chu", "lan", "luot"}
+"""'mấy giờ' asks when, 'bao nhiêu tiền' money (its own check), 'mấy vậy' nothing counted, and
+'máy tính' folds to 'may tinh': no counted noun."""
+_NUMBER_NOUN_RE = re.compile(r"\b\d[\d.,]*\s+(\w+)")
+
+
+def _pattern(phrases: Iterable[str]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+                      + r")\b")
+
+
+_PATTERNS = {kind: _pattern(phrases) for kind, phrases in PHRASES.items()}
+
+
+def asked_kinds(tokens: Sequence[str]) -> frozenset[str]:
+    """The kinds of fact a (folded, tokenised) question asks."""
+    text = " ".join(tokens)
+    kinds = {kind for kind, pattern in _PATTERNS.items() if pattern.search(text)}
+    if "how_many" in kinds and not _counts(text):
+        kinds.discard("how_many")  # "mấy giờ", "bao nhiêu tiền": asked as when / money
+        if re.search(r"\bmay gio\b", text):
+            kinds.add("when")
+    return frozenset(kinds)
+
+
+def counted_nouns(tokens: Sequence[str]) -> frozenset[str]:
+    """The nouns a question counts ("bao nhiêu huyện" → huyen)."""
+    return frozenset(_counts(" ".join(tokens)))
+
+
+def _counts(text: str) -> list[str]:
+    return [noun for noun in _COUNTED_RE.findall(text) if noun not in _NOT_COUNTED]
+
+
+# What an answer contains, on its text as written (capitals and digits tell names and dates).
+_ANSWER_EVIDENCE: dict[str, re.Pattern[str]] = {
+    "when": re.compile(r"\d{1,2}/\d{1,2}|\b(?:[Tt]háng|[Nn]ăm|[Nn]gày|[Qq]uý) \d|\d{1,2} ?(?:giờ|h\b|h\d)"
+                       r"|\b(?:[Hh]ằng năm|[Hh]àng năm|[Tt]hứ (?:Hai|Ba|Tư|Năm|Sáu|Bảy|hai|ba|tư|năm|sáu|bảy)"
+                       r"|[Cc]hủ nhật|[Hh]ằng tuần|[Hh]àng tuần|[Hh]ằng tháng|[Tt]rước ngày|[Đđ]ến ngày)\b"),
+    "where": re.compile(r"\b(?:tại|ở|Tại|Ở) (?:[A-ZĐÂĂÊÔƠƯ]|\d|các|mỗi|trụ sở|hội trường|nhà|trung tâm|"
+                        r"quảng trường|sân|trang|cổng|kênh)|[Hh]ội trường|[Nn]hà văn hóa|[Qq]uảng trường|"
+                        r"[Tt]rực tuyến|[Oo]nline|[Kk]hách sạn|[Tt]rung tâm [A-ZĐ]|[Cc]ổng thông tin|"
+                        r"[Tt]rang thông tin|[Đđ]ường [A-ZĐ]"),
+    "who": re.compile(r"\b(?:Bộ|Sở|UBND|Ủy ban|Uỷ ban|Đoàn|Hội|Ban|Cục|Trung tâm|Tỉnh ủy|Tỉnh uỷ|Tổ|"
+                      r"Viettel|VNPT|MobiFone|Mobifone|Công ty|công ty|Tập đoàn|tập đoàn|Liên đoàn|"
+                      r"Thủ tướng|Chủ tịch|Giám đốc|Phó|Đài|Báo|Bưu điện|Ngân hàng|ngân hàng|Hiệp hội|"
+                      r"Trường|Học viện|Văn phòng|Chính phủ|doanh nghiệp|người dân|các tỉnh|"
+                      r"cán bộ|thành viên|đoàn viên|giáo viên|học sinh|sinh viên)\b"),
+    "how_many": re.compile(r"\d|\b(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|trăm|nghìn|ngàn|"
+                           r"triệu|tỷ|tỉ)\b", re.IGNORECASE),
+    "link": re.compile(r"https?://|www\.|\b[\w-]+\.(?:gov\.)?vn\b|\b0\d{8,10}\b|[Ff]anpage|"
+                       r"[Zz]alo|[Hh]otline|\b1900|\b1800|@"),
+}
+
+
+def answered_kinds(phrasings: Iterable[Sequence[str]], answer: str = "") -> frozenset[str]:
+    """The kinds an entry answers: those its phrasings ask, and those its answer shows (a date,
+    a place, an organisation or person, a number, a link)."""
+    kinds = {kind for kind, pattern in _ANSWER_EVIDENCE.items() if pattern.search(answer)}
+    for tokens in phrasings:
+        kinds |= asked_kinds(tokens)
+    return frozenset(kinds)
+
+
+def answered_counts(phrasings: Iterable[Sequence[str]], answer_tokens: Sequence[str]) -> frozenset[str]:
+    """The nouns an entry gives a count of: counted in its phrasings, or a number before them in
+    its answer ("63 tỉnh")."""
+    nouns: set[str] = set()
+    for tokens in phrasings:
+        nouns |= counted_nouns(tokens)
+    nouns.update(_NUMBER_NOUN_RE.findall(" ".join(answer_tokens)))
+    return frozenset(nouns)
