@@ -69,8 +69,13 @@ class Scores:
 
 
 def contains_facts(answer: str, facts: Sequence[str]) -> bool:
-    folded = " ".join(fold(answer).split())
-    return all(" ".join(fold(f).split()) in folded for f in facts)
+    """Every fact is in the answer, compared folded; "₫" (as the bot formats money) and "đồng"
+    (as the plans write it) are the same."""
+    def same(text: str) -> str:
+        return " ".join(fold(text.replace("₫", " đồng")).split())
+
+    folded = same(answer)
+    return all(same(f) in folded for f in facts)
 
 
 SMALL_TALK = "small_talk"

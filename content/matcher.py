@@ -35,6 +35,13 @@ from content.question_types import (
     counted_nouns,
 )
 
+LONG_MESSAGE_WORDS = 18
+"""From this many words on, a message is read as context followed by its question."""
+MIN_TAIL_WORDS = 4
+"""Content words a long message's last clauses need to be read as a question of their own."""
+_CLAUSE_RE = re.compile(r"[.!?;,\n]+|\s(?=(?:cho (?:em|minh|mình|toi|tôi|tui|chau|cháu|con|anh|chi|chị)"
+                        r" (?:hoi|hỏi)|muon hoi|muốn hỏi|nho (?:ban|bạn|bot|ad)|nhờ (?:bạn|bot|ad)|"
+                        r"xin hoi|xin hỏi)\b)", re.IGNORECASE)
 RESULT_CACHE_SIZE = 10_000
 """Match results kept per (question, province): citizens ask the same things again and again."""
 
@@ -57,6 +64,8 @@ class MatchParams:
     place_penalty: float = 0.6
     slot_penalty: float = 0.6
     kind_penalty: float = 0.6
+    tail_margin: float = 0.0
+    """A long message's last clauses must clear the threshold by this much (they lack context)."""
     province_bonus: float = 0.03
     threshold: float = 0.64
     ambiguity_margin: float = 0.04
@@ -199,8 +208,28 @@ class FaqMatcher:
         if result is None:
             if len(self._results) >= RESULT_CACHE_SIZE:
                 self._results.clear()  # simple bound; the popular questions return at once
-            result = self._results[key] = self._match(question, province)
+            result = self._results[key] = self._match_long(question, province)
         return result
+
+    def _match_long(self, question: str, province: str | None) -> MatchResult:
+        """A long message tells a story before it asks ("hôm qua …, cho em hỏi X ạ"): its last
+        clauses are tried as the question too, and the surest match wins."""
+        whole = self._match(question, province)
+        clauses = question_clauses(question)
+        if len(tokenize(question)) < LONG_MESSAGE_WORDS or len(clauses) < 2:
+            return whole
+        best = whole
+        context = self._context_words(question)
+        for start in range(len(clauses) - 1, 0, -1):
+            text = " ".join(clauses[start:])
+            content = [t for t in self.normalizer.tokens(text) if t not in self.lexicon.stopwords]
+            if len(content) < MIN_TAIL_WORDS:
+                continue  # "…, ai phụ trách vậy": no question of its own without what came before
+            tail = self._match(" ".join([text, *context]), province)
+            if (tail.best is not None and tail.score > best.score
+                    and tail.score >= self.params.threshold + self.params.tail_margin):
+                best = MatchResult(whole.normalized, tail.best, tail.alternatives)
+        return best
 
     def clear_cache(self) -> None:
         """Forget cached results and normalisations (benchmarks time questions cold)."""
@@ -236,6 +265,13 @@ class FaqMatcher:
                       if c.score >= self.params.threshold
                       and best.score - c.score <= self.params.ambiguity_margin)
         return MatchResult(normalized, best, close)
+
+    def _context_words(self, text: str) -> list[str]:
+        """The places and years a story names: the question after it is about them."""
+        padded = " " + " ".join(tokenize(text)) + " "
+        places = [place.strip() for place, _ in self._places if place in padded]
+        years = re.findall(r"\b(?:19|20)\d\d\b", padded)
+        return [*dict.fromkeys(places), *dict.fromkeys(years)]
 
     def with_params(self, params: MatchParams) -> FaqMatcher:
         """The same index scored with other parameters (for calibration)."""
@@ -370,6 +406,11 @@ def missing_slots(answer: str, lexicon: Lexicon) -> set[str]:
             missing.update(slot for slot, words in lexicon.answer_slots.items()
                            if any(f" {word} " in folded for word in words))
     return missing
+
+
+def question_clauses(text: str) -> list[str]:
+    """A message cut at punctuation and before "cho em hỏi", "muốn hỏi", "nhờ bạn"."""
+    return [part.strip() for part in _CLAUSE_RE.split(text) if part and part.strip()]
 
 
 def _terms(tokens: Sequence[str]) -> set[str]:

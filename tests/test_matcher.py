@@ -127,3 +127,17 @@ def test_asked_kinds_are_read_from_the_words():
     assert asked_kinds(tokenize("mấy giờ khai mạc")) == {"when"}  # 'mấy giờ' counts nothing
     assert counted_nouns(tokenize("cài phần mềm trên máy tính")) == frozenset()  # máy, not mấy
     assert "link" in asked_kinds(tokenize("cho xin link đăng ký cuộc thi"))
+
+
+def test_a_long_message_is_asked_like_its_question(services):
+    story = ("hôm qua đi chợ thấy băng rôn, về nhà con hỏi mà bố không biết, cho em hỏi ngày "
+             "chuyển đổi số quốc gia là ngày nào ạ")
+    answer = answer_of(services, story)
+    assert answer is not None and "10/10" in answer
+
+
+def test_a_tail_too_short_to_be_a_question_is_not_read_alone(services):
+    from content.matcher import question_clauses
+
+    assert question_clauses("hôm qua cô tới nhà, cho em hỏi ngày cđs là ngày nào") == [
+        "hôm qua cô tới nhà", "cho em hỏi ngày cđs là ngày nào"]
