@@ -37,6 +37,12 @@ from content.question_types import (
 
 LONG_MESSAGE_WORDS = 18
 """From this many words on, a message is read as context followed by its question."""
+_FOLLOW_UP_WORDS = re.compile(r"(?<= )(?:thi sao|the nao|the con|vay con|con nua|con|nua|nhi|sao|o)(?= )")
+_FOLLOW_UP_START = re.compile(r"^ (?:con|the con|vay con|the|vay|con o|con voi) ")
+_ASKING_ONLY = re.compile(r"(?<= )(?:khi nao|bao gio|o dau|tai dau|bao nhieu|ai|ngay nao|may gio|"
+                          r"ket thuc|bat dau|keo dai|den bao gio|the nao|la gi|dau|a|ha|vay|the|nhi)(?= )")
+"""'còn … thì sao' only says 'the same question, about this instead'."""
+_YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
 MIN_TAIL_WORDS = 4
 """Content words a long message's last clauses need to be read as a question of their own."""
 _CLAUSE_RE = re.compile(r"[.!?;,\n]+|\s(?=(?:cho (?:em|minh|mình|toi|tôi|tui|chau|cháu|con|anh|chi|chị)"
@@ -265,6 +271,32 @@ class FaqMatcher:
                       if c.score >= self.params.threshold
                       and best.score - c.score <= self.params.ambiguity_margin)
         return MatchResult(normalized, best, close)
+
+    def follow_up(self, previous: str, follow: str) -> str:
+        """A short follow-up read with the question before it: "còn ở Nghệ An thì sao?" after a
+        question about Tiền Giang's campaign asks about Nghệ An's; a place or a year the
+        follow-up names replaces those of the question before."""
+        words = " " + " ".join(tokenize(follow)) + " "
+        words = _FOLLOW_UP_WORDS.sub(" ", words)
+        before = " " + " ".join(tokenize(previous)) + " "
+        if any(place in words for place, _ in self._places):
+            for place, _ in self._places:
+                before = before.replace(place, " ")
+        if _YEAR_RE.search(words):
+            before = _YEAR_RE.sub(" ", before)
+        return " ".join(f"{before} {words}".split())
+
+    def is_follow_up(self, text: str) -> bool:
+        """'còn …' or only a question word, a place or a year: it leans on the question before."""
+        words = " " + " ".join(tokenize(text)) + " "
+        if len(words.split()) > 8:
+            return False
+        if _FOLLOW_UP_START.match(words):
+            return True
+        rest = _YEAR_RE.sub(" ", _ASKING_ONLY.sub(" ", words))
+        for place, _ in self._places:
+            rest = rest.replace(place, " ")
+        return not rest.split() and bool(words.split())
 
     def _context_words(self, text: str) -> list[str]:
         """The places and years a story names: the question after it is about them."""

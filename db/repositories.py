@@ -146,6 +146,13 @@ class QuestionLogRepository:
                      .order_by(QuestionLog.created_at.desc()).limit(limit))
         return list((await self.session.execute(statement)).scalars())
 
+    async def last_answered(self, user_id: int, within: dt.timedelta) -> str | None:
+        """The user's last answered question of the last `within`, as logged (for follow-ups)."""
+        statement = (select(QuestionLog.text).where(
+            QuestionLog.matched.is_(True), QuestionLog.created_at >= utcnow() - within,
+            QuestionLog.user_id == user_id).order_by(QuestionLog.id.desc()).limit(1))
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
     async def count_for_user(self, user_id: int) -> int:
         statement = select(func.count(QuestionLog.id)).where(QuestionLog.user_id == user_id)
         return int((await self.session.execute(statement)).scalar_one())

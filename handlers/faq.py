@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from content.matcher import MatchResult
 from content.redaction import MARKER, redact
 from handlers.answers import faq_text
@@ -12,6 +14,9 @@ from handlers.messages import AnswerInfo, Button, IncomingMessage, Reply
 BUTTON_LABEL_CHARS = 40
 MAX_BUTTONS = 6
 RELATED_FLOOR = 0.85
+FOLLOW_UP_CHARS = 40
+"""A refused message this short may be a follow-up ("khi nào kết thúc?", "còn ở Nghệ An?")."""
+FOLLOW_UP_WITHIN = dt.timedelta(minutes=5)
 """A refused question's near entries are offered when they scored this share of the threshold."""
 
 
@@ -22,7 +27,10 @@ async def answer_question(msg: IncomingMessage, ctx: Context) -> list[Reply]:
                                    menu_buttons(ctx),
                                    answer=AnswerInfo(matched=False, faq_id=None, score=0.0))]
     question = ctx.services.smalltalk.without_leading(msg.text)  # "chào bạn, cho hỏi …"
-    result = ctx.services.matcher.match(question, ctx.user.province)
+    matcher = ctx.services.matcher
+    result = matcher.match(question, ctx.user.province)
+    if len(question) <= FOLLOW_UP_CHARS and (result.best is None or matcher.is_follow_up(question)):
+        result = await _as_follow_up(ctx, question, result)
     text, normalized = _loggable(ctx, msg, result)
     await ctx.questions.add(user_id=ctx.user.id, channel=ctx.identity.channel,
                             province=ctx.user.province, text=text, normalized_text=normalized,
@@ -38,6 +46,17 @@ async def answer_question(msg: IncomingMessage, ctx: Context) -> list[Reply]:
         text += "\n\n" + ctx.t("Did you mean something else? Choose below.")
     buttons.append(Button(ctx.t("Menu"), "topic:menu"))
     return [Reply.with_buttons(text, buttons, answer=info)]
+
+
+async def _as_follow_up(ctx: Context, question: str, alone: MatchResult) -> MatchResult:
+    """Read a short message with the question answered just before, if any; keep what the
+    message alone matched when together they match nothing."""
+    previous = await ctx.questions.last_answered(ctx.user.id, FOLLOW_UP_WITHIN)
+    if not previous:
+        return alone
+    matcher = ctx.services.matcher
+    combined = matcher.match(matcher.follow_up(previous, question), ctx.user.province)
+    return combined if combined.best is not None else alone
 
 
 def _loggable(ctx: Context, msg: IncomingMessage, result: MatchResult) -> tuple[str, str]:
