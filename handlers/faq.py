@@ -29,7 +29,9 @@ async def answer_question(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     question = ctx.services.smalltalk.without_leading(msg.text)  # "chào bạn, cho hỏi …"
     matcher = ctx.services.matcher
     result = matcher.match(question, ctx.user.province)
-    if len(question) <= FOLLOW_UP_CHARS and (result.best is None or matcher.is_follow_up(question)):
+    # Only what leans on a question before ("còn …", a bare "ở đâu?"): a new short question
+    # ("giá vàng hôm nay") read with the last one would get that one's answer.
+    if len(question) <= FOLLOW_UP_CHARS and matcher.is_follow_up(question):
         result = await _as_follow_up(ctx, question, result)
     text, normalized = _loggable(ctx, msg, result)
     await ctx.questions.add(user_id=ctx.user.id, channel=ctx.identity.channel,

@@ -36,3 +36,13 @@ async def test_another_persons_question_is_not_followed(pipeline: Pipeline):
     await asker.send("chủ đề ngày chuyển đổi số năm 2022 là gì")
     await other.send("còn năm 2024?")
     assert other.text == fresh.text
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_new_short_question_is_not_read_as_a_follow_up(pipeline: Pipeline):
+    chat = Chat(pipeline)
+    await chat.send("ngày chuyển đổi số quốc gia là ngày nào")
+    await chat.send("giá vàng hôm nay")
+    assert "10/10" not in chat.text and "chưa có thông tin" in chat.text
+    await chat.send("Ngày Quốc khánh là ngày nào?")
+    assert "chưa có thông tin" in chat.text
