@@ -3,6 +3,8 @@ them, and the shipped content's open sections only ever shrink."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.settings import Settings
 from content.coverage import audit, cited_codes, seed_sections
 from content.loader import load_content
@@ -42,6 +44,8 @@ def test_citations_are_read_as_written():
 
 def test_the_shipped_content_leaves_no_more_sections_open_than_before():
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    if settings.seeds_path is None:
+        pytest.skip("the seed documents (../shared/seeds or SEEDS_DIR) are not on this machine")
     store = load_content(settings.packs_path, provinces=settings.provinces, seeds_dir=settings.seeds_path)
     files = audit(store, settings.seeds_path)
     assert len(files) == 5
