@@ -72,8 +72,8 @@ def seed_sections(text: str) -> list[Section]:
 
 
 def cited_codes(section: str) -> list[str]:
-    """The section codes an entry's `source.section` names: "V.8, V.9" → two; "Phụ lục, nhiệm
-    vụ 3-4" → tasks 3 and 4; "Phần mở đầu; I.1" → two."""
+    """The section codes an entry's `source.section` names: "V.8, V.9" and "VI.6-7" → two each;
+    "Phụ lục, nhiệm vụ 3-4" → tasks 3 and 4; "Phần mở đầu; I.1" → two."""
     codes: list[str] = []
     for part in (p.strip() for p in section.split(";")):
         if part.lower().startswith("phụ lục"):
@@ -81,8 +81,17 @@ def cited_codes(section: str) -> list[str]:
                 for n in range(int(first), int(last or first) + 1):
                     codes.append(APPENDIX_TASK.format(n=n))
         else:
-            codes.extend(code.strip() for code in part.split(",") if code.strip())
+            for code in (c.strip() for c in part.split(",") if c.strip()):
+                codes.extend(_expand_range(code))
     return codes
+
+
+def _expand_range(code: str) -> list[str]:
+    """"VI.6-7" → VI.6 and VI.7; "II.2-3" → II.2 and II.3; anything else as it is."""
+    match = re.fullmatch(r"(.*?)(\d+)-(\d+)", code)
+    if not match or int(match[3]) < int(match[2]):
+        return [code]
+    return [f"{match[1]}{n}" for n in range(int(match[2]), int(match[3]) + 1)]
 
 
 def audit(content: ContentStore, seeds_dir: Path,
