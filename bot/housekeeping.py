@@ -10,11 +10,11 @@ import contextlib
 import datetime as dt
 import logging
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.channel_state import ButtonChoiceRepository
 from db.inbox import Inbox, ReplyOutbox
-from db.models import ButtonChoices, utcnow
+from db.models import utcnow
 from db.payloads import CallbackPayloadRepository
 
 log = logging.getLogger(__name__)
@@ -30,8 +30,7 @@ async def purge_once(sessions: async_sessionmaker[AsyncSession], retention: dt.t
             "inbox": await Inbox(session).purge_older_than(cutoff),
             "reply_outbox": await ReplyOutbox(session).purge_older_than(cutoff),
             "callback_payloads": await CallbackPayloadRepository(session).purge_older_than(cutoff),
-            "button_choices": int(getattr(await session.execute(
-                delete(ButtonChoices).where(ButtonChoices.updated_at < cutoff)), "rowcount", 0) or 0),
+            "button_choices": await ButtonChoiceRepository(session).purge_older_than(cutoff),
         }
     return removed
 

@@ -26,6 +26,14 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
+from content.message_context import (
+    LONG_MESSAGE_WORDS,
+    MIN_TAIL_WORDS,
+    context_words,
+    follow_up,
+    is_follow_up,
+    question_clauses,
+)
 from content.normalize import Lexicon, Normalizer, tokenize
 from content.question_types import (
     ENFORCED,
@@ -35,19 +43,6 @@ from content.question_types import (
     counted_nouns,
 )
 
-LONG_MESSAGE_WORDS = 18
-"""From this many words on, a message is read as context followed by its question."""
-_FOLLOW_UP_WORDS = re.compile(r"(?<= )(?:thi sao|the nao|the con|vay con|con nua|con|nua|nhi|sao|o)(?= )")
-_FOLLOW_UP_START = re.compile(r"^ (?:con|the con|vay con|the|vay|con o|con voi) ")
-_ASKING_ONLY = re.compile(r"(?<= )(?:khi nao|bao gio|o dau|tai dau|bao nhieu|ai|ngay nao|may gio|"
-                          r"ket thuc|bat dau|keo dai|den bao gio|the nao|la gi|dau|a|ha|vay|the|nhi)(?= )")
-"""'còn … thì sao' only says 'the same question, about this instead'."""
-_YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
-MIN_TAIL_WORDS = 4
-"""Content words a long message's last clauses need to be read as a question of their own."""
-_CLAUSE_RE = re.compile(r"[.!?;,\n]+|\s(?=(?:cho (?:em|minh|mình|toi|tôi|tui|chau|cháu|con|anh|chi|chị)"
-                        r" (?:hoi|hỏi)|muon hoi|muốn hỏi|nho (?:ban|bạn|bot|ad)|nhờ (?:bạn|bot|ad)|"
-                        r"xin hoi|xin hỏi)\b)", re.IGNORECASE)
 RESULT_CACHE_SIZE = 10_000
 """Match results kept per (question, province): citizens ask the same things again and again."""
 
@@ -70,8 +65,6 @@ class MatchParams:
     place_penalty: float = 0.6
     slot_penalty: float = 0.6
     kind_penalty: float = 0.6
-    tail_margin: float = 0.0
-    """A long message's last clauses must clear the threshold by this much (they lack context)."""
     province_bonus: float = 0.03
     threshold: float = 0.64
     ambiguity_margin: float = 0.04
@@ -221,19 +214,18 @@ class FaqMatcher:
         """A long message tells a story before it asks ("hôm qua …, cho em hỏi X ạ"): its last
         clauses are tried as the question too, and the surest match wins."""
         whole = self._match(question, province)
-        clauses = question_clauses(question)
-        if len(tokenize(question)) < LONG_MESSAGE_WORDS or len(clauses) < 2:
+        if len(tokenize(question)) < LONG_MESSAGE_WORDS:
             return whole
+        clauses = question_clauses(question)
         best = whole
-        context = self._context_words(question)
+        context = context_words(question, self._places)
         for start in range(len(clauses) - 1, 0, -1):
             text = " ".join(clauses[start:])
             content = [t for t in self.normalizer.tokens(text) if t not in self.lexicon.stopwords]
             if len(content) < MIN_TAIL_WORDS:
                 continue  # "…, ai phụ trách vậy": no question of its own without what came before
             tail = self._match(" ".join([text, *context]), province)
-            if (tail.best is not None and tail.score > best.score
-                    and tail.score >= self.params.threshold + self.params.tail_margin):
+            if tail.best is not None and tail.score > best.score:
                 best = MatchResult(whole.normalized, tail.best, tail.alternatives)
         return best
 
@@ -273,37 +265,11 @@ class FaqMatcher:
         return MatchResult(normalized, best, close)
 
     def follow_up(self, previous: str, follow: str) -> str:
-        """A short follow-up read with the question before it: "còn ở Nghệ An thì sao?" after a
-        question about Tiền Giang's campaign asks about Nghệ An's; a place or a year the
-        follow-up names replaces those of the question before."""
-        words = " " + " ".join(tokenize(follow)) + " "
-        words = _FOLLOW_UP_WORDS.sub(" ", words)
-        before = " " + " ".join(tokenize(previous)) + " "
-        if any(place in words for place, _ in self._places):
-            for place, _ in self._places:
-                before = before.replace(place, " ")
-        if _YEAR_RE.search(words):
-            before = _YEAR_RE.sub(" ", before)
-        return " ".join(f"{before} {words}".split())
+        """The question a follow-up asks, read with the one before (content/message_context.py)."""
+        return follow_up(previous, follow, self._places)
 
     def is_follow_up(self, text: str) -> bool:
-        """'còn …' or only a question word, a place or a year: it leans on the question before."""
-        words = " " + " ".join(tokenize(text)) + " "
-        if len(words.split()) > 8:
-            return False
-        if _FOLLOW_UP_START.match(words):
-            return True
-        rest = _YEAR_RE.sub(" ", _ASKING_ONLY.sub(" ", words))
-        for place, _ in self._places:
-            rest = rest.replace(place, " ")
-        return not rest.split() and bool(words.split())
-
-    def _context_words(self, text: str) -> list[str]:
-        """The places and years a story names: the question after it is about them."""
-        padded = " " + " ".join(tokenize(text)) + " "
-        places = [place.strip() for place, _ in self._places if place in padded]
-        years = re.findall(r"\b(?:19|20)\d\d\b", padded)
-        return [*dict.fromkeys(places), *dict.fromkeys(years)]
+        return is_follow_up(text, self._places)
 
     def with_params(self, params: MatchParams) -> FaqMatcher:
         """The same index scored with other parameters (for calibration)."""
@@ -438,11 +404,6 @@ def missing_slots(answer: str, lexicon: Lexicon) -> set[str]:
             missing.update(slot for slot, words in lexicon.answer_slots.items()
                            if any(f" {word} " in folded for word in words))
     return missing
-
-
-def question_clauses(text: str) -> list[str]:
-    """A message cut at punctuation and before "cho em hỏi", "muốn hỏi", "nhờ bạn"."""
-    return [part.strip() for part in _CLAUSE_RE.split(text) if part and part.strip()]
 
 
 def _terms(tokens: Sequence[str]) -> set[str]:

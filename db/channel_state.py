@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ButtonChoices, ChannelAlert, as_utc, utcnow
@@ -24,6 +24,10 @@ class ButtonChoiceRepository:
             self.session.add(ButtonChoices(channel=channel, user_id=user_id, choices=choices))
         else:
             row.choices, row.updated_at = dict(choices), utcnow()
+
+    async def purge_older_than(self, cutoff: dt.datetime) -> int:
+        result = await self.session.execute(delete(ButtonChoices).where(ButtonChoices.updated_at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def payload_for(self, channel: str, user_id: str, number: str) -> str | None:
         row = await self.session.get(ButtonChoices, (channel, user_id))

@@ -27,6 +27,7 @@ _ACCEPT = {
 _TAKE = (update(InboxEntry).where(InboxEntry.id == bindparam("entry_id"),
                                   InboxEntry.state == PENDING)
          .values(state=bindparam("state")).execution_options(synchronize_session=False))
+_RECORD = OutboxReply.__table__.insert()  # type: ignore[attr-defined]
 _MARK_SENT = (update(OutboxReply).where(OutboxReply.inbox_id == bindparam("entry_id"),
                                         OutboxReply.sent_at.is_(None))
               .values(sent_at=bindparam("now")).execution_options(synchronize_session=False))
@@ -85,7 +86,7 @@ class ReplyOutbox:
         """Record (chat id, reply) pairs answering a message, in order, as claimed by us."""
         now = utcnow()
         if replies:
-            await self.session.execute(OutboxReply.__table__.insert(), [  # type: ignore[attr-defined]
+            await self.session.execute(_RECORD, [
                 {"inbox_id": entry_id, "channel": channel, "chat_id": chat_id, "reply": reply,
                  "created_at": now, "claimed_at": now, "attempts": 1, "sent_at": None}
                 for chat_id, reply in replies])

@@ -14,7 +14,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import time  # real clock: the platforms stamp their webhooks with it
 from collections import Counter
@@ -32,6 +31,7 @@ from db.models import InboxEntry, OutboxReply
 from tests.clock_travel import bot_command
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.zalo_api import FakeZalo
+from tests.test_runner import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "ngay chuyen doi so la ngay nao"
@@ -57,12 +57,6 @@ class Outcome:
                 f"{self.accepted_before_kill:5}  answered {self.answered:5}  lost {self.lost:3}  "
                 f"duplicated {self.duplicated:3} (in flight at kill: {self.unsent_at_kill})  "
                 f"{self.seconds:.1f} s")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Platform:

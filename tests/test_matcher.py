@@ -137,7 +137,7 @@ def test_a_long_message_is_asked_like_its_question(services):
 
 
 def test_a_tail_too_short_to_be_a_question_is_not_read_alone(services):
-    from content.matcher import question_clauses
+    from content.message_context import question_clauses
 
     assert question_clauses("hôm qua cô tới nhà, cho em hỏi ngày cđs là ngày nào") == [
         "hôm qua cô tới nhà", "cho em hỏi ngày cđs là ngày nào"]
