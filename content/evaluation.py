@@ -14,7 +14,7 @@ import yaml
 
 from content.formatting import Formatter
 from content.loader import ContentStore
-from content.matcher import FaqMatcher, MatchResult
+from content.matcher import FaqMatcher
 from content.normalize import fold
 from content.smalltalk import SmallTalk
 
@@ -125,9 +125,8 @@ def matcher_answers(content: ContentStore, matcher: FaqMatcher, province: str | 
     def answer_of(question: str) -> str | None:
         if smalltalk is not None:
             question = smalltalk.without_leading(question)
-        result: MatchResult = matcher.match(question, province)
-        if result.best is None:
-            return None
-        return formatter.render(content.faq[result.best.faq_id].answer)
+        answers = [formatter.render(content.faq[r.best.faq_id].answer)
+                   for r in matcher.match_each(question, province) if r.best is not None]
+        return "\n\n".join(answers) if answers else None
 
     return answer_of

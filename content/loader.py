@@ -23,7 +23,9 @@ from content.models import (
     Resource,
     SourceDoc,
 )
-from content.normalize import Lexicon, tokenize
+from content.normalize import Lexicon, Normalizer, tokenize
+from content.phrasing_shapes import shape_problems
+from content.question_types import unanswered_kinds
 from content.services import SERVICES_FILE, ServiceCatalog
 
 CONTENT_DIR = Path(__file__).resolve().parent
@@ -147,6 +149,7 @@ def load_content(packs_dir: Path = PACKS_DIR, provinces: Iterable[str] | None = 
                                            f"PROVINCE names '{missing}', but no pack has it"))
     problems.extend(_cross_check(packs, packs_dir, seeds_dir))
     lexicon = _load_lexicon(lexicon_file, problems)
+    problems.extend(_kind_problems(packs, packs_dir, lexicon))
     services = ServiceCatalog(())
     try:
         services = ServiceCatalog.load(services_file)
@@ -217,9 +220,28 @@ def _cross_check(packs: list[Pack], packs_dir: Path, seeds_dir: Path | None) -> 
         schedule_ids = pack.schedule_ids()
         for entry in pack.faq:
             problems.extend(ContentProblem(name, entry.id, message) for message in _year_problems(entry))
+            problems.extend(ContentProblem(name, entry.id, f"phrasings: {message}")
+                            for message in shape_problems(entry.questions))
             if entry.schedule and entry.schedule not in schedule_ids:
                 problems.append(ContentProblem(name, entry.id,
                                                f"schedule '{entry.schedule}' is not an item of this pack"))
+    return problems
+
+
+def _kind_problems(packs: list[Pack], packs_dir: Path, lexicon: Lexicon) -> list[ContentProblem]:
+    """A phrasing asking a kind of fact (when, where, who, how many, a link) its answer does not
+    give: the matcher would take that entry for an answer to such questions."""
+    normalizer = Normalizer(lexicon)
+    problems = []
+    for pack in packs:
+        name = _display(packs_dir / f"{pack.pack}.yaml")
+        for entry in pack.faq:
+            for question in entry.questions:
+                missing = unanswered_kinds(normalizer.basic_tokens(question), entry.answer)
+                if missing:
+                    problems.append(ContentProblem(
+                        name, entry.id, f"question '{question}' asks {', '.join(sorted(missing))}, "
+                                        "which the answer does not give"))
     return problems
 
 

@@ -26,13 +26,16 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
+from content.acceptance import AcceptanceModel
 from content.message_context import (
     LONG_MESSAGE_WORDS,
     MIN_TAIL_WORDS,
     context_words,
     follow_up,
     is_follow_up,
+    places_named,
     question_clauses,
+    separate_questions,
 )
 from content.normalize import Lexicon, Normalizer, tokenize
 from content.question_types import (
@@ -42,6 +45,7 @@ from content.question_types import (
     asked_kinds,
     counted_nouns,
 )
+from content.vietnamese_words import vietnamese_words
 
 RESULT_CACHE_SIZE = 10_000
 """Match results kept per (question, province): citizens ask the same things again and again."""
@@ -67,6 +71,9 @@ class MatchParams:
     kind_penalty: float = 0.6
     province_bonus: float = 0.03
     threshold: float = 0.64
+    """Without an acceptance model: the score an answer needs."""
+    floor: float = 0.45
+    """With one: the score below which no entry is even considered."""
     ambiguity_margin: float = 0.04
     veto: bool = True
     candidates: int = 8
@@ -89,6 +96,10 @@ class Candidate:
     phrasing: str
     raw: float = 0.0
     """The score before the number and asked-fact checks lowered it."""
+    fuzzy: float = 0.0
+    """rapidfuzz's token_set_ratio with the best phrasing, 0..1."""
+    reverse: float = 0.0
+    """The share of the best phrasing's information the question covers."""
 
     @property
     def penalised(self) -> bool:
@@ -100,6 +111,8 @@ class MatchResult:
     normalized: str
     best: Candidate | None
     alternatives: tuple[Candidate, ...] = ()
+    signals: Mapping[str, float] | None = None
+    """What the answer-or-refuse decision read of the closest entry (content/acceptance.py)."""
 
     @property
     def matched(self) -> bool:
@@ -133,10 +146,15 @@ class _Query:
     kinds: frozenset[str] = frozenset()
     """Kinds of fact asked (content/question_types.py)."""
     counts: frozenset[str] = frozenset()
+    places: list[tuple[str, str | None]] = field(default_factory=list)
+    """The places the question names, as written (content/message_context.places_named)."""
+    numbers: frozenset[str] = frozenset()
+    slots: frozenset[str] = frozenset()
+    """Kinds of fact asked in the lexicon's words (money, link, where …)."""
 
-    @property
-    def word_set(self) -> set[str]:
-        return set(self.words)
+    word_set: frozenset[str] = frozenset()
+    reverse_weights: dict[str, float] = field(default_factory=dict)
+    """Per question word, what covering it is worth to a phrasing (its rarity; a stopword little)."""
 
 
 @dataclass
@@ -159,8 +177,9 @@ class FaqMatcher:
 
     def __init__(self, documents: Iterable[FaqDocument], lexicon: Lexicon,
                  places: Mapping[str, str | None] | None = None,
-                 params: MatchParams | None = None) -> None:
+                 params: MatchParams | None = None, acceptance: AcceptanceModel | None = None) -> None:
         self.params = params or MatchParams()
+        self.acceptance = acceptance
         self.lexicon = lexicon
         base = Normalizer(lexicon)
         self._entries: list[_Entry] = []
@@ -184,7 +203,10 @@ class FaqMatcher:
             entry.kinds = answered_kinds(phrasing_tokens, doc.answer)
             entry.counts = answered_counts(phrasing_tokens, answer_tokens)
             self._entries.append(entry)
-        self.normalizer = Normalizer(lexicon, vocabulary | set(lexicon.stopwords), bigrams)
+        self._by_id = {entry.doc.faq_id: entry for entry in self._entries}
+        self._words = vietnamese_words()
+        self.normalizer = Normalizer(lexicon, vocabulary | set(lexicon.stopwords), bigrams,
+                                     self._words)
         self._idf = self._compute_idf()
         self._unknown_weight = max(self._idf.values(), default=1.0) * self.params.unknown_weight_factor
         for entry in self._entries:
@@ -210,6 +232,30 @@ class FaqMatcher:
             result = self._results[key] = self._match_long(question, province)
         return result
 
+    def match_each(self, question: str, province: str | None = None) -> list[MatchResult]:
+        """One result per question a message asks: "chủ đề năm 2024 là gì, và Nghệ An báo cáo
+        trước ngày nào?" gets both answers. A message is read as several questions only when
+        at least two of them find different entries; otherwise it is read whole."""
+        parts = separate_questions(question)
+        if len(parts) > 1:
+            places = [w for w in context_words(question, self._places) if not w.isdigit()]
+            results = []
+            for part in parts:
+                # "…, còn ở đó thì sao": a part naming no place asks about the message's places.
+                names_one = places_named(" " + " ".join(tokenize(part)) + " ", self._places)
+                results.append(self.match(part if names_one else " ".join([part, *places]), province))
+            found = {r.best.faq_id for r in results if r.best is not None}
+            if len(found) > 1:
+                seen: set[str] = set()
+                unique = []
+                for result in results:
+                    if result.best is None or result.best.faq_id not in seen:
+                        unique.append(result)
+                    if result.best is not None:
+                        seen.add(result.best.faq_id)
+                return unique
+        return [self.match(question, province)]
+
     def _match_long(self, question: str, province: str | None) -> MatchResult:
         """A long message tells a story before it asks ("hôm qua …, cho em hỏi X ạ"): its last
         clauses are tried as the question too, and the surest match wins."""
@@ -226,7 +272,7 @@ class FaqMatcher:
                 continue  # "…, ai phụ trách vậy": no question of its own without what came before
             tail = self._match(" ".join([text, *context]), province)
             if tail.best is not None and tail.score > best.score:
-                best = MatchResult(whole.normalized, tail.best, tail.alternatives)
+                best = MatchResult(whole.normalized, tail.best, tail.alternatives, tail.signals)
         return best
 
     def clear_cache(self) -> None:
@@ -244,8 +290,13 @@ class FaqMatcher:
         words = {t: self._weight(t) for t in query_terms if " " not in t}
         bigrams = {t: self._bigram_weight(t) for t in query_terms if " " in t}
         written = tokenize(question)
+        p_stop = self.params.stopword_weight
         query = _Query(tokens, written, normalized, words, bigrams, sum(words.values()) or 1.0,
-                       sum(bigrams.values()), asked_kinds(tokens), counted_nouns(tokens))
+                       sum(bigrams.values()), asked_kinds(tokens), counted_nouns(tokens),
+                       places_named(" " + " ".join(written) + " ", self._places),
+                       *self._numbers_and_slots(tokens), frozenset(words),
+                       {t: (p_stop if t in self.lexicon.stopwords else self._idf.get(t, 0.0))
+                        for t in words})
         scored = [self._score(self._entries[i], query, province) for i in self._retrieve(query_terms)]
         if not scored:
             return MatchResult(normalized, None)
@@ -256,13 +307,45 @@ class FaqMatcher:
         if self.params.veto and closest.penalised and closest.raw >= self.params.threshold:
             return MatchResult(normalized, None, (closest,))
         scored.sort(key=lambda c: c.score, reverse=True)
-        if scored[0].score < self.params.threshold:
-            return MatchResult(normalized, None, tuple(scored[:3]))
         best = scored[0]
+        runner_up = scored[1].score if len(scored) > 1 else 0.0
+        signals = self._signals(self._by_id[best.faq_id], query, best, runner_up)
+        if not self._accepts(best, signals):
+            return MatchResult(normalized, None, tuple(scored[:3]), signals)
         close = tuple(c for c in scored[1:4]
                       if c.score >= self.params.threshold
                       and best.score - c.score <= self.params.ambiguity_margin)
-        return MatchResult(normalized, best, close)
+        return MatchResult(normalized, best, close, signals)
+
+    def _accepts(self, best: Candidate, signals: Mapping[str, float]) -> bool:
+        if self.acceptance is None:
+            return best.score >= self.params.threshold
+        return best.score >= self.params.floor and self.acceptance.accepts(signals)
+
+    def _signals(self, entry: _Entry, query: _Query, best: Candidate,
+                 runner_up: float) -> dict[str, float]:
+        """What tells a fitting entry from one that only shares words (content/acceptance.py)."""
+        content = {w: weight for w, weight in query.words.items() if w not in self.lexicon.stopwords}
+        total = sum(content.values()) or 1.0
+        uncovered = {w: weight for w, weight in content.items()
+                     if w not in entry.terms and w not in entry.answer_terms}
+        unknown = [w for w in content if w not in self.normalizer.vocabulary]
+        kinds = query.kinds & set(ENFORCED)
+        return {
+            "score": best.score,
+            "margin": best.score - runner_up,
+            "fuzzy": best.fuzzy,
+            "reverse": best.reverse,
+            "kinds_agree": 1.0 if kinds and kinds <= entry.kinds else 0.0,
+            "place_agrees": 1.0 if entry.doc.province is not None
+            and any(slug == entry.doc.province for _, slug in query.places) else 0.0,
+            "uncovered": sum(uncovered.values()) / total,
+            "unphrased": sum(weight for w, weight in content.items() if w not in entry.terms) / total,
+            "max_uncovered": max(uncovered.values(), default=0.0) / self._unknown_weight,
+            "unknown_words": float(len(unknown)),
+            "real_unknown": float(sum(1 for w in unknown if w in self._words.folded_syllables)),
+            "content_words": min(len(content), 20) / 10,
+        }
 
     def follow_up(self, previous: str, follow: str) -> str:
         """The question a follow-up asks, read with the one before (content/message_context.py)."""
@@ -271,10 +354,14 @@ class FaqMatcher:
     def is_follow_up(self, text: str) -> bool:
         return is_follow_up(text, self._places)
 
-    def with_params(self, params: MatchParams) -> FaqMatcher:
-        """The same index scored with other parameters (for calibration)."""
+    def with_params(self, params: MatchParams,
+                    acceptance: AcceptanceModel | None | bool = True) -> FaqMatcher:
+        """The same index scored with other parameters (for calibration); `acceptance` True
+        keeps this matcher's model, None or another model replaces it."""
         other = copy.copy(self)
         other.params = params
+        if acceptance is not True:
+            other.acceptance = acceptance or None
         other._results = {}
         other._unknown_weight = max(self._idf.values(), default=1.0) * params.unknown_weight_factor
         return other
@@ -331,37 +418,57 @@ class FaqMatcher:
         bigrams = query.bigrams
         bigram_coverage = (sum(w for b, w in bigrams.items() if b in entry.terms) / query.bigram_total
                            if query.bigram_total else 1.0)
-        best_score, best_text = 0.0, ""
+        partials = []
         for phrasing in entry.phrasings:
             common = phrasing.unigrams & query.word_set
-            in_phrasing = sum(query.words[t] for t in common)
+            in_phrasing = reverse = 0.0
+            for t in common:
+                in_phrasing += query.words[t]
+                reverse += query.reverse_weights[t]
             coverage = ((1 - p.bigram_share) * (base + p.phrasing_bonus * in_phrasing) / query.total
                         + p.bigram_share * bigram_coverage)
-            reverse = sum(self._idf.get(t, 0.0) for t in common if t not in self.lexicon.stopwords)
-            reverse = (reverse + p.stopword_weight * len(common & self.lexicon.stopwords)) / (
-                phrasing.content_weight or 1.0)
+            reverse /= phrasing.content_weight or 1.0
+            partials.append((p.coverage_weight * coverage + p.reverse_weight * reverse, reverse, phrasing))
+        # The fuzzy ratio is the costly part and adds at most fuzzy_weight: phrasings that cannot
+        # beat the best so far even with a perfect ratio are not compared at all.
+        partials.sort(key=lambda item: item[0], reverse=True)
+        best_score, best_text, best_fuzzy, best_reverse = 0.0, "", 0.0, 0.0
+        for partial, reverse, phrasing in partials:
+            if partial + p.fuzzy_weight <= best_score:
+                break
             fuzzy = fuzz.token_set_ratio(query.normalized, phrasing.joined) / 100
-            score = p.coverage_weight * coverage + p.reverse_weight * reverse + p.fuzzy_weight * fuzzy
+            score = partial + p.fuzzy_weight * fuzzy
             if score > best_score:
-                best_score, best_text = score, phrasing.text
-        best_score *= self._place_factor(entry, query.written)
+                best_score, best_text, best_fuzzy, best_reverse = score, phrasing.text, fuzzy, reverse
+        best_score *= self._place_factor(entry, query)
         if province and entry.doc.province == province:
             best_score += p.province_bonus
         raw = min(best_score, 1.0)
-        final = raw * self._fact_factor(entry, query.tokens) * self._kind_factor(entry, query)
-        return Candidate(entry.doc.faq_id, round(final, 4), best_text, round(raw, 4))
+        final = raw * self._fact_factor(entry, query) * self._kind_factor(entry, query)
+        return Candidate(entry.doc.faq_id, round(final, 4), best_text, round(raw, 4), best_fuzzy,
+                         best_reverse)
 
-    def _fact_factor(self, entry: _Entry, tokens: list[str]) -> float:
+    def _fact_factor(self, entry: _Entry, query: _Query) -> float:
         """Lower the score when the question names a number or asks a fact the entry lacks."""
         factor = 1.0
-        for number in {t for t in tokens if _is_number(t)}:
+        for number in query.numbers:
             if number not in entry.numbers:
                 factor *= self.params.number_penalty
-        text = " " + " ".join(tokens) + " "
-        for slot, phrases in self.lexicon.asks.items():
-            if slot in entry.missing and any(f" {phrase} " in text for phrase in phrases):
+        for slot in query.slots:
+            if slot in entry.missing:
                 factor *= self.params.slot_penalty
         return factor
+
+    def _numbers_and_slots(self, tokens: list[str]) -> tuple[frozenset[str], frozenset[str]]:
+        """The numbers a question names and the kinds of fact it asks (content/lexicon.yaml)."""
+        numbers = {t for t in tokens if _is_number(t)}
+        if len(tokens) >= LONG_MESSAGE_WORDS:
+            # A story's numbers ("mẹ tôi 70 tuổi") are not what it asks; its years and dates may be.
+            numbers = {t for t in numbers if "/" in t or _YEAR_RE.fullmatch(t)}
+        text = " " + " ".join(tokens) + " "
+        slots = {slot for slot, phrases in self.lexicon.asks.items()
+                 if any(f" {phrase} " in text for phrase in phrases)}
+        return frozenset(numbers), frozenset(slots)
 
     def _kind_factor(self, entry: _Entry, query: _Query) -> float:
         """Lower the score when the entry cannot answer the kind of fact asked."""
@@ -373,12 +480,9 @@ class FaqMatcher:
             factor *= self.params.kind_penalty
         return factor
 
-    def _place_factor(self, entry: _Entry, tokens: list[str]) -> float:
+    def _place_factor(self, entry: _Entry, query: _Query) -> float:
         factor = 1.0
-        text = " " + " ".join(tokens) + " "
-        for place, slug in self._places:
-            if place not in text:
-                continue
+        for _, slug in query.places:
             # A covered province: answers from other provinces are suspect. A place we have no
             # pack for: every answer is, since we cannot vouch for that place's plans.
             if slug is None or entry.doc.province not in (None, slug):
@@ -386,6 +490,7 @@ class FaqMatcher:
         return factor
 
 
+_YEAR_RE = re.compile(r"(?:19|20)\d\d")
 _MONEY_RE = re.compile(r"\{vnd:\d+\}|\d[\d.]*\s*(?:đồng|₫)")
 _LINK_RE = re.compile(r"https?://|www\.|\b[\w-]+\.(?:gov\.)?vn\b")
 _NOT_STATED_RE = re.compile(r"\b(?:khong|chua) (?:neu|ghi|co thong tin|quy dinh|cong bo)\b")

@@ -28,6 +28,14 @@ _ASKING_ONLY = re.compile(r"(?<= )(?:khi nao|bao gio|o dau|tai dau|bao nhieu|ai|
                           r"ket thuc|bat dau|keo dai|den bao gio|the nao|la gi|dau|a|ha|vay|the|nhi)(?= )")
 """Words that ask without saying about what ("ở đâu?", "khi nào kết thúc?")."""
 _YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
+_QUESTION_SPLIT_RE = re.compile(r"\?+|[;,]?\s+(?:và|va|với lại|voi lai|còn|con|rồi|roi)\s+(?=\S)|[;,]\s*",
+                                re.IGNORECASE)
+_ASKS_RE = re.compile(r"(?<= )(?:khi nao|bao gio|ngay nao|may gio|o dau|tai dau|cho nao|ai|"
+                      r"don vi nao|co quan nao|bao nhieu|may|la gi|nhu the nao|the nao|ra sao|"
+                      r"nhung gi|gi|nao|khong|ko|k|chua|link|trang web)(?= )(?! do )")
+"""Words that ask; "gì đó", "nào đó" (something, some) do not."""
+MIN_QUESTION_WORDS = 5
+"""Words each part needs to be read as a question of its own."""
 
 
 def _padded(text: str) -> str:
@@ -39,10 +47,47 @@ def question_clauses(text: str) -> list[str]:
     return [part.strip() for part in _CLAUSE_RE.split(text) if part and part.strip()]
 
 
+def separate_questions(text: str) -> list[str]:
+    """Two questions in one message ("chủ đề năm 2024 là gì, và Nghệ An báo cáo trước ngày
+    nào?") as two texts; a single question, however long, as one. Pieces that do not ask
+    anything of their own stay with the piece they lean on."""
+    pieces = [p.strip() for p in _QUESTION_SPLIT_RE.split(text) if p and p.strip()]
+    questions: list[str] = []
+    pending: list[str] = []
+    for piece in pieces:
+        pending.append(piece)
+        padded = _padded(" ".join(pending))
+        if _ASKS_RE.search(padded) and len(padded.split()) >= MIN_QUESTION_WORDS:
+            questions.append(" ".join(pending))
+            pending = []
+    if pending and questions:
+        questions[-1] = " ".join([questions[-1], *pending])
+    return questions if len(questions) > 1 else [text]
+
+
+def places_named(padded: str, places: Places) -> list[tuple[str, str | None]]:
+    """The places a padded, folded text names. Names that overlap ("trực tuyến Quảng Ngãi"
+    holds "tuyen quang") are settled for a province we have a pack for, then the longer one."""
+    found = []
+    for place, slug in places:
+        start = padded.find(place)
+        while start != -1:
+            found.append((start, start + len(place) - 1, place, slug))
+            start = padded.find(place, start + 1)
+    found.sort(key=lambda f: (f[3] is None, -(f[1] - f[0]), f[0]))
+    taken: list[tuple[int, int]] = []
+    named: dict[str, str | None] = {}
+    for start, end, place, slug in found:
+        if all(end <= s or start >= e for s, e in taken):
+            taken.append((start, end))
+            named[place] = slug
+    return list(named.items())
+
+
 def context_words(text: str, places: Places) -> list[str]:
     """The places and years a story names: the question after it is about them."""
     padded = _padded(text)
-    found = [place.strip() for place, _ in places if place in padded]
+    found = [place.strip() for place, _ in places_named(padded, places)]
     return [*dict.fromkeys(found), *dict.fromkeys(_YEAR_RE.findall(padded))]
 
 

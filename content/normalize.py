@@ -15,9 +15,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+
+if TYPE_CHECKING:  # the word list folds with this module's fold()
+    from content.vietnamese_words import VietnameseWords
 
 MAX_QUESTION_CHARS = 500
 """Longer messages are cut before matching: no FAQ question is longer, and it bounds the work."""
@@ -26,6 +30,7 @@ CACHE_SIZE = 10_000
 """Normalised questions kept in memory: citizens ask the same things again and again."""
 
 _EXTRA_FOLDS = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "Ɖ": "d", "ɖ": "d"})
+_WRITTEN_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 _TOKEN_RE = re.compile(r"\d+(?:[/.,:]\d+)*%?(?![^\W_])|[^\W_]+", re.UNICODE)
 _DAY_MONTH_RE = re.compile(r"^\d{1,2}\.\d{1,2}$")
 _VOWELS = set("aeiouy")
@@ -57,6 +62,8 @@ def _canonical_number(token: str) -> str:
     """Write dates one way: '01/10/2022' → '1/10/2022', '10.10' (day.month) → '10/10'."""
     if "/" in token or _DAY_MONTH_RE.match(token):
         return "/".join(part.lstrip("0") or "0" for part in re.split(r"[/.]", token))
+    if token.isdigit() and len(token) <= 3:
+        return token.lstrip("0") or "0"  # "02 hội thảo" is "2 hội thảo"
     return token
 
 
@@ -80,16 +87,24 @@ def undo_telex(token: str) -> str:
 
 
 PhraseTable = Sequence[tuple[tuple[str, ...], tuple[str, ...]]]
+PhraseIndex = dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]
 
 
-def _replace_phrases(tokens: Sequence[str], table: PhraseTable) -> list[str]:
-    """Replace each phrase of `table` found in `tokens` (longest listed first) by its value."""
-    if not table:
-        return list(tokens)
+def index_phrases(table: PhraseTable) -> PhraseIndex:
+    """A phrase table by first word, in the table's order (longest listed first)."""
+    index: PhraseIndex = {}
+    for phrase, replacement in table:
+        if phrase:
+            index.setdefault(phrase[0], []).append((phrase, replacement))
+    return index
+
+
+def _replace_phrases(tokens: Sequence[str], index: PhraseIndex) -> list[str]:
+    """Replace each phrase of the indexed table found in `tokens` by its value."""
     out: list[str] = []
     i = 0
     while i < len(tokens):
-        for phrase, replacement in table:
+        for phrase, replacement in index.get(tokens[i], ()):
             if tuple(tokens[i : i + len(phrase)]) == phrase:
                 out.extend(replacement)
                 i += len(phrase)
@@ -133,13 +148,15 @@ class Normalizer:
     """Turns a question into folded tokens, repairing what it can against the FAQ vocabulary."""
 
     def __init__(self, lexicon: Lexicon, vocabulary: Iterable[str] = (),
-                 bigrams: Iterable[tuple[str, str]] = ()) -> None:
+                 bigrams: Iterable[tuple[str, str]] = (), words: VietnameseWords | None = None) -> None:
         self.lexicon = lexicon
+        self.words = words
         self.vocabulary = frozenset(vocabulary)
         self.bigrams = frozenset(bigrams)
         self._vocabulary_list = sorted(self.vocabulary)
         self._cache: dict[str, tuple[str, ...]] = {}
-        self._filler_table = tuple((filler, ()) for filler in lexicon.fillers)
+        self._fillers = index_phrases(tuple((filler, ()) for filler in lexicon.fillers))
+        self._synonyms = index_phrases(lexicon.synonyms)
 
     def clear_cache(self) -> None:
         self._cache.clear()
@@ -163,7 +180,8 @@ class Normalizer:
         for token in raw:
             repaired.extend(self._repair_shape(token))
         tokens = self._drop_fillers(self._expand(repaired))
-        return [self._correct_typo(tokens, i) for i in range(len(tokens))]
+        real = self._real_words(text)
+        return [self._correct_typo(tokens, i, real) for i in range(len(tokens))]
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -172,10 +190,10 @@ class Normalizer:
         expanded: list[str] = []
         for token in tokens:
             expanded.extend(self.lexicon.abbreviations.get(token, (token,)))
-        return _replace_phrases(expanded, self.lexicon.synonyms)
+        return _replace_phrases(expanded, self._synonyms)
 
     def _drop_fillers(self, tokens: list[str]) -> list[str]:
-        return _replace_phrases(tokens, self._filler_table)
+        return _replace_phrases(tokens, self._fillers)
 
     def _known(self, token: str) -> bool:
         return (token in self.vocabulary or token in self.lexicon.abbreviations
@@ -209,7 +227,15 @@ class Normalizer:
         pieces = best[len(token)]
         return pieces if pieces and len(pieces) > 1 else None
 
-    def _correct_typo(self, tokens: list[str], i: int) -> str:
+    def _real_words(self, text: str) -> frozenset[str]:
+        """Folded forms of the words typed with diacritics that the language has: whoever
+        typed "huyện" meant it, whatever FAQ word it is one edit from."""
+        if self.words is None:
+            return frozenset()
+        written = _WRITTEN_RE.findall(unicodedata.normalize("NFC", text[:MAX_QUESTION_CHARS]).lower())
+        return frozenset(fold(w) for w in written if self.words.is_written_word(w))
+
+    def _correct_typo(self, tokens: list[str], i: int, real: frozenset[str] = frozenset()) -> str:
         """Replace an unknown token by a vocabulary word one or two edits away.
 
         A correction is taken only with evidence: it forms a known two-word phrase with a
@@ -218,11 +244,14 @@ class Normalizer:
         counting against a match.
         """
         token = tokens[i]
-        if self._known(token) or len(token) < 3 or not self.vocabulary:
+        if self._known(token) or len(token) < 3 or not self.vocabulary or token in real:
             return token
-        limit = 1 if len(token) <= 5 else 2
         prev_word = tokens[i - 1] if i > 0 else None
         next_word = tokens[i + 1] if i + 1 < len(tokens) else None
+        if self.words is not None and (self.words.is_compound(prev_word or "", token)
+                                       or self.words.is_compound(token, next_word or "")):
+            return token  # "gia vang", "chu tich": a word of the language, typed bare
+        limit = 1 if len(token) <= 5 else 2
         candidates = process.extract(token, self._vocabulary_list, scorer=OSA.distance,
                                      score_cutoff=limit, limit=None)
         best: tuple[int, float, str] | None = None

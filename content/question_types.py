@@ -24,20 +24,53 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "how_many": ("bao nhieu", "so luong", "may"),
     "what_is": ("la gi", "nghia la gi", "la cai gi", "khai niem", "dinh nghia", "hieu la gi",
                 "la sao", "la nhu the nao"),
-    "link": ("link", "trang web", "website", "duong dan", "so dien thoai", "hotline", "email",
-             "dia chi web", "url", "sdt", "zalo nao", "fanpage"),
+    "link": ("link", "trang web nao", "website nao", "trang nao", "duong dan", "so dien thoai",
+             "hotline", "email", "dia chi web", "url", "sdt", "zalo nao", "fanpage nao", "web nao"),
 }
-ENFORCED = ("when", "where", "who", "how_many", "link", "what_is")
+_OFFICE = (r"(?:(?:pho )?(?:chu tich|giam doc|bi thu|bo truong|thu truong|thu tuong|truong ban|"
+           r"truong phong|cuc truong|vu truong|tong bi thu|chu nhiem)|(?:nguoi )?dan chuong trinh|mc|"
+           r"ca si|nghe si|khach moi|giam khao)")
+_OFFICE_HOLDER_RE = re.compile(
+    rf"\bai (?:(?:la|dang la|lam|hien la|dang lam) )?{_OFFICE}\b|\b{_OFFICE} (?:nao|ten (?:la )?gi)\b|"
+    rf"\b{_OFFICE}\b(?:\s\w+){{0,6}}? (?:la ai|hien nay la ai|bay gio la ai|ten (?:la )?gi)\b")
+"""'chủ tịch tỉnh là ai', 'ai là giám đốc sở', 'thủ tướng nào ký', 'ai dẫn chương trình': who
+holds an office or a role. The plans
+name who signed them, never who holds an office now (and since 2025 the offices have changed):
+only an entry whose phrasings ask it answers it."""
+ENFORCED = ("when", "where", "who", "how_many", "link", "what_is", "office_holder")
 """Kinds an answer either contains or does not (a date, a place, a name, a count, a link), and
 "what is", which only an entry written as a definition answers (its phrasings ask it). "How" and
 "why" are answered by explanations and are not checked this way."""
-_COUNTED_RE = re.compile(r"(?<!\bthu )(?<!\bngay )(?<!\bthang )(?<!\bnam )\b(?:bao nhieu|may) (\w+)")
+_COUNTED_RE = re.compile(r"(?<!\bthu )(?<!\bngay )(?<!\bthang )(?<!\bnam )(?<!\bdien )\b(?:bao nhieu|may) (\w+)")
 _NOT_COUNTED = {"gio", "ngay", "thang", "nam", "thu", "la", "thi", "tien", "phan", "dong", "vay",
                 "the", "nhi", "ha", "a", "roi", "day", "nhe", "ak", "z", "j", "gi", "tinh", "moc",
-                "chu", "lan", "luot"}
+                "chu", "lan", "luot", "bay", "anh"}
 """'mấy giờ' asks when, 'bao nhiêu tiền' money (its own check), 'mấy vậy' nothing counted, and
 'máy tính' folds to 'may tinh': no counted noun."""
 _NUMBER_NOUN_RE = re.compile(r"\b\d[\d.,]*\s+(\w+)")
+
+
+_DEFINED_RE = re.compile(r"^(?:(?:cho \w+ hoi|hoi|vay|the) )?((?:\w+ ){1,6}?)(?:la gi|nghia la gi|la cai gi|"
+                        r"hieu la gi|la sao|la nhu the nao)\b")
+_ATTRIBUTES = frozenset({
+    "chu de", "khau hieu", "thong diep", "muc dich", "muc tieu", "y nghia", "ten", "noi dung",
+    "nhiem vu", "vai tro", "hinh thuc", "ket qua", "so hieu", "quyet dinh", "ke hoach", "tinh than",
+    "yeu cau", "chuong trinh", "hoat dong", "uu dai", "giai thuong", "doi tuong", "phuong cham",
+})
+"""'Chủ đề … là gì', 'khẩu hiệu … là gì' ask a stated fact, not a definition."""
+
+
+def _asks_definition(text: str) -> bool:
+    """'dịch vụ công trực tuyến là gì': a short subject, defined; not 'khẩu hiệu … là gì'."""
+    found = _DEFINED_RE.search(text)
+    if found is None:
+        return bool(re.search(r"\b(?:khai niem|dinh nghia)\b", text))
+    subject = f" {found.group(1).strip()} "
+    return not any(f" {attribute} " in subject for attribute in _ATTRIBUTES) and not re.search(r"\d", subject)
+
+
+_NOT_ASKING = {"where": re.compile(r"\b(?:o|tu) dau ra\b")}
+"""Phrases with a kind's words that ask something else: "tiền lấy ở đâu ra" asks the source."""
 
 
 def _pattern(phrases: Iterable[str]) -> re.Pattern[str]:
@@ -51,7 +84,12 @@ _PATTERNS = {kind: _pattern(phrases) for kind, phrases in PHRASES.items()}
 def asked_kinds(tokens: Sequence[str]) -> frozenset[str]:
     """The kinds of fact a (folded, tokenised) question asks."""
     text = " ".join(tokens)
-    kinds = {kind for kind, pattern in _PATTERNS.items() if pattern.search(text)}
+    kinds = {kind for kind, pattern in _PATTERNS.items()
+             if pattern.search(_NOT_ASKING[kind].sub(" ", text) if kind in _NOT_ASKING else text)}
+    if "what_is" in kinds and not _asks_definition(text):
+        kinds.discard("what_is")
+    if _OFFICE_HOLDER_RE.search(text):
+        kinds.add("office_holder")
     if "how_many" in kinds and not _counts(text):
         kinds.discard("how_many")  # "mấy giờ", "bao nhiêu tiền": asked as when / money
         if re.search(r"\bmay gio\b", text):
@@ -72,11 +110,14 @@ def _counts(text: str) -> list[str]:
 _ANSWER_EVIDENCE: dict[str, re.Pattern[str]] = {
     "when": re.compile(r"\d{1,2}/\d{1,2}|\b(?:[Tt]háng|[Nn]ăm|[Nn]gày|[Qq]uý) \d|\d{1,2} ?(?:giờ|h\b|h\d)"
                        r"|\b(?:[Hh]ằng năm|[Hh]àng năm|[Tt]hứ (?:Hai|Ba|Tư|Năm|Sáu|Bảy|hai|ba|tư|năm|sáu|bảy)"
-                       r"|[Cc]hủ nhật|[Hh]ằng tuần|[Hh]àng tuần|[Hh]ằng tháng|[Tt]rước ngày|[Đđ]ến ngày)\b"),
+                       r"|[Cc]hủ nhật|[Hh]ằng tuần|[Hh]àng tuần|[Hh]ằng tháng|[Hh]àng tháng|[Hh]ằng quý|[Hh]àng quý"
+                       r"|[Đđ]ịnh kỳ|[Tt]rước ngày|[Đđ]ến ngày)\b"),
     "where": re.compile(r"\b(?:tại|ở|Tại|Ở) (?:[A-ZĐÂĂÊÔƠƯ]|\d|các|mỗi|trụ sở|hội trường|nhà|trung tâm|"
                         r"quảng trường|sân|trang|cổng|kênh)|[Hh]ội trường|[Nn]hà văn hóa|[Qq]uảng trường|"
                         r"[Tt]rực tuyến|[Oo]nline|[Kk]hách sạn|[Tt]rung tâm [A-ZĐ]|[Cc]ổng thông tin|"
-                        r"[Tt]rang thông tin|[Đđ]ường [A-ZĐ]"),
+                        r"[Tt]rang thông tin|[Đđ]ường [A-ZĐ]|https?://|www\.|\b[\w-]+\.(?:gov\.)?vn\b|"
+                        r"[Zz]alo|[Ff]anpage|\btrên (?:các |mọi )?(?:trang|cổng|kênh|báo|đài|mạng|sóng|"
+                        r"ứng dụng|phương tiện|hệ thống|Cổng|Báo|Đài)"),
     "who": re.compile(r"\b(?:Bộ|Sở|UBND|Ủy ban|Uỷ ban|Đoàn|Hội|Ban|Cục|Trung tâm|Tỉnh ủy|Tỉnh uỷ|Tổ|"
                       r"Viettel|VNPT|MobiFone|Mobifone|Công ty|công ty|Tập đoàn|tập đoàn|Liên đoàn|"
                       r"Thủ tướng|Chủ tịch|Giám đốc|Phó|Đài|Báo|Bưu điện|Ngân hàng|ngân hàng|Hiệp hội|"
@@ -89,10 +130,21 @@ _ANSWER_EVIDENCE: dict[str, re.Pattern[str]] = {
 }
 
 
+def evidenced_kinds(answer: str) -> frozenset[str]:
+    """The kinds of fact an answer's text shows (a date, a place, a name, a number, a link)."""
+    return frozenset(kind for kind, pattern in _ANSWER_EVIDENCE.items() if pattern.search(answer))
+
+
+def unanswered_kinds(tokens: Sequence[str], answer: str) -> frozenset[str]:
+    """Kinds a phrasing asks that the answer does not show: a phrasing asking "ở đâu" for an
+    answer without a place makes the entry claim an answer it cannot give."""
+    return (asked_kinds(tokens) & frozenset(_ANSWER_EVIDENCE)) - evidenced_kinds(answer)
+
+
 def answered_kinds(phrasings: Iterable[Sequence[str]], answer: str = "") -> frozenset[str]:
     """The kinds an entry answers: those its phrasings ask, and those its answer shows (a date,
     a place, an organisation or person, a number, a link)."""
-    kinds = {kind for kind, pattern in _ANSWER_EVIDENCE.items() if pattern.search(answer)}
+    kinds = set(evidenced_kinds(answer))
     for tokens in phrasings:
         kinds |= asked_kinds(tokens)
     return frozenset(kinds)

@@ -28,11 +28,13 @@ async def answer_question(msg: IncomingMessage, ctx: Context) -> list[Reply]:
                                    answer=AnswerInfo(matched=False, faq_id=None, score=0.0))]
     question = ctx.services.smalltalk.without_leading(msg.text)  # "chào bạn, cho hỏi …"
     matcher = ctx.services.matcher
-    result = matcher.match(question, ctx.user.province)
+    results = matcher.match_each(question, ctx.user.province)
+    result = next((r for r in results if r.best is not None), results[0])
     # Only what leans on a question before ("còn …", a bare "ở đâu?"): a new short question
     # ("giá vàng hôm nay") read with the last one would get that one's answer.
     if len(question) <= FOLLOW_UP_CHARS and matcher.is_follow_up(question):
         result = await _as_follow_up(ctx, question, result)
+        results = [result]
     text, normalized = _loggable(ctx, msg, result)
     await ctx.questions.add(user_id=ctx.user.id, channel=ctx.identity.channel,
                             province=ctx.user.province, text=text, normalized_text=normalized,
@@ -40,6 +42,8 @@ async def answer_question(msg: IncomingMessage, ctx: Context) -> list[Reply]:
                             score=result.score, matched=result.matched)
     if result.best is None:
         return [fallback_reply(ctx, result)]
+    if len(results) > 1:
+        return [_several_answers(ctx, results)]
     info = AnswerInfo(matched=True, faq_id=result.best.faq_id, score=result.score)
     entry = ctx.content.faq[result.best.faq_id]
     buttons = [_faq_button(ctx, c.faq_id) for c in result.alternatives]
@@ -48,6 +52,17 @@ async def answer_question(msg: IncomingMessage, ctx: Context) -> list[Reply]:
         text += "\n\n" + ctx.t("Did you mean something else? Choose below.")
     buttons.append(Button(ctx.t("Menu"), "topic:menu"))
     return [Reply.with_buttons(text, buttons, answer=info)]
+
+
+def _several_answers(ctx: Context, results: list[MatchResult]) -> Reply:
+    """Each question of the message answered, in one message (Zalo counts every reply)."""
+    parts = [faq_text(ctx, ctx.content.faq[r.best.faq_id]) for r in results if r.best is not None]
+    if any(r.best is None for r in results):
+        parts.append(ctx.t("For the rest of your message I don't have reliable information yet."))
+    first = next(r for r in results if r.best is not None)
+    info = AnswerInfo(matched=True, faq_id=first.best.faq_id if first.best else None,
+                      score=first.score)
+    return Reply.with_buttons("\n\n".join(parts), [Button(ctx.t("Menu"), "topic:menu")], answer=info)
 
 
 async def _as_follow_up(ctx: Context, question: str, alone: MatchResult) -> MatchResult:

@@ -18,9 +18,13 @@ sources: [{{id: doc, file: "000_a77d798c9b0f12a0.txt", title: "Doc"}}]
 faq:
 {faq}
 """
+QUESTIONS = ('["câu hỏi một", "cau hoi hai", "Đây là câu hỏi thứ ba đầy đủ phải không?", '
+             '"cau hoi thu tu khong dau", "ad ơi câu hỏi năm là j v", "câu hỏi sáu", "câu hỏi bảy", '
+             '"câu hỏi tám", "câu hỏi chín", "hôm qua tôi có nghe nói về chuyện này ở xã, '
+             'cho tôi hỏi lại câu hỏi thứ mười là gì"]')
 ENTRY = """  - id: {id}
     topic: day
-    questions: ["câu hỏi một", "cau hoi hai"]
+    questions: """ + QUESTIONS + """
     answer: "Trả lời."
     source: {{doc: doc, section: "I"}}
 """
@@ -31,7 +35,7 @@ def test_shipped_content_is_valid_and_rich(services):
     assert len(content.faq) > 80
     assert {p.slug for p in content.provinces} == {"tien-giang", "thai-binh", "quang-ngai", "nghe-an"}
     for entry in content.faq.values():
-        assert len(entry.questions) >= 5, entry.id
+        assert len(entry.questions) >= 10, entry.id
         pack = content.faq_pack[entry.id]
         assert content.source_of(pack, entry.source.doc).file.endswith(".txt")
 
@@ -67,8 +71,13 @@ def test_errors_name_the_file_and_the_entry(tmp_path):
     (lambda t: t.replace('source: {doc: doc, section: "I"}', 'source: {doc: nosuch, section: "I"}'),
      "source.doc 'nosuch'"),
     (lambda t: t + ENTRY.format(id="tg-one"), "id already used"),
-    (lambda t: t.replace('questions: ["câu hỏi một", "cau hoi hai"]', 'questions: ["chỉ một"]'),
-     "questions"),
+    (lambda t: t.replace(QUESTIONS, '["chỉ một"]'), "questions"),
+    (lambda t: t.replace(QUESTIONS, '["câu hỏi một", "cau hoi hai", "cau hoi ba"]'),
+     "3 different phrasings, at least 10 wanted"),
+    (lambda t: t.replace('"cau hoi hai"', '"câu hỏi hai"').replace('"cau hoi thu tu khong dau"', '"câu hỏi bốn"'),
+     "fewer than two phrasings without diacritics"),
+    (lambda t: t.replace('"ad ơi câu hỏi năm là j v"', '"câu hỏi năm"'), "no phrasing in phone shorthand"),
+    (lambda t: t.replace("hôm qua tôi có nghe nói về chuyện này ở xã, ", ""), "no long message"),
     (lambda t: t.replace("    topic: day\n", "    topic: day\n    schedule: nope\n", 1), "schedule 'nope'"),
     (lambda t: t.replace("faq:", "faq: [oops") , "not valid YAML"),
     (lambda t: t.replace("pack: tien-giang", "pack: elsewhere"), "must match the file name"),
