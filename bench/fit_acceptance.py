@@ -37,7 +37,8 @@ from content.smalltalk import SmallTalk
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
-TUNING_SETS = ("dev_questions.yaml", "holdout_questions.yaml", "questions_c.yaml", "questions_d.yaml")
+TUNING_SETS = ("dev_questions.yaml", "holdout_questions.yaml", "questions_c.yaml", "questions_d.yaml",
+               "questions_e.yaml")
 L2 = 1.0
 
 

@@ -150,6 +150,8 @@ class _Query:
     """The places the question names, as written (content/message_context.places_named)."""
     numbers: frozenset[str] = frozenset()
     slots: frozenset[str] = frozenset()
+    years: frozenset[str] = frozenset()
+    """Years written inside dates ("10/2025"); a year alone is one of `numbers`."""
     """Kinds of fact asked in the lexicon's words (money, link, where …)."""
 
     word_set: frozenset[str] = frozenset()
@@ -164,6 +166,8 @@ class _Entry:
     terms: set[str] = field(default_factory=set)
     answer_terms: set[str] = field(default_factory=set)
     numbers: set[str] = field(default_factory=set)
+    years: set[str] = field(default_factory=set)
+    """Every year the entry names, alone or inside a date ("1/10/2022")."""
     missing: set[str] = field(default_factory=set)
     """Kinds of fact (money, link, where, …) the answer does not give."""
     kinds: frozenset[str] = frozenset()
@@ -199,6 +203,7 @@ class FaqMatcher:
             vocabulary.update(answer_tokens)
             entry.answer_terms.update(_terms(answer_tokens))
             entry.numbers = {t for t in entry.terms | entry.answer_terms if _is_number(t)}
+            entry.years = {year for t in entry.numbers for year in _years_in(t)}
             entry.missing = missing_slots(doc.answer, lexicon)
             entry.kinds = answered_kinds(phrasing_tokens, doc.answer)
             entry.counts = answered_counts(phrasing_tokens, answer_tokens)
@@ -291,12 +296,13 @@ class FaqMatcher:
         bigrams = {t: self._bigram_weight(t) for t in query_terms if " " in t}
         written = tokenize(question)
         p_stop = self.params.stopword_weight
+        numbers, slots, years = self._numbers_and_slots(tokens)
         query = _Query(tokens, written, normalized, words, bigrams, sum(words.values()) or 1.0,
-                       sum(bigrams.values()), asked_kinds(tokens), counted_nouns(tokens),
-                       places_named(" " + " ".join(written) + " ", self._places),
-                       *self._numbers_and_slots(tokens), frozenset(words),
-                       {t: (p_stop if t in self.lexicon.stopwords else self._idf.get(t, 0.0))
-                        for t in words})
+                       sum(bigrams.values()), kinds=asked_kinds(tokens), counts=counted_nouns(tokens),
+                       places=places_named(" " + " ".join(written) + " ", self._places),
+                       numbers=numbers, slots=slots, years=years, word_set=frozenset(words),
+                       reverse_weights={t: (p_stop if t in self.lexicon.stopwords
+                                            else self._idf.get(t, 0.0)) for t in words})
         scored = [self._score(self._entries[i], query, province) for i in self._retrieve(query_terms)]
         if not scored:
             return MatchResult(normalized, None)
@@ -454,13 +460,17 @@ class FaqMatcher:
         for number in query.numbers:
             if number not in entry.numbers:
                 factor *= self.params.number_penalty
+        for year in query.years:
+            if year not in entry.years:
+                factor *= self.params.number_penalty  # "tháng 10/2025": a year the entry never names
         for slot in query.slots:
             if slot in entry.missing:
                 factor *= self.params.slot_penalty
         return factor
 
-    def _numbers_and_slots(self, tokens: list[str]) -> tuple[frozenset[str], frozenset[str]]:
-        """The numbers a question names and the kinds of fact it asks (content/lexicon.yaml)."""
+    def _numbers_and_slots(self, tokens: list[str]) -> tuple[frozenset[str], ...]:
+        """The numbers a question names, the kinds of fact it asks (content/lexicon.yaml) and the
+        years inside its dates."""
         numbers = {t for t in tokens if _is_number(t)}
         if len(tokens) >= LONG_MESSAGE_WORDS:
             # A story's numbers ("mẹ tôi 70 tuổi") are not what it asks; its years and dates may be.
@@ -468,7 +478,8 @@ class FaqMatcher:
         text = " " + " ".join(tokens) + " "
         slots = {slot for slot, phrases in self.lexicon.asks.items()
                  if any(f" {phrase} " in text for phrase in phrases)}
-        return frozenset(numbers), frozenset(slots)
+        years = {year for t in numbers if "/" in t for year in _years_in(t)}
+        return frozenset(numbers), frozenset(slots), frozenset(years)
 
     def _kind_factor(self, entry: _Entry, query: _Query) -> float:
         """Lower the score when the entry cannot answer the kind of fact asked."""
@@ -516,6 +527,10 @@ def _terms(tokens: Sequence[str]) -> set[str]:
     terms = set(tokens)
     terms.update(f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False))
     return terms
+
+
+def _years_in(token: str) -> list[str]:
+    return [part for part in token.split("/") if _YEAR_RE.fullmatch(part)]
 
 
 def _is_number(token: str) -> bool:

@@ -244,8 +244,9 @@ class Normalizer:
         counting against a match.
         """
         token = tokens[i]
-        if self._known(token) or len(token) < 3 or not self.vocabulary or token in real:
-            return token
+        if (self._known(token) or len(token) < 3 or not self.vocabulary or token in real
+                or any(ch.isdigit() for ch in token)):
+            return token  # a date or a number is what was asked: "10/10/2026" is not "10/10/2022"
         prev_word = tokens[i - 1] if i > 0 else None
         next_word = tokens[i + 1] if i + 1 < len(tokens) else None
         if self.words is not None and (self.words.is_compound(prev_word or "", token)

@@ -37,7 +37,13 @@ _OFFICE_HOLDER_RE = re.compile(
 holds an office or a role. The plans
 name who signed them, never who holds an office now (and since 2025 the offices have changed):
 only an entry whose phrasings ask it answers it."""
-ENFORCED = ("when", "where", "who", "how_many", "link", "what_is", "office_holder")
+_CLOCK_TIME_RE = re.compile(r"\b(?:may gio|luc may gio|gio nao|may h|luc nao bat dau|bat dau luc|ket thuc luc|"
+                            r"mo cua luc|dong cua luc)\b")
+"""'mấy giờ': an hour, which a date does not give."""
+_SIGNER_RE = re.compile(r"\b(?:ai ky|nguoi ky|do ai ky|ky boi|ai la nguoi ky|ai da ky|ky ten|chu ky cua ai)\b")
+"""'ai ký kế hoạch': the signer, whom only an answer saying who signed gives."""
+ENFORCED = ("when", "where", "who", "how_many", "link", "what_is", "office_holder", "clock_time",
+            "signer")
 """Kinds an answer either contains or does not (a date, a place, a name, a count, a link), and
 "what is", which only an entry written as a definition answers (its phrasings ask it). "How" and
 "why" are answered by explanations and are not checked this way."""
@@ -88,6 +94,10 @@ def asked_kinds(tokens: Sequence[str]) -> frozenset[str]:
              if pattern.search(_NOT_ASKING[kind].sub(" ", text) if kind in _NOT_ASKING else text)}
     if "what_is" in kinds and not _asks_definition(text):
         kinds.discard("what_is")
+    if _SIGNER_RE.search(text):
+        kinds.add("signer")
+    if _CLOCK_TIME_RE.search(text):
+        kinds.add("clock_time")
     if _OFFICE_HOLDER_RE.search(text):
         kinds.add("office_holder")
     if "how_many" in kinds and not _counts(text):
@@ -125,6 +135,8 @@ _ANSWER_EVIDENCE: dict[str, re.Pattern[str]] = {
                       r"cán bộ|thành viên|đoàn viên|giáo viên|học sinh|sinh viên)\b"),
     "how_many": re.compile(r"\d|\b(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|trăm|nghìn|ngàn|"
                            r"triệu|tỷ|tỉ)\b", re.IGNORECASE),
+    "signer": re.compile(r"\b(?:ký|[Kk]ý thay|KT\.|TM\.)"),
+    "clock_time": re.compile(r"\d{1,2} ?(?:giờ|h\b|h\d)|\d{1,2}:\d{2}"),
     "link": re.compile(r"https?://|www\.|\b[\w-]+\.(?:gov\.)?vn\b|\b0\d{8,10}\b|[Ff]anpage|"
                        r"[Zz]alo|[Hh]otline|\b1900|\b1800|@"),
 }

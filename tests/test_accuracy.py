@@ -18,12 +18,15 @@ from content.evaluation import evaluate, load_questions, matcher_answers
 
 DATA = Path(__file__).parent / "data"
 DEV = DATA / "dev_questions.yaml"
+SMALL_TALK_SHARE = 0.95
+"""Small talk taken as such (the goal: at least 19 of 20)."""
 SETS = [  # (file, in scope correct, out of scope refused, wrong at most)
-    ("dev_questions.yaml", 0.94, 0.93, 0.01),
-    ("holdout_questions.yaml", 0.84, 0.93, 0.01),
-    ("questions_c.yaml", 0.87, 0.88, 0.02),
-    ("questions_d.yaml", 0.84, 0.89, 0.035),
-    ("questions_e.yaml", 0.87, 0.82, 0.045),  # the report set: written after the last tuning
+    ("dev_questions.yaml", 0.94, 0.94, 0.01),
+    ("holdout_questions.yaml", 0.83, 0.94, 0.01),
+    ("questions_c.yaml", 0.86, 0.91, 0.02),
+    ("questions_d.yaml", 0.83, 0.90, 0.035),
+    ("questions_e.yaml", 0.87, 0.85, 0.035),
+    ("questions_f.yaml", 0.82, 0.83, 0.014),  # the report set: written after the last tuning
 ]
 
 
@@ -38,7 +41,7 @@ def test_question_set_accuracy(services, name, correct, refused, wrong):
     assert scores.correct_rate >= correct, report
     assert scores.wrong_rate <= wrong, report
     assert scores.refusal_rate >= refused, report
-    assert scores.small_talk_recognised == scores.small_talk, report
+    assert scores.small_talk_recognised >= SMALL_TALK_SHARE * scores.small_talk, report
 
 
 def test_every_kind_of_question_is_in_the_set():

@@ -110,6 +110,9 @@ def test_missing_slots_read_the_answer():
     "dịch vụ công trực tuyến là gì",  # a definition no entry gives
     "ha noi",  # a place alone: not a word of the Day's entries
     "tiền giang có mấy xã",
+    "chủ tịch ubnd tỉnh nghệ an hiện nay là ai",  # the plans name signers, not office-holders
+    "lễ phát động ngày chuyển đổi số nghệ an bắt đầu lúc mấy giờ",  # a date, but no hour
+    "ưu đãi mua sắm trực tuyến dịp 10/10/2026 là gì",  # a year inside a date no entry names
 ])
 def test_an_entry_that_cannot_answer_the_kind_asked_is_not_given(services, question):
     result = services.matcher.match(question)
@@ -124,7 +127,12 @@ def test_asked_kinds_are_read_from_the_words():
     assert asked_kinds(tokenize("lễ khai mạc tổ chức ở đâu")) == {"where"}
     assert "how_many" in asked_kinds(tokenize("thái bình có bao nhiêu huyện"))
     assert counted_nouns(tokenize("thái bình có bao nhiêu huyện")) == {"huyen"}
-    assert asked_kinds(tokenize("mấy giờ khai mạc")) == {"when"}  # 'mấy giờ' counts nothing
+    assert asked_kinds(tokenize("mấy giờ khai mạc")) == {"when", "clock_time"}  # counts nothing
+    assert "signer" in asked_kinds(tokenize("ai ký kế hoạch này vậy"))
+    assert "office_holder" in asked_kinds(tokenize("chủ tịch tỉnh nghệ an là ai"))
+    assert "office_holder" not in asked_kinds(tokenize("ai ký kế hoạch của tỉnh"))
+    assert "what_is" in asked_kinds(tokenize("dịch vụ công trực tuyến là gì"))
+    assert "what_is" not in asked_kinds(tokenize("khẩu hiệu ngày cđs tiền giang là gì"))
     assert counted_nouns(tokenize("cài phần mềm trên máy tính")) == frozenset()  # máy, not mấy
     assert "link" in asked_kinds(tokenize("cho xin link đăng ký cuộc thi"))
 

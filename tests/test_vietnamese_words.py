@@ -34,3 +34,11 @@ def test_a_word_of_two_syllables_typed_bare_is_kept():
 def test_typos_that_are_no_word_are_still_repaired():
     assert normalizer().tokens("dicg vu cong") == ["dich", "vu", "cong"]
     assert normalizer().tokens("dịhc vụ công") == ["dich", "vu", "cong"]
+
+
+def test_dates_and_numbers_are_never_repaired():
+    # "10/10/2026" is one edit from the FAQ's "10/10/2022", and is what the person asked.
+    vocabulary = Normalizer(Lexicon(), {"uu", "dai", "10/10/2022", "2022"}, {("dai", "10/10/2022")},
+                            vietnamese_words())
+    assert vocabulary.tokens("ưu đãi 10/10/2026") == ["uu", "dai", "10/10/2026"]
+    assert vocabulary.tokens("ưu đãi 2026") == ["uu", "dai", "2026"]
