@@ -44,6 +44,7 @@ from content.question_types import (
     answered_kinds,
     asked_kinds,
     counted_nouns,
+    which_heads,
 )
 from content.vietnamese_words import vietnamese_words
 
@@ -152,6 +153,8 @@ class _Query:
     slots: frozenset[str] = frozenset()
     years: frozenset[str] = frozenset()
     """Years written inside dates ("10/2025"); a year alone is one of `numbers`."""
+    which: frozenset[str] = frozenset()
+    """What a "which …" question asks to be named (content/question_types.which_heads)."""
     """Kinds of fact asked in the lexicon's words (money, link, where …)."""
 
     word_set: frozenset[str] = frozenset()
@@ -174,6 +177,8 @@ class _Entry:
     """Kinds of question the entry answers (when, where, who, how many, link)."""
     counts: frozenset[str] = frozenset()
     """Nouns the entry gives a count of."""
+    which: frozenset[str] = frozenset()
+    """What its phrasings ask to be named ("khách sạn nào")."""
 
 
 class FaqMatcher:
@@ -207,6 +212,7 @@ class FaqMatcher:
             entry.missing = missing_slots(doc.answer, lexicon)
             entry.kinds = answered_kinds(phrasing_tokens, doc.answer)
             entry.counts = answered_counts(phrasing_tokens, answer_tokens)
+            entry.which = frozenset(h for tokens in phrasing_tokens for h in which_heads(tokens))
             self._entries.append(entry)
         self._by_id = {entry.doc.faq_id: entry for entry in self._entries}
         self._words = vietnamese_words()
@@ -300,7 +306,8 @@ class FaqMatcher:
         query = _Query(tokens, written, normalized, words, bigrams, sum(words.values()) or 1.0,
                        sum(bigrams.values()), kinds=asked_kinds(tokens), counts=counted_nouns(tokens),
                        places=places_named(" " + " ".join(written) + " ", self._places),
-                       numbers=numbers, slots=slots, years=years, word_set=frozenset(words),
+                       numbers=numbers, slots=slots, years=years, which=which_heads(tokens),
+                       word_set=frozenset(words),
                        reverse_weights={t: (p_stop if t in self.lexicon.stopwords
                                             else self._idf.get(t, 0.0)) for t in words})
         scored = [self._score(self._entries[i], query, province) for i in self._retrieve(query_terms)]
@@ -489,6 +496,10 @@ class FaqMatcher:
                 factor *= self.params.kind_penalty
         if query.counts and not query.counts & entry.counts:
             factor *= self.params.kind_penalty
+        for head in query.which:
+            # "ở khách sạn nào": an answer that names no khách sạn does not say which.
+            if head not in entry.answer_terms and head not in entry.which:
+                factor *= self.params.kind_penalty
         return factor
 
     def _place_factor(self, entry: _Entry, query: _Query) -> float:

@@ -142,6 +142,43 @@ _ANSWER_EVIDENCE: dict[str, re.Pattern[str]] = {
 }
 
 
+_WHICH_RE = re.compile(r"(?:^|\s)((?:\w+ )?\w+) nao\b(?! do)")
+_NOT_WHICH = frozenset({
+    "ngay", "khi", "the", "nhu the", "luc", "thoi gian", "nam", "thang", "gio", "hom", "bua", "dip",
+    "cach", "kieu", "don vi", "co quan", "bo", "so", "to chuc", "nguoi", "ai", "cai", "noi", "cho",
+    "o cho", "tu ngay", "den ngay", "vao ngay", "vao luc", "tu khi", "bang cach", "ra sao", "loai",
+    "dia chi", "trang", "web", "zalo", "thoi diem", "tuan", "buoi", "hoi", "phien", "chuong trinh",
+    "hoat dong", "noi dung", "viec", "gi", "van ban", "quyet dinh", "ke hoach", "giai doan",
+    "link", "doi tuong", "thoi han", "dv", "nhom", "vi", "cap", "linh vuc", "nganh", "muc",
+    "hinh thuc", "phuong tien", "kenh", "san", "ung dung", "nen tang",
+})
+"""Heads of "… nào" that other kinds read (ngày nào: when; đơn vị nào: who) or that any answer of
+the topic names in other words."""
+
+
+_QUANTIFIERS = frozenset({"nhung", "cac", "mot", "may", "cai", "loai", "tu", "tren", "vao", "tai", "ve",
+                         "o", "thi", "toi", "den", "cho", "voi", "cua", "trong", "ngoai", "lay", "la",
+                         "nam", "chuyen", "gia", "y", "tham", "dat", "dung", "do", "bang"})
+"""Words before the head that are not part of it: "những tỉnh nào", "trên fanpage nào"."""
+
+
+def which_heads(tokens: Sequence[str]) -> frozenset[str]:
+    """What a "which …" question asks to be named ("hội trường nào" → "hoi truong", "khách sạn
+    nào", "tỉnh nào"): one or two words before "nào"."""
+    heads = set()
+    for found in _WHICH_RE.finditer(" ".join(tokens)):
+        words = found.group(1).split()
+        if " ".join(words) in _NOT_WHICH:
+            continue
+        if len(words) == 2 and words[0] in _QUANTIFIERS:
+            words = words[1:]  # "những tỉnh nào" asks for provinces
+        two, one = " ".join(words[-2:]), words[-1]
+        if two in _NOT_WHICH or one in _NOT_WHICH:
+            continue
+        heads.add(two if len(words) == 2 else one)
+    return frozenset(heads)
+
+
 def evidenced_kinds(answer: str) -> frozenset[str]:
     """The kinds of fact an answer's text shows (a date, a place, a name, a number, a link)."""
     return frozenset(kind for kind, pattern in _ANSWER_EVIDENCE.items() if pattern.search(answer))

@@ -18,20 +18,19 @@ from content.evaluation import evaluate, load_questions, matcher_answers
 
 DATA = Path(__file__).parent / "data"
 DEV = DATA / "dev_questions.yaml"
-SMALL_TALK_SHARE = 0.95
-"""Small talk taken as such (the goal: at least 19 of 20)."""
-SETS = [  # (file, in scope correct, out of scope refused, wrong at most)
-    ("dev_questions.yaml", 0.94, 0.94, 0.01),
-    ("holdout_questions.yaml", 0.83, 0.94, 0.01),
-    ("questions_c.yaml", 0.86, 0.91, 0.02),
-    ("questions_d.yaml", 0.83, 0.90, 0.035),
-    ("questions_e.yaml", 0.87, 0.85, 0.035),
-    ("questions_f.yaml", 0.82, 0.83, 0.014),  # the report set: written after the last tuning
+SETS = [  # (file, in scope correct, out of scope refused, wrong at most, small talk taken as such)
+    ("dev_questions.yaml", 0.94, 0.93, 0.01, 1.0),
+    ("holdout_questions.yaml", 0.85, 0.94, 0.01, 1.0),
+    ("questions_c.yaml", 0.87, 0.92, 0.02, 1.0),
+    ("questions_d.yaml", 0.83, 0.91, 0.035, 1.0),
+    ("questions_e.yaml", 0.87, 0.89, 0.03, 1.0),
+    ("questions_f.yaml", 0.84, 0.86, 0.014, 1.0),
+    ("questions_g.yaml", 0.81, 0.84, 0.035, 0.9),  # the report set: written after the last tuning
 ]
 
 
-@pytest.mark.parametrize(("name", "correct", "refused", "wrong"), SETS)
-def test_question_set_accuracy(services, name, correct, refused, wrong):
+@pytest.mark.parametrize(("name", "correct", "refused", "wrong", "talk_share"), SETS)
+def test_question_set_accuracy(services, name, correct, refused, wrong, talk_share):
     questions = load_questions(DATA / name)
     assert len(questions) >= 150
     talk = services.smalltalk
@@ -41,7 +40,7 @@ def test_question_set_accuracy(services, name, correct, refused, wrong):
     assert scores.correct_rate >= correct, report
     assert scores.wrong_rate <= wrong, report
     assert scores.refusal_rate >= refused, report
-    assert scores.small_talk_recognised >= SMALL_TALK_SHARE * scores.small_talk, report
+    assert scores.small_talk_recognised >= talk_share * scores.small_talk, report
 
 
 def test_every_kind_of_question_is_in_the_set():

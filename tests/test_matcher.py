@@ -113,6 +113,7 @@ def test_missing_slots_read_the_answer():
     "chủ tịch ubnd tỉnh nghệ an hiện nay là ai",  # the plans name signers, not office-holders
     "lễ phát động ngày chuyển đổi số nghệ an bắt đầu lúc mấy giờ",  # a date, but no hour
     "ưu đãi mua sắm trực tuyến dịp 10/10/2026 là gì",  # a year inside a date no entry names
+    "lễ tổng kết cuộc thi tìm hiểu chuyển đổi số tiền giang ở hội trường nào",  # none named
 ])
 def test_an_entry_that_cannot_answer_the_kind_asked_is_not_given(services, question):
     result = services.matcher.match(question)
@@ -121,7 +122,7 @@ def test_an_entry_that_cannot_answer_the_kind_asked_is_not_given(services, quest
 
 def test_asked_kinds_are_read_from_the_words():
     from content.normalize import tokenize
-    from content.question_types import asked_kinds, counted_nouns
+    from content.question_types import asked_kinds, counted_nouns, which_heads
 
     assert asked_kinds(tokenize("Ngày CĐS là ngày nào?")) >= {"when"}
     assert asked_kinds(tokenize("lễ khai mạc tổ chức ở đâu")) == {"where"}
@@ -135,6 +136,9 @@ def test_asked_kinds_are_read_from_the_words():
     assert "what_is" not in asked_kinds(tokenize("khẩu hiệu ngày cđs tiền giang là gì"))
     assert counted_nouns(tokenize("cài phần mềm trên máy tính")) == frozenset()  # máy, not mấy
     assert "link" in asked_kinds(tokenize("cho xin link đăng ký cuộc thi"))
+    assert which_heads(tokenize("chung kết tổ chức ở hội trường nào")) == {"hoi truong"}
+    assert which_heads(tokenize("15 tỉnh đó gồm những tỉnh nào")) == {"tinh"}
+    assert which_heads(tokenize("cơ quan nào chủ trì, ngày nào, thế nào")) == frozenset()
 
 
 def test_a_long_message_is_asked_like_its_question(services):

@@ -14,7 +14,7 @@ from tests.fakes.chat import Chat
 SMALL_TALK = ["chào bạn", "Xin chào ạ", "hello", "cám ơn nhé", "cam on ban nhieu", "thanks",
               "oke", "Okkkk", "ok", "dạ vâng ạ", "😀", "👍👍", ":))", "hihi", "tạm biệt nha",
               "bạn là ai", "ai đang trả lời vậy", "ban la nguoi that hay may vay", "bạn giỏi quá",
-              "bot ngu quá"]
+              "hihi bạn dễ thương ghê", "bot ngu quá"]
 NOT_KNOWN = "chưa có thông tin"
 
 
