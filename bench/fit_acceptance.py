@@ -38,7 +38,7 @@ from content.smalltalk import SmallTalk
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 TUNING_SETS = ("dev_questions.yaml", "holdout_questions.yaml", "questions_c.yaml", "questions_d.yaml",
-               "questions_e.yaml", "questions_f.yaml")
+               "questions_e.yaml", "questions_f.yaml", "questions_g.yaml")
 L2 = 1.0
 
 

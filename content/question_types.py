@@ -34,9 +34,8 @@ _OFFICE_HOLDER_RE = re.compile(
     rf"\bai (?:(?:la|dang la|lam|hien la|dang lam) )?{_OFFICE}\b|\b{_OFFICE} (?:nao|ten (?:la )?gi)\b|"
     rf"\b{_OFFICE}\b(?:\s\w+){{0,6}}? (?:la ai|hien nay la ai|bay gio la ai|ten (?:la )?gi)\b")
 """'chủ tịch tỉnh là ai', 'ai là giám đốc sở', 'thủ tướng nào ký', 'ai dẫn chương trình': who
-holds an office or a role. The plans
-name who signed them, never who holds an office now (and since 2025 the offices have changed):
-only an entry whose phrasings ask it answers it."""
+holds an office or a role. The plans name who signed them, never who holds an office now (and
+since 2025 the offices have changed): only an entry whose phrasings ask it answers it."""
 _CLOCK_TIME_RE = re.compile(r"\b(?:may gio|luc may gio|gio nao|may h|luc nao bat dau|bat dau luc|ket thuc luc|"
                             r"mo cua luc|dong cua luc)\b")
 """'mấy giờ': an hour, which a date does not give."""
