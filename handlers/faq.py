@@ -95,9 +95,13 @@ def fallback_reply(ctx: Context, result: MatchResult) -> Reply:
     text = ctx.t("Sorry, I don't have reliable information to answer that yet. "
                  "I have noted your question for the officers. "
                  "You can choose a topic below or ask in another way.")
-    floor = ctx.services.matcher.params.threshold * RELATED_FLOOR
-    related = [_faq_button(ctx, c.faq_id) for c in result.alternatives[:2] if c.raw >= floor]
-    if related:
+    threshold = ctx.services.matcher.params.threshold
+    near = [c for c in result.alternatives[:2] if c.raw >= threshold * RELATED_FLOOR]
+    related = [_faq_button(ctx, c.faq_id) for c in near]
+    if near and near[0].raw >= threshold:
+        # The words fit an entry well; the bot was not sure it answers what was asked.
+        text += "\n" + ctx.t("Did you mean one of these?")
+    elif near:
         text += "\n" + ctx.t("Perhaps one of these helps:")
     buttons = [*related, *menu_buttons(ctx)][:MAX_BUTTONS]
     return Reply.with_buttons(text, buttons,

@@ -42,3 +42,4 @@ async def test_the_part_the_plans_do_not_answer_is_said_so(pipeline: Pipeline):
                     "giá vàng hôm nay bao nhiêu?")
     assert "10/10" in chat.text and "Phổ cập hạ tầng số" in chat.text
     assert "chưa có thông tin" in chat.text
+
