@@ -41,8 +41,10 @@ _CLOCK_TIME_RE = re.compile(r"\b(?:may gio|luc may gio|gio nao|may h|luc nao bat
 """'mấy giờ': an hour, which a date does not give."""
 _SIGNER_RE = re.compile(r"\b(?:ai ky|nguoi ky|do ai ky|ky boi|ai la nguoi ky|ai da ky|ky ten|chu ky cua ai)\b")
 """'ai ký kế hoạch': the signer, whom only an answer saying who signed gives."""
+_DEADLINE_RE = re.compile(r"\b(?:han chot|han cuoi|han nop|het han|thoi han|cham nhat|nop truoc ngay)\b")
+"""'hạn chót nộp bài': a deadline, which the date of an award night does not give."""
 ENFORCED = ("when", "where", "who", "how_many", "link", "what_is", "office_holder", "clock_time",
-            "signer")
+            "signer", "deadline")
 """Kinds an answer either contains or does not (a date, a place, a name, a count, a link), and
 "what is", which only an entry written as a definition answers (its phrasings ask it). "How" and
 "why" are answered by explanations and are not checked this way."""
@@ -93,6 +95,8 @@ def asked_kinds(tokens: Sequence[str]) -> frozenset[str]:
              if pattern.search(_NOT_ASKING[kind].sub(" ", text) if kind in _NOT_ASKING else text)}
     if "what_is" in kinds and not _asks_definition(text):
         kinds.discard("what_is")
+    if _DEADLINE_RE.search(text):
+        kinds.add("deadline")
     if _SIGNER_RE.search(text):
         kinds.add("signer")
     if _CLOCK_TIME_RE.search(text):
@@ -134,6 +138,8 @@ _ANSWER_EVIDENCE: dict[str, re.Pattern[str]] = {
                       r"cán bộ|thành viên|đoàn viên|giáo viên|học sinh|sinh viên)\b"),
     "how_many": re.compile(r"\d|\b(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|trăm|nghìn|ngàn|"
                            r"triệu|tỷ|tỉ)\b", re.IGNORECASE),
+    "deadline": re.compile(r"[Tt]rước ngày|[Tt]rước \d|[Đđ]ến (?:hết )?ngày|[Cc]hậm nhất|[Hh]ạn\b|[Kk]ết thúc|"
+                           r"[Đđ]ến \d{1,2}/|\d - \d{1,2}/|\d{1,2}/\d{1,2}(?:/\d{4})? - \d"),
     "signer": re.compile(r"\b(?:ký|[Kk]ý thay|KT\.|TM\.)"),
     "clock_time": re.compile(r"\d{1,2} ?(?:giờ|h\b|h\d)|\d{1,2}:\d{2}"),
     "link": re.compile(r"https?://|www\.|\b[\w-]+\.(?:gov\.)?vn\b|\b0\d{8,10}\b|[Ff]anpage|"

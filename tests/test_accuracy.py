@@ -19,14 +19,15 @@ from content.evaluation import evaluate, load_questions, matcher_answers
 DATA = Path(__file__).parent / "data"
 DEV = DATA / "dev_questions.yaml"
 SETS = [  # (file, in scope correct, out of scope refused, wrong at most, small talk taken as such)
-    ("dev_questions.yaml", 0.95, 0.94, 0.01, 1.0),
-    ("holdout_questions.yaml", 0.86, 0.94, 0.01, 1.0),
-    ("questions_c.yaml", 0.84, 0.92, 0.02, 1.0),
+    ("dev_questions.yaml", 0.96, 0.94, 0.01, 1.0),
+    ("holdout_questions.yaml", 0.86, 0.96, 0.01, 1.0),
+    ("questions_c.yaml", 0.84, 0.93, 0.02, 1.0),
     ("questions_d.yaml", 0.83, 0.93, 0.035, 1.0),
-    ("questions_e.yaml", 0.87, 0.90, 0.02, 1.0),
-    ("questions_f.yaml", 0.84, 0.86, 0.014, 1.0),
-    ("questions_g.yaml", 0.79, 0.88, 0.03, 1.0),
-    ("questions_h.yaml", 0.77, 0.92, 0.065, 1.0),  # the report set: written after the last tuning
+    ("questions_e.yaml", 0.86, 0.91, 0.015, 1.0),
+    ("questions_f.yaml", 0.84, 0.87, 0.014, 1.0),
+    ("questions_g.yaml", 0.78, 0.89, 0.03, 1.0),
+    ("questions_h.yaml", 0.77, 0.92, 0.06, 1.0),
+    ("questions_i.yaml", 0.79, 0.89, 0.03, 1.0),  # the report set: written after the last tuning
 ]
 
 

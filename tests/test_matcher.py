@@ -130,6 +130,7 @@ def test_asked_kinds_are_read_from_the_words():
     assert counted_nouns(tokenize("thái bình có bao nhiêu huyện")) == {"huyen"}
     assert asked_kinds(tokenize("mấy giờ khai mạc")) == {"when", "clock_time"}  # counts nothing
     assert "signer" in asked_kinds(tokenize("ai ký kế hoạch này vậy"))
+    assert "deadline" in asked_kinds(tokenize("hạn chót nộp video dự thi là ngày nào"))
     assert "office_holder" in asked_kinds(tokenize("chủ tịch tỉnh nghệ an là ai"))
     assert "office_holder" not in asked_kinds(tokenize("ai ký kế hoạch của tỉnh"))
     assert "what_is" in asked_kinds(tokenize("dịch vụ công trực tuyến là gì"))
