@@ -17,6 +17,7 @@ Quốc khánh là ngày nào?") differ from them precisely in a word the FAQ nev
 from __future__ import annotations
 
 import copy
+import dataclasses
 import heapq
 import math
 import re
@@ -114,6 +115,8 @@ class MatchResult:
     alternatives: tuple[Candidate, ...] = ()
     signals: Mapping[str, float] | None = None
     """What the answer-or-refuse decision read of the closest entry (content/acceptance.py)."""
+    part: str = ""
+    """For one of several questions in a message, that question as written (match_each)."""
 
     @property
     def matched(self) -> bool:
@@ -254,7 +257,8 @@ class FaqMatcher:
             for part in parts:
                 # "…, còn ở đó thì sao": a part naming no place asks about the message's places.
                 names_one = places_named(" " + " ".join(tokenize(part)) + " ", self._places)
-                results.append(self.match(part if names_one else " ".join([part, *places]), province))
+                result = self.match(part if names_one else " ".join([part, *places]), province)
+                results.append(dataclasses.replace(result, part=part))
             found = {r.best.faq_id for r in results if r.best is not None}
             if len(found) > 1:
                 seen: set[str] = set()

@@ -35,11 +35,9 @@ async def answer_question(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     if len(question) <= FOLLOW_UP_CHARS and matcher.is_follow_up(question):
         result = await _as_follow_up(ctx, question, result)
         results = [result]
-    text, normalized = _loggable(ctx, msg, result)
-    await ctx.questions.add(user_id=ctx.user.id, channel=ctx.identity.channel,
-                            province=ctx.user.province, text=text, normalized_text=normalized,
-                            faq_id=result.best.faq_id if result.best else None,
-                            score=result.score, matched=result.matched)
+    await _log(ctx, msg.text, result)
+    for unanswered in (r for r in results if r.best is None and r.part and len(results) > 1):
+        await _log(ctx, unanswered.part, unanswered)  # officers see the part nobody answered
     if result.best is None:
         return [fallback_reply(ctx, result)]
     if len(results) > 1:
@@ -76,14 +74,22 @@ async def _as_follow_up(ctx: Context, question: str, alone: MatchResult) -> Matc
     return combined if combined.best is not None else alone
 
 
-def _loggable(ctx: Context, msg: IncomingMessage, result: MatchResult) -> tuple[str, str]:
+async def _log(ctx: Context, written: str, result: MatchResult) -> None:
+    text, normalized = _loggable(ctx, written, result)
+    await ctx.questions.add(user_id=ctx.user.id, channel=ctx.identity.channel,
+                            province=ctx.user.province, text=text, normalized_text=normalized,
+                            faq_id=result.best.faq_id if result.best else None,
+                            score=result.score, matched=result.matched)
+
+
+def _loggable(ctx: Context, written: str, result: MatchResult) -> tuple[str, str]:
     """The question as written and normalised, without personal data: the only texts the log
     stores. A question with personal data is redacted as written (where punctuation and
     diacritics still tell a name or an address apart), then each piece between the markers is
     normalised, so the markers stay as they are."""
-    redacted = redact(msg.text)
-    if redacted == msg.text:
-        return msg.text, result.normalized
+    redacted = redact(written)
+    if redacted == written:
+        return written, result.normalized
     normalizer = ctx.services.matcher.normalizer
     pieces = (piece if MARKER.fullmatch(piece) else " ".join(normalizer.tokens(piece))
               for piece in MARKER.split(redacted))

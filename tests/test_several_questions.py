@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.pipeline import Pipeline
+from db.repositories import QuestionLogRepository
 from tests.fakes.chat import Chat
 
 TWO_QUESTIONS = "ngày chuyển đổi số quốc gia là ngày nào, và chủ đề ngày chuyển đổi số năm 2024 là gì?"
@@ -43,3 +44,13 @@ async def test_the_part_the_plans_do_not_answer_is_said_so(pipeline: Pipeline):
     assert "10/10" in chat.text and "Phổ cập hạ tầng số" in chat.text
     assert "chưa có thông tin" in chat.text
 
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_the_unanswered_part_is_logged_for_the_officers(pipeline: Pipeline):
+    chat = Chat(pipeline)
+    await chat.send("ngày chuyển đổi số quốc gia là ngày nào? chủ đề ngày chuyển đổi số năm 2024 là gì? "
+                    "giá vàng hôm nay bao nhiêu?")
+    async with pipeline.sessions() as session:
+        unanswered = [q.text for q in await QuestionLogRepository(session).unanswered()]
+    assert unanswered == ["giá vàng hôm nay bao nhiêu"]
