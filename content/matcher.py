@@ -31,9 +31,11 @@ from content.acceptance import AcceptanceModel
 from content.message_context import (
     LONG_MESSAGE_WORDS,
     MIN_TAIL_WORDS,
+    YEAR_RE,
     context_words,
     follow_up,
     is_follow_up,
+    padded,
     places_named,
     question_clauses,
     separate_questions,
@@ -154,11 +156,11 @@ class _Query:
     """The places the question names, as written (content/message_context.places_named)."""
     numbers: frozenset[str] = frozenset()
     slots: frozenset[str] = frozenset()
+    """Kinds of fact asked in the lexicon's words (money, link, where …)."""
     years: frozenset[str] = frozenset()
     """Years written inside dates ("10/2025"); a year alone is one of `numbers`."""
     which: frozenset[str] = frozenset()
     """What a "which …" question asks to be named (content/question_types.which_heads)."""
-    """Kinds of fact asked in the lexicon's words (money, link, where …)."""
 
     word_set: frozenset[str] = frozenset()
     reverse_weights: dict[str, float] = field(default_factory=dict)
@@ -231,8 +233,7 @@ class FaqMatcher:
             for term in entry.terms:
                 self._postings[term].append(index)
         self._results: dict[tuple[str, str | None], MatchResult] = {}
-        self._places = [(f" {' '.join(tokenize(name))} ", slug) for name, slug in (places or {}).items()
-                        if tokenize(name)]
+        self._places = [(padded(name), slug) for name, slug in (places or {}).items() if tokenize(name)]
 
     # -- public --------------------------------------------------------------------------------
 
@@ -256,7 +257,7 @@ class FaqMatcher:
             results = []
             for part in parts:
                 # "…, còn ở đó thì sao": a part naming no place asks about the message's places.
-                names_one = places_named(" " + " ".join(tokenize(part)) + " ", self._places)
+                names_one = places_named(padded(part), self._places)
                 result = self.match(part if names_one else " ".join([part, *places]), province)
                 results.append(dataclasses.replace(result, part=part))
             found = {r.best.faq_id for r in results if r.best is not None}
@@ -306,7 +307,7 @@ class FaqMatcher:
         bigrams = {t: self._bigram_weight(t) for t in query_terms if " " in t}
         written = tokenize(question)
         p_stop = self.params.stopword_weight
-        numbers, slots, years = self._numbers_and_slots(tokens)
+        numbers, slots, years = self._numbers_slots_years(tokens)
         query = _Query(tokens, written, normalized, words, bigrams, sum(words.values()) or 1.0,
                        sum(bigrams.values()), kinds=asked_kinds(tokens), counts=counted_nouns(tokens),
                        places=places_named(" " + " ".join(written) + " ", self._places),
@@ -479,13 +480,13 @@ class FaqMatcher:
                 factor *= self.params.slot_penalty
         return factor
 
-    def _numbers_and_slots(self, tokens: list[str]) -> tuple[frozenset[str], ...]:
+    def _numbers_slots_years(self, tokens: list[str]) -> tuple[frozenset[str], ...]:
         """The numbers a question names, the kinds of fact it asks (content/lexicon.yaml) and the
         years inside its dates."""
         numbers = {t for t in tokens if _is_number(t)}
         if len(tokens) >= LONG_MESSAGE_WORDS:
             # A story's numbers ("mẹ tôi 70 tuổi") are not what it asks; its years and dates may be.
-            numbers = {t for t in numbers if "/" in t or _YEAR_RE.fullmatch(t)}
+            numbers = {t for t in numbers if "/" in t or YEAR_RE.fullmatch(t)}
         text = " " + " ".join(tokens) + " "
         slots = {slot for slot, phrases in self.lexicon.asks.items()
                  if any(f" {phrase} " in text for phrase in phrases)}
@@ -516,7 +517,6 @@ class FaqMatcher:
         return factor
 
 
-_YEAR_RE = re.compile(r"(?:19|20)\d\d")
 _MONEY_RE = re.compile(r"\{vnd:\d+\}|\d[\d.]*\s*(?:đồng|₫)")
 _LINK_RE = re.compile(r"https?://|www\.|\b[\w-]+\.(?:gov\.)?vn\b")
 _NOT_STATED_RE = re.compile(r"\b(?:khong|chua) (?:neu|ghi|co thong tin|quy dinh|cong bo)\b")
@@ -530,7 +530,7 @@ def missing_slots(answer: str, lexicon: Lexicon) -> set[str]:
     if not _LINK_RE.search(answer):
         missing.add("link")
     for sentence in re.split(r"[.;!?\n]", answer):
-        folded = " " + " ".join(tokenize(sentence)) + " "
+        folded = padded(sentence)
         if _NOT_STATED_RE.search(folded):
             missing.update(slot for slot, words in lexicon.answer_slots.items()
                            if any(f" {word} " in folded for word in words))
@@ -545,7 +545,7 @@ def _terms(tokens: Sequence[str]) -> set[str]:
 
 
 def _years_in(token: str) -> list[str]:
-    return [part for part in token.split("/") if _YEAR_RE.fullmatch(part)]
+    return [part for part in token.split("/") if YEAR_RE.fullmatch(part)]
 
 
 def _is_number(token: str) -> bool:

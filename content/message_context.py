@@ -27,7 +27,7 @@ _FOLLOW_UP_START = re.compile(r"^ (?:con|the con|vay con|the|vay|con o|con voi) 
 _ASKING_ONLY = re.compile(r"(?<= )(?:khi nao|bao gio|o dau|tai dau|bao nhieu|ai|ngay nao|may gio|"
                           r"ket thuc|bat dau|keo dai|den bao gio|the nao|la gi|dau|a|ha|vay|the|nhi)(?= )")
 """Words that ask without saying about what ("ở đâu?", "khi nào kết thúc?")."""
-_YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
+YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
 _QUESTION_SPLIT_RE = re.compile(r"\?+|[;,]?\s+(?:và|va|với lại|voi lai|còn|con|rồi|roi)\s+(?=\S)|[;,]\s*",
                                 re.IGNORECASE)
 _ASKS_RE = re.compile(r"(?<= )(?:khi nao|bao gio|ngay nao|may gio|o dau|tai dau|cho nao|ai|"
@@ -38,7 +38,8 @@ MIN_QUESTION_WORDS = 5
 """Words each part needs to be read as a question of its own."""
 
 
-def _padded(text: str) -> str:
+def padded(text: str) -> str:
+    """Folded words between spaces, so phrases match on word boundaries (" tien giang ")."""
     return " " + " ".join(tokenize(text)) + " "
 
 
@@ -56,8 +57,8 @@ def separate_questions(text: str) -> list[str]:
     pending: list[str] = []
     for piece in pieces:
         pending.append(piece)
-        padded = _padded(" ".join(pending))
-        if _ASKS_RE.search(padded) and len(padded.split()) >= MIN_QUESTION_WORDS:
+        text_so_far = padded(" ".join(pending))
+        if _ASKS_RE.search(text_so_far) and len(text_so_far.split()) >= MIN_QUESTION_WORDS:
             questions.append(" ".join(pending))
             pending = []
     if pending and questions:
@@ -86,19 +87,19 @@ def places_named(padded: str, places: Places) -> list[tuple[str, str | None]]:
 
 def context_words(text: str, places: Places) -> list[str]:
     """The places and years a story names: the question after it is about them."""
-    padded = _padded(text)
-    found = [place.strip() for place, _ in places_named(padded, places)]
-    return [*dict.fromkeys(found), *dict.fromkeys(_YEAR_RE.findall(padded))]
+    words = padded(text)
+    found = [place.strip() for place, _ in places_named(words, places)]
+    return [*dict.fromkeys(found), *dict.fromkeys(YEAR_RE.findall(words))]
 
 
 def is_follow_up(text: str, places: Places) -> bool:
     """'còn …' or only a question word, a place or a year: it leans on the question before."""
-    words = _padded(text)
+    words = padded(text)
     if len(words.split()) > FOLLOW_UP_MAX_WORDS:
         return False
     if _FOLLOW_UP_START.match(words):
         return True
-    rest = _YEAR_RE.sub(" ", _ASKING_ONLY.sub(" ", words))
+    rest = YEAR_RE.sub(" ", _ASKING_ONLY.sub(" ", words))
     for place, _ in places:
         rest = rest.replace(place, " ")
     return not rest.split() and bool(words.split())
@@ -108,11 +109,11 @@ def follow_up(previous: str, follow: str, places: Places) -> str:
     """A short follow-up read with the question before it: "còn ở Nghệ An thì sao?" after a
     question about Tiền Giang's campaign asks about Nghệ An's; a place or a year the follow-up
     names replaces those of the question before."""
-    words = _FOLLOW_UP_WORDS.sub(" ", _padded(follow))
-    before = _padded(previous)
+    words = _FOLLOW_UP_WORDS.sub(" ", padded(follow))
+    before = padded(previous)
     if any(place in words for place, _ in places):
         for place, _ in places:
             before = before.replace(place, " ")
-    if _YEAR_RE.search(words):
-        before = _YEAR_RE.sub(" ", before)
+    if YEAR_RE.search(words):
+        before = YEAR_RE.sub(" ", before)
     return " ".join(f"{before} {words}".split())

@@ -161,7 +161,7 @@ _NOT_WHICH = frozenset({
 the topic names in other words."""
 
 
-_QUANTIFIERS = frozenset({"nhung", "cac", "mot", "may", "cai", "loai", "tu", "tren", "vao", "tai", "ve",
+_BEFORE_HEAD = frozenset({"nhung", "cac", "mot", "may", "cai", "loai", "tu", "tren", "vao", "tai", "ve",
                          "o", "thi", "toi", "den", "cho", "voi", "cua", "trong", "ngoai", "lay", "la",
                          "nam", "chuyen", "gia", "y", "tham", "dat", "dung", "do", "bang"})
 """Words before the head that are not part of it: "những tỉnh nào", "trên fanpage nào"."""
@@ -175,7 +175,7 @@ def which_heads(tokens: Sequence[str]) -> frozenset[str]:
         words = found.group(1).split()
         if " ".join(words) in _NOT_WHICH:
             continue
-        if len(words) == 2 and words[0] in _QUANTIFIERS:
+        if len(words) == 2 and words[0] in _BEFORE_HEAD:
             words = words[1:]  # "những tỉnh nào" asks for provinces
         two, one = " ".join(words[-2:]), words[-1]
         if two in _NOT_WHICH or one in _NOT_WHICH:

@@ -14,10 +14,10 @@ from handlers.messages import AnswerInfo, Button, IncomingMessage, Reply
 BUTTON_LABEL_CHARS = 40
 MAX_BUTTONS = 6
 RELATED_FLOOR = 0.85
-FOLLOW_UP_CHARS = 40
-"""A refused message this short may be a follow-up ("khi nào kết thúc?", "còn ở Nghệ An?")."""
-FOLLOW_UP_WITHIN = dt.timedelta(minutes=5)
 """A refused question's near entries are offered when they scored this share of the threshold."""
+FOLLOW_UP_CHARS = 40
+"""A message this short may be a follow-up ("khi nào kết thúc?", "còn ở Nghệ An?")."""
+FOLLOW_UP_WITHIN = dt.timedelta(minutes=5)
 
 
 async def answer_question(msg: IncomingMessage, ctx: Context) -> list[Reply]:

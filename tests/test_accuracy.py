@@ -6,8 +6,8 @@ typos, emoji, long messages with context, out-of-scope near-misses and (sets C a
 talk. An in-scope answer is correct when it contains the expected facts; an out-of-scope
 question must be refused; small talk must be recognised as such. The floors are the figures
 last measured; they go up, except where a change trades one figure for a larger gain in another,
-said in the README (the answer-or-refuse model of content/acceptance.py cost dev and holdout
-in-scope answers for 6-9 points of out-of-scope refusals on every set).
+said in the README (the answer-or-refuse model of content/acceptance.py traded some
+in-scope answers for out-of-scope refusals).
 """
 
 from pathlib import Path

@@ -11,21 +11,21 @@ from tests.fakes.chat import Chat
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-async def test_another_province_after_a_question_asks_the_same_about_it(pipeline: Pipeline):
+@pytest.mark.parametrize(("question", "answered", "follow", "then"), [
+    # another province: the same question about it
+    ("tổ công nghệ số cộng đồng tiền giang ra quân khi nào", ["20/10/2022"],
+     "còn ở nghệ an thì sao", ["Nghệ An", "10/10/2024"]),
+    # another year: the same question about it
+    ("chủ đề ngày chuyển đổi số năm 2022 là gì", ["cuộc sống tốt đẹp hơn"],
+     "còn năm 2024?", ["Phổ cập hạ tầng số"]),
+], ids=["province", "year"])
+async def test_a_follow_up_asks_the_same_about_what_it_names(pipeline: Pipeline, question, answered,
+                                                             follow, then):
     chat = Chat(pipeline)
-    await chat.send("tổ công nghệ số cộng đồng tiền giang ra quân khi nào")
-    assert "20/10/2022" in chat.text
-    await chat.send("còn ở nghệ an thì sao")
-    assert "Nghệ An" in chat.text and "10/10/2024" in chat.text
-
-
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-async def test_another_year_after_a_question_asks_the_same_about_it(pipeline: Pipeline):
-    chat = Chat(pipeline)
-    await chat.send("chủ đề ngày chuyển đổi số năm 2022 là gì")
-    assert "cuộc sống tốt đẹp hơn" in chat.text
-    await chat.send("còn năm 2024?")
-    assert "Phổ cập hạ tầng số" in chat.text
+    await chat.send(question)
+    assert all(fact in chat.text for fact in answered)
+    await chat.send(follow)
+    assert all(fact in chat.text for fact in then)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
