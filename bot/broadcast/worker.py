@@ -142,6 +142,8 @@ class Worker:
                 finished = await self._look_around()
                 await self._report(finished)
                 if self.until_idle and await self._idle():
+                    # The last rows may have been sent after this round's look: close them now.
+                    await self._report(await self._look_around())
                     log.info("broadcast worker %s: nothing left to do", self.id)
                     self.stop.set()
                     for lane in self.lanes:
