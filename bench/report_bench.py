@@ -6,7 +6,7 @@ of a database holding `--visits` visits (default 1,000,000), on SQLite and on Po
 
 The visits come from `bot.demo_data.generate_demo_data` (the campaign days of the seed provinces).
 Each breakdown is timed alone (median of `--repeat`) for four scopes: everything, the busiest
-province, its busiest district, the busiest team; the period is every day that has visits. The
+province, its busiest commune, the busiest team; the period is every day that has visits. The
 exports run in a child process of their own, so its peak resident memory (ru_maxrss) is the
 export's: once untraced (times, memory), once under tracemalloc on the first `--trace-rows`
 visits (Python's own peak; tracing makes it several times slower).
@@ -86,16 +86,16 @@ async def analyze(engine: AsyncEngine) -> None:
 
 
 async def period_and_cases(sessions: Sessions) -> tuple[dt.date, dt.date, list[Case]]:
-    """Every day with visits; everything, the busiest province, district and team."""
+    """Every day with visits; everything, the busiest province, commune and team."""
     async with sessions() as session:
         start, end, total = (await session.execute(
             select(func.min(Visit.visit_date), func.max(Visit.visit_date), func.count()))).one()
         province, in_province = (await session.execute(
             select(Visit.province, func.count()).group_by(Visit.province)
             .order_by(func.count().desc()).limit(1))).one()
-        district, in_district = (await session.execute(
-            select(Visit.district, func.count()).where(Visit.province == province)
-            .group_by(Visit.district).order_by(func.count().desc()).limit(1))).one()
+        commune, in_commune = (await session.execute(
+            select(Visit.commune_code, func.count()).where(Visit.province == province)
+            .group_by(Visit.commune_code).order_by(func.count().desc()).limit(1))).one()
         team_id, in_team = (await session.execute(
             select(Visit.team_id, func.count()).group_by(Visit.team_id)
             .order_by(func.count().desc()).limit(1))).one()
@@ -103,7 +103,8 @@ async def period_and_cases(sessions: Sessions) -> tuple[dt.date, dt.date, list[C
     print(f"  {total:,} visits of {teams:,} teams, {start} – {end}")
     return start, end, [Case("everything", ReportScope(), total),
                         Case(f"province {province}", ReportScope(province), in_province),
-                        Case(f"district {district}", ReportScope(province, district), in_district),
+                        Case(f"commune {commune}", ReportScope(province, frozenset({commune})),
+                             in_commune),
                         Case(f"team #{team_id}", ReportScope(team_id=team_id), in_team)]
 
 

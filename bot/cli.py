@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from bot.app import App, open_app
 from bot.channels.console import ConsoleChannel, run_console
+from bot.cli_places import province_slug
 from bot.log_secrets import SecretsFilter, mask_secrets_in_logs
 from bot.settings import Settings, describe_invalid
 from bot.startup import explain
@@ -109,9 +110,8 @@ def ask(as_json: bool, province: str | None, questions: tuple[str, ...]) -> None
 
 async def _ask(settings: Settings, lines: Iterable[str], as_json: bool, province: str | None) -> None:
     async with open_app(settings) as app:
-        if province is not None and app.services.content.province(province) is None:
-            slugs = ", ".join(p.slug for p in app.services.content.provinces)
-            raise click.BadParameter(f"unknown province '{province}' (known: {slugs})")
+        if province is not None:
+            province = province_slug(province, places=app.services.places)
         user_id = f"ask:{province or 'all'}"
         await app.set_province(ASK_CHANNEL, user_id, province)
         for line in lines:

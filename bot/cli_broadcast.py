@@ -14,7 +14,7 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
-from bot.app import App, open_app
+from bot.app import open_app
 from bot.broadcast import (
     AudienceError,
     BroadcastError,
@@ -42,7 +42,7 @@ from db.models import Broadcast, ChannelIdentity, Delivery, utcnow
 
 DEFAULT_LINK_LABEL = N_("Learn more")
 """The link button's label when none is given, in the default language."""
-AUDIENCE_HELP = ("all | topic:X | province:P | district:D | commune:C | team:ID | role:R "
+AUDIENCE_HELP = ("all | topic:X | province:P | commune:C | team:ID | role:R "
                  "(citizen, member, leader, officer, admin). Repeat it: filters of different "
                  "kinds must all match, filters of one kind any of them.")
 
@@ -109,7 +109,6 @@ async def _create(settings: Settings, text: str, image: str | None, link: str | 
     if not rules.channels:
         raise click.UsageError("no channel is configured: set TELEGRAM_BOT_TOKEN or ZALO_APP_ID")
     async with open_app(settings) as app:
-        _check_provinces(app, audience.provinces)
         async with app.sessions() as session:
             counts = await count_reachable(session, audience, utcnow(), rules)
             low, high = (await session.execute(select(func.min(ChannelIdentity.id),
@@ -128,14 +127,6 @@ async def _create(settings: Settings, text: str, image: str | None, link: str | 
             except (BroadcastError, ValueError) as error:
                 raise click.UsageError(str(error)) from None
     click.echo(broadcast_id)
-
-
-def _check_provinces(app: App, provinces: frozenset[str]) -> None:
-    known = {p.slug for p in app.services.content.provinces}
-    unknown = sorted(provinces - known)
-    if unknown:
-        raise click.BadParameter(f"unknown province {', '.join(unknown)} (known: "
-                                 f"{', '.join(sorted(known))})", param_hint="'--audience'")
 
 
 def _show_plan(settings: Settings, text: str, filters: tuple[str, ...], counts: dict[str, int],

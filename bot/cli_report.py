@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from bot.app import App, open_app
+from bot.cli_places import commune_codes, province_slug
 from bot.settings import Settings
 from content.loader import ContentStore
 from db.models import Team
@@ -54,8 +55,9 @@ class Outputs:
 @click.command("report")
 @click.option("--from", "start", type=DateParam(), help="First day (default: the campaign's).")
 @click.option("--to", "end", type=DateParam(), help="Last day, included (default: the campaign's).")
-@click.option("--province", default=None, help="Province slug, e.g. tien-giang.")
-@click.option("--district", default=None, help="District name as teams have it (needs --province).")
+@click.option("--province", default=None, help="Current province: slug or name, e.g. dong-thap.")
+@click.option("--commune", "communes", multiple=True,
+              help="Only this commune (code or name; needs --province); repeat for several.")
 @click.option("--team", "team_id", type=int, default=None, help="One team's id (wins over places).")
 @click.option("--campaign", default=None,
               help="A campaign id from the content packs: its window is shaded on the chart.")
@@ -68,7 +70,7 @@ class Outputs:
 @click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the visits-per-day chart (PNG) here.")
 def report_command(start: dt.date | None, end: dt.date | None, province: str | None,
-                   district: str | None, team_id: int | None, campaign: str | None,
+                   communes: tuple[str, ...], team_id: int | None, campaign: str | None,
                    locale: str | None, xlsx: Path | None, csv_path: Path | None,
                    chart: Path | None) -> None:
     """Visits of a period and scope: prints a summary and writes Excel, CSV and/or a chart."""
@@ -77,9 +79,11 @@ def report_command(start: dt.date | None, end: dt.date | None, province: str | N
     outputs = Outputs(xlsx, csv_path, chart)
     if not (xlsx or csv_path or chart):
         raise click.UsageError("give at least one of --xlsx, --csv and --chart")
-    if district is not None and province is None:
-        raise click.UsageError("--district needs --province (district names repeat across provinces)")
-    scope = ReportScope(province=province, district=district, team_id=team_id)
+    if communes and province is None:
+        raise click.UsageError("--commune needs --province (commune names repeat across provinces)")
+    slug = province_slug(province) if province else None
+    scope = ReportScope(province=slug, communes=frozenset(commune_codes(slug, communes))
+                        if slug else frozenset(), team_id=team_id)
     _run(_report(_settings(), scope, start, end, campaign, locale, outputs))
 
 
@@ -101,8 +105,8 @@ async def _report(settings: Settings, scope: ReportScope, start: dt.date | None,
             if scope.team_id is not None and await session.get(Team, scope.team_id) is None:
                 raise click.BadParameter(f"no team has id {scope.team_id}", param_hint="--team")
             report = await build_report(session, scope, start, end, catalog)
-        province = content.province(scope.province)
-        report.scope_label = describe_scope(report, t, province.name if province else None)
+        province = app.services.places.units.province(scope.province)
+        report.scope_label = describe_scope(report, t, province.short if province else None)
         click.echo(summary_text(report, t, catalog))
         if outputs.xlsx:
             async with _detail_rows(app, report, outputs.xlsx) as (visits, progress):

@@ -7,6 +7,7 @@ import datetime as dt
 
 import click
 
+from bot.cli_places import commune_codes, province_slug
 from bot.settings import Settings
 from db.models import Role
 from db.repositories import UserRepository
@@ -27,53 +28,56 @@ def teams_command() -> None:
 
 
 @teams_command.command("create")
-@click.option("--province", required=True, help="Province slug, e.g. tien-giang.")
-@click.option("--district", required=True, help="District (huyện / thành phố / thị xã).")
+@click.option("--province", required=True, help="Current province: slug or name, e.g. dong-thap.")
 @click.option("--commune", "communes", required=True, multiple=True,
-              help="The team's commune; repeat for neighbouring communes it also covers.")
-@click.option("--name", required=True, help="Team name, e.g. 'Tổ CNSCĐ xã Mỹ Phong'.")
-def create(province: str, district: str, communes: tuple[str, ...], name: str) -> None:
+              help="The team's commune (code or name, as since 1/7/2025); repeat for the other "
+                   "communes it also covers.")
+@click.option("--name", required=True, help="Team name, e.g. 'Tổ CNSCĐ phường Mỹ Phong'.")
+def create(province: str, communes: tuple[str, ...], name: str) -> None:
     """Create a team and print its first invite code."""
-    asyncio.run(_create(_settings(), province, district, list(communes), name))
+    slug = province_slug(province)
+    asyncio.run(_create(_settings(), slug, commune_codes(slug, communes), name))
 
 
-async def _create(settings: Settings, province: str, district: str, communes: list[str],
-                  name: str) -> None:
+async def _create(settings: Settings, province: str, communes: list[str], name: str) -> None:
     from bot.app import open_app
 
     async with open_app(settings) as app:
-        if app.services.content.province(province) is None:
-            slugs = ", ".join(p.slug for p in app.services.content.provinces)
-            raise click.UsageError(f"unknown province '{province}' (one of: {slugs})")
         async with app.sessions() as session, session.begin():
             team = await TeamRepository(session).create(name=name, province=province,
-                                                        district=district, communes=communes)
+                                                        communes=communes)
             invite = await InviteRepository(session).create(
                 team, valid_for=dt.timedelta(days=settings.invite_valid_days),
                 max_uses=settings.invite_max_uses)
-    click.echo(f"team {team.id}: {name} ({district}: {', '.join(communes)})")
+        names = ", ".join(app.services.places.units.communes[c].name for c in communes)
+    click.echo(f"team {team.id}: {name} ({names}, {province})")
     click.echo(f"invite code {invite.code}, valid {settings.invite_valid_days} days, "
                f"{settings.invite_max_uses} uses: members send /thamgia {invite.code} "
                f"(Telegram: t.me/<bot>?start={invite.code})")
 
 
 @teams_command.command("list")
-@click.option("--province", default=None, help="Only this province (slug).")
-@click.option("--district", default=None, help="Only this district.")
-def list_(province: str | None, district: str | None) -> None:
+@click.option("--province", default=None, help="Only this province (slug or name).")
+@click.option("--commune", "communes", multiple=True, help="Only teams of these communes.")
+def list_(province: str | None, communes: tuple[str, ...]) -> None:
     """List teams with their member counts."""
-    asyncio.run(_list(_settings(), province, district))
+    if communes and not province:
+        raise click.UsageError("--commune needs --province")
+    slug = province_slug(province) if province else None
+    scope = Scope(slug, frozenset(commune_codes(slug, communes)) if slug else frozenset())
+    asyncio.run(_list(_settings(), scope))
 
 
-async def _list(settings: Settings, province: str | None, district: str | None) -> None:
+async def _list(settings: Settings, scope: Scope) -> None:
     from bot.app import open_app
 
     async with open_app(settings) as app, app.sessions() as session:
         teams = TeamRepository(session)
-        for team in await teams.in_scope(Scope(province, district)):
+        names = app.services.places.units.communes
+        for team in await teams.in_scope(scope):
             members = await teams.count_members(team.id)
-            click.echo(f"{team.id}\t{team.province}\t{team.district}\t{', '.join(team.communes)}"
-                       f"\t{team.name}\t{members} members")
+            area = ", ".join(names[c].name if c in names else c for c in team.communes)
+            click.echo(f"{team.id}\t{team.province}\t{area}\t{team.name}\t{members} members")
 
 
 @teams_command.command("invite")
@@ -106,31 +110,32 @@ def users_command() -> None:
 @users_command.command("grant")
 @click.argument("account")
 @click.argument("role", type=click.Choice(list(ROLE_NAMES)))
-@click.option("--province", default=None, help="Officers: the province (slug) they work for.")
-@click.option("--district", default=None, help="Officers: only this district of it.")
-def grant(account: str, role: str, province: str | None, district: str | None) -> None:
+@click.option("--province", default=None, help="Officers: the province they work for (slug or name).")
+@click.option("--commune", "communes", multiple=True,
+              help="Officers: only this commune of it (code or name); repeat for several.")
+def grant(account: str, role: str, province: str | None, communes: tuple[str, ...]) -> None:
     """Give ACCOUNT (channel:user id, e.g. telegram:123456) a ROLE."""
     channel, _, external_id = account.partition(":")
     if not (channel and external_id):
         raise click.UsageError("ACCOUNT is channel:user id, e.g. telegram:123456")
-    if district and not province:
-        raise click.UsageError("--district needs --province")
+    if communes and not province:
+        raise click.UsageError("--commune needs --province")
     if ROLE_NAMES[role] == Role.OFFICER and not province:
-        raise click.UsageError("an officer needs --province (and optionally --district)")
-    asyncio.run(_grant(_settings(), channel, external_id, ROLE_NAMES[role], province, district))
+        raise click.UsageError("an officer needs --province (and optionally --commune)")
+    slug = province_slug(province) if province else None
+    codes = commune_codes(slug, communes) if slug else []
+    asyncio.run(_grant(_settings(), channel, external_id, ROLE_NAMES[role], slug, codes))
 
 
 async def _grant(settings: Settings, channel: str, external_id: str, role: Role,
-                 province: str | None, district: str | None) -> None:
+                 province: str | None, communes: list[str]) -> None:
     from bot.app import open_app
 
-    async with open_app(settings) as app:
-        if province and app.services.content.province(province) is None:
-            raise click.UsageError(f"unknown province '{province}'")
-        async with app.sessions() as session, session.begin():
-            identity, _ = await UserRepository(session).identify(channel, external_id, external_id)
-            user = identity.user
-            user.role = int(role)
-            user.scope_province, user.scope_district = province, district
+    async with open_app(settings) as app, app.sessions() as session, session.begin():
+        identity, _ = await UserRepository(session).identify(channel, external_id, external_id)
+        user = identity.user
+        user.role = int(role)
+        user.scope_province, user.scope_communes = province, communes
     click.echo(f"{channel}:{external_id} is now {role.name.lower()}"
-               + (f" for {province}" + (f" / {district}" if district else "") if province else ""))
+               + (f" for {province}" + (f" / {', '.join(communes)}" if communes else "")
+                  if province else ""))

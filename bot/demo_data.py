@@ -27,6 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import open_app
 from bot.settings import Settings
 from content.loader import load_content
+from content.places import admin_units
+from content.places.history import FormerPlaces
 from content.services import ServiceCatalog
 from db.models import TOPICS, ChannelIdentity, Role, Subscription, Team, TeamMember, User, Visit
 
@@ -41,7 +43,9 @@ Sessions = async_sessionmaker[AsyncSession]
 # -- the places --------------------------------------------------------------------------------
 
 # A few real districts of each seed province and real communes (xã) in them, as they were named
-# during the campaigns (before the 2025 reorganisation of administrative units).
+# during the campaigns (before the 2025 reorganisation of administrative units). Teams are made
+# in the current communes these became (content/places); visits keep the former names as the
+# place they were recorded under, as visits migrated from before 1/7/2025 do.
 PLACES: dict[str, dict[str, tuple[str, ...]]] = {
     "tien-giang": {
         "Mỹ Tho": ("Mỹ Phong", "Đạo Thạnh", "Tân Mỹ Chánh", "Thới Sơn", "Trung An", "Phước Thạnh"),
@@ -121,13 +125,36 @@ class DemoSummary:
 
 
 @dataclass(frozen=True)
+class DemoPlace:
+    """A former commune of PLACES and the current commune (code) it is part of."""
+
+    district: str
+    commune: str
+    code: str
+
+
+@cache
+def demo_places() -> dict[str, dict[str, tuple[DemoPlace, ...]]]:
+    """PLACES with each former commune's current code, by former province and district."""
+    places = FormerPlaces(admin_units())
+    found: dict[str, dict[str, tuple[DemoPlace, ...]]] = {}
+    for province, districts in PLACES.items():
+        found[province] = {}
+        for district, communes in districts.items():
+            now = [(c, places.current(province, district, c).commune) for c in communes]
+            found[province][district] = tuple(DemoPlace(district, c, code) for c, code in now
+                                              if code is not None)
+    return found
+
+
+@dataclass(frozen=True)
 class DemoTeam:
     """What the visits of one inserted team need to know."""
 
     id: int
-    province: str
-    district: str
-    communes: tuple[str, ...]
+    former: str  # the former province's slug (the seed plan's)
+    province: str  # the current one
+    places: tuple[DemoPlace, ...]  # its own commune first
     member_ids: tuple[int, ...]
     windows: tuple[Window, ...]
 
@@ -208,13 +235,13 @@ def campaign_windows() -> dict[str, tuple[Window, ...]]:
 async def _insert_teams(sessions: Sessions, rng: random.Random, count: int,
                         windows: dict[str, tuple[Window, ...]]) -> list[DemoTeam]:
     """Teams spread evenly over the provinces, with their members."""
-    rows = _team_rows(rng, count, windows)
+    plans = _team_rows(rng, count, windows)
+    rows = [row for row, _, _ in plans]
     async with sessions.begin() as session:
         team_ids = await _insert_returning_ids(session, _table(Team), rows)
         members = await _insert_members(session, rng, team_ids, rows)
-    return [DemoTeam(team_id, row["province"], row["district"], tuple(row["communes"]), ids,
-                     windows[row["province"]])
-            for team_id, row, ids in zip(team_ids, rows, members, strict=True)]
+    return [DemoTeam(team_id, former, row["province"], places, ids, windows[former])
+            for team_id, (row, former, places), ids in zip(team_ids, plans, members, strict=True)]
 
 
 async def _insert_members(session: AsyncSession, rng: random.Random, team_ids: Sequence[int],
@@ -235,38 +262,56 @@ async def _insert_members(session: AsyncSession, rng: random.Random, team_ids: S
     return [tuple(user_ids[start:end]) for start, end in itertools.pairwise(bounds)]
 
 
-def _team_rows(rng: random.Random, count: int, windows: dict[str, tuple[Window, ...]]) -> list[Row]:
+def _current(former: str) -> str:
+    """The current province a seed province is part of."""
+    province = admin_units().current_province(former)
+    assert province is not None, former
+    return province.slug
+
+
+TeamPlan = tuple[Row, str, tuple[DemoPlace, ...]]
+"""A team row to insert, its former province and its places."""
+
+
+def _team_rows(rng: random.Random, count: int,
+               windows: dict[str, tuple[Window, ...]]) -> list[TeamPlan]:
     # A commune's first team is the commune's; later ones are village teams ("ấp 2, xã …").
     named: Counter[tuple[str, str, str]] = Counter()
-    rows = []
+    plans: list[TeamPlan] = []
+    places = demo_places()
     for index in range(count):
-        province = PROVINCES[index % len(PROVINCES)]
-        district = rng.choice(sorted(PLACES[province]))
-        communes = PLACES[province][district]
+        former = PROVINCES[index % len(PROVINCES)]
+        district = rng.choice(sorted(places[former]))
+        communes = places[former][district]
         own = rng.choice(communes)
         neighbours = rng.sample([c for c in communes if c != own], rng.randint(0, 2))
-        named[province, district, own] += 1
-        village = named[province, district, own] - 1
-        name = (f"Tổ CNSCĐ xã {own}" if not village
-                else f"Tổ CNSCĐ {HAMLET_WORD[province].lower()} {village}, xã {own}")
-        created = _at(windows[province][0][0] - dt.timedelta(days=rng.randint(30, 90)), rng)
-        rows.append({"name": name, "province": province, "district": district,
-                     "communes": [own, *neighbours], "created_at": created, "created_by": None,
-                     "is_demo": True})
-    return rows
+        named[former, district, own.commune] += 1
+        village = named[former, district, own.commune] - 1
+        name = (f"Tổ CNSCĐ xã {own.commune}" if not village
+                else f"Tổ CNSCĐ {HAMLET_WORD[former].lower()} {village}, xã {own.commune}")
+        created = _at(windows[former][0][0] - dt.timedelta(days=rng.randint(30, 90)), rng)
+        team_places = (own, *neighbours)
+        plans.append(({"name": name, "province": _current(former),
+                       "commune_code": own.code,
+                       "communes": list(dict.fromkeys(p.code for p in team_places)),
+                       "former_place": {"province": former, "district": district,
+                                        "communes": [p.commune for p in team_places]},
+                       "created_at": created, "created_by": None, "is_demo": True},
+                      former, team_places))
+    return plans
 
 
 def _member_row(rng: random.Random, team: Row, *, leader: bool) -> Row:
     joined = team["created_at"] + dt.timedelta(days=rng.randint(0, 20), minutes=rng.randint(0, 600))
     role = Role.LEADER if leader else Role.MEMBER
-    return _user_row(rng, joined, role, team["province"], team["district"], team["communes"][0])
+    return _user_row(rng, joined, role, team["province"], team["commune_code"])
 
 
 def _user_row(rng: random.Random, created: dt.datetime, role: Role, province: str,
-              district: str | None = None, commune: str | None = None) -> Row:
+              commune: str | None = None) -> Row:
     return {"created_at": created, "last_seen_at": created,
             "locale": "en" if rng.random() < ENGLISH_SHARE else "vi",
-            "province": province, "district": district, "commune": commune,
+            "province": province, "commune": commune,
             "location_consent": True, "location_consent_at": created, "role": int(role),
             "is_demo": True}
 
@@ -278,9 +323,10 @@ async def _insert_subscribers(sessions: Sessions, rng: random.Random, count: int
     for size in _batch_sizes(count):
         users = []
         for _ in range(size):
-            province = rng.choice(PROVINCES)
-            created = _at(_campaign_day(rng, rng.choice(windows[province])), rng)
-            users.append(_user_row(rng, created, Role.CITIZEN, province))
+            former = rng.choice(PROVINCES)
+            created = _at(_campaign_day(rng, rng.choice(windows[former])), rng)
+            users.append(_user_row(rng, created, Role.CITIZEN,
+                                   _current(former)))
         async with sessions.begin() as session:
             user_ids = await _insert_returning_ids(session, _table(User), users)
             await _insert_identities(session, user_ids, users)
@@ -339,11 +385,12 @@ class VisitMaker:
         follow_up = rng.random() < FOLLOW_UP_SHARE
         day = _campaign_day(rng, rng.choice(team.windows))
         created = _at(day, rng)
-        commune = (team.communes[0] if rng.random() < OWN_COMMUNE_SHARE
-                   else rng.choice(team.communes))
+        place = (team.places[0] if rng.random() < OWN_COMMUNE_SHARE
+                 else rng.choice(team.places))
         return {"team_id": team.id, "member_id": rng.choice(team.member_ids),
-                "province": team.province, "district": team.district, "commune": commune,
-                "address": _address(rng, team.province), "visit_date": day, "people": people,
+                "province": team.province, "commune_code": place.code,
+                "former_province": team.former, "former_district": place.district,
+                "former_commune": place.commune, "address": _address(rng, team.former), "visit_date": day, "people": people,
                 "services": services, "other_service": other,
                 "outcome": "follow_up" if follow_up else "done",
                 "note": rng.choice(FOLLOW_UP_NOTES) if follow_up else None, "photo": None,

@@ -94,6 +94,12 @@ class ContentStore:
         return next((p for p in self.provinces
                      if words in (" ".join(tokenize(p.name)), p.slug.replace("-", " "))), None)
 
+    def pack_province(self, current: str | None) -> str | None:
+        """The pack province (slug) of a current province: 'dong-thap' → 'tien-giang', whose
+        plans are Đồng Tháp's since Tiền Giang became part of it; None without a pack."""
+        return next((p.province.slug for p in self.packs
+                     if p.province is not None and p.province.current == current), None)
+
     def province_of(self, faq_id: str) -> str | None:
         province = self.faq_pack[faq_id].province
         return province.slug if province else None
@@ -102,9 +108,11 @@ class ContentStore:
         return next(s for s in pack.sources if s.id == doc_id)
 
     def packs_for(self, province: str | None) -> list[Pack]:
-        """The national pack and, when given, that province's pack first among provinces."""
+        """The national pack and, when given, that (current) province's packs first."""
         return sorted(self.packs, key=lambda p: (p.province is not None,
-                                                 p.province is None or p.province.slug != province))
+                                                 p.province is None
+                                                 or province not in (p.province.slug,
+                                                                     p.province.current)))
 
     def contests(self) -> list[tuple[Pack, Contest]]:
         return [(p, c) for p in self.packs for c in p.contests]
@@ -139,15 +147,17 @@ def load_content(packs_dir: Path = PACKS_DIR, provinces: Iterable[str] | None = 
         pack = _load_pack(path, problems)
         if pack is None:
             continue
-        if wanted is not None and pack.province is not None and pack.province.slug not in wanted:
+        if (wanted is not None and pack.province is not None
+                and not {pack.province.slug, pack.province.current} & wanted):
             continue
         packs.append(pack)
     if wanted:
-        loaded = {p.province.slug for p in packs if p.province}
+        loaded = {s for p in packs if p.province for s in (p.province.slug, p.province.current)}
         for missing in sorted(wanted - loaded):
             problems.append(ContentProblem(str(packs_dir), None,
                                            f"PROVINCE names '{missing}', but no pack has it"))
     problems.extend(_cross_check(packs, packs_dir, seeds_dir))
+    problems.extend(_current_province_problems(packs, packs_dir))
     lexicon = _load_lexicon(lexicon_file, problems)
     problems.extend(_kind_problems(packs, packs_dir, lexicon))
     services = ServiceCatalog(())
@@ -158,6 +168,23 @@ def load_content(packs_dir: Path = PACKS_DIR, provinces: Iterable[str] | None = 
     if problems:
         raise ContentError(problems)
     return ContentStore(packs, lexicon, services)
+
+
+def _current_province_problems(packs: list[Pack], packs_dir: Path) -> list[ContentProblem]:
+    """Each pack's province is a current one, or says which current one it is part of."""
+    from content.places import admin_units
+
+    units, problems = admin_units(), []
+    for pack in packs:
+        province = pack.province
+        if province is None or province.current in units.provinces:
+            continue
+        where = _display(packs_dir / f"{pack.pack}.yaml")
+        found = units.current_province(province.slug)
+        hint = f" (now: {found.slug})" if found else ""
+        problems.append(ContentProblem(where, None, f"province '{province.current}' is not one "
+                                       f"of the 34 current provinces: give now:{hint}"))
+    return problems
 
 
 def _load_pack(path: Path, problems: list[ContentProblem]) -> Pack | None:

@@ -44,8 +44,16 @@ class SourceDoc(Identified):
 
 
 class Province(Strict):
+    """The province a pack's plans are from, as it was then; `now` is the current province
+    (content/places) it is part of since the two-tier reform, when it is another one."""
+
     slug: str
     name: str
+    now: str | None = None
+
+    @property
+    def current(self) -> str:
+        return self.now or self.slug
 
 
 class FaqEntry(Identified):

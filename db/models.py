@@ -55,15 +55,17 @@ class User(Base):
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     locale: Mapped[str | None] = mapped_column(String(8))
     province: Mapped[str | None] = mapped_column(String(64))
-    district: Mapped[str | None] = mapped_column(String(128))
+    """A current province's slug (content/places), stored only with consent."""
     commune: Mapped[str | None] = mapped_column(String(128))
+    """A current commune's code, stored only with consent."""
     location_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     location_consent_at: Mapped[dt.datetime | None] = mapped_column()
     role: Mapped[int] = mapped_column(Integer, default=int(Role.CITIZEN))
-    # Where an officer's authority runs (reports, teams): a province slug, and a district within
-    # it or None for the whole province. Unused below the officer role; admins see everything.
+    # Where an officer's authority runs (reports, teams, broadcasts): a current province's slug,
+    # and some of its communes (codes) or none for the whole province. Unused below the officer
+    # role; admins see everything.
     scope_province: Mapped[str | None] = mapped_column(String(64))
-    scope_district: Mapped[str | None] = mapped_column(String(128))
+    scope_communes: Mapped[list[str]] = mapped_column(JSON, default=list)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     identities: Mapped[list[ChannelIdentity]] = relationship(
@@ -224,24 +226,23 @@ class ChannelAlert(Base):
 
 
 class Team(Base):
-    """A community digital technology team (Tổ công nghệ số cộng đồng) of one commune; it may also
-    cover neighbouring communes of its district (`communes`, the first being its own)."""
+    """A community digital technology team (Tổ công nghệ số cộng đồng) of one current commune
+    (`commune_code`); it may also cover other communes of its province (`communes`, codes, its
+    own first). Teams made before the two-tier reform keep what was recorded in `former_place`
+    ({"province", "district", "communes"} by name)."""
 
     __tablename__ = "teams"
-    __table_args__ = (Index("ix_teams_province_district", "province", "district"),)
+    __table_args__ = (Index("ix_teams_province_commune", "province", "commune_code"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(128))
     province: Mapped[str] = mapped_column(String(64))
-    district: Mapped[str] = mapped_column(String(128))
+    commune_code: Mapped[str | None] = mapped_column(String(8))
     communes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    former_place: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
-
-    @property
-    def commune(self) -> str:
-        return self.communes[0] if self.communes else ""
 
 
 class TeamMember(Base):
@@ -276,8 +277,9 @@ OUTCOMES = ("done", "follow_up")
 
 
 class Visit(Base):
-    """One house-visit guidance session logged by a team member. Province and district are
-    copied from the team so reports filter one table. The services guided are bits of
+    """One house-visit guidance session logged by a team member, in one current commune of its
+    team (`province` and `commune_code`, so reports filter one table). Visits recorded before
+    the two-tier reform keep the former province, district and commune as written then. The services guided are bits of
     `services` (content/services.yaml gives each service its bit); `member_id` is cleared when the
     member deletes their data, the team's record stays. Undone visits keep a `deleted_at`."""
 
@@ -285,7 +287,7 @@ class Visit(Base):
     __table_args__ = (
         Index("ix_visits_team_date", "team_id", "visit_date"),
         Index("ix_visits_province_date", "province", "visit_date"),
-        Index("ix_visits_district_date", "province", "district", "visit_date"),
+        Index("ix_visits_commune_date", "province", "commune_code", "visit_date"),
         Index("ix_visits_member_created", "member_id", "created_at"),
     )
 
@@ -293,8 +295,10 @@ class Visit(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     province: Mapped[str] = mapped_column(String(64))
-    district: Mapped[str] = mapped_column(String(128))
-    commune: Mapped[str] = mapped_column(String(128))
+    commune_code: Mapped[str | None] = mapped_column(String(8))
+    former_province: Mapped[str | None] = mapped_column(String(64))
+    former_district: Mapped[str | None] = mapped_column(String(128))
+    former_commune: Mapped[str | None] = mapped_column(String(128))
     address: Mapped[str | None] = mapped_column(String(200))
     visit_date: Mapped[dt.date] = mapped_column(Date)
     people: Mapped[int] = mapped_column(Integer)

@@ -14,40 +14,42 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from content.places import admin_units
 from content.services import ServiceCatalog
 from db.models import Team, Visit
 
 
 @dataclass(frozen=True)
 class ReportScope:
-    """Whose visits: everything (all None), a province, a district of it, or one team.
-    A team wins over province and district."""
+    """Whose visits: everything (all empty), a current province, some of its communes (codes),
+    or one team. A team wins over the places. Visits roll up under the current units whenever
+    they were logged: those from before 1/7/2025 were moved to them (migration 0011)."""
 
     province: str | None = None
-    district: str | None = None
+    communes: frozenset[str] = frozenset()
     team_id: int | None = None
 
     def __post_init__(self) -> None:
-        if self.district is not None and self.province is None and self.team_id is None:
-            raise ValueError("a district scope needs its province (district names repeat)")
+        if self.communes and self.province is None and self.team_id is None:
+            raise ValueError("a commune scope needs its province")
 
     def visit_filter(self) -> list[ColumnElement[bool]]:
         if self.team_id is not None:
             return [Visit.team_id == self.team_id]
-        return _place_filter(Visit.province, Visit.district, self)
+        return _place_filter(Visit.province, Visit.commune_code, self)
 
     def team_filter(self) -> list[ColumnElement[bool]]:
         if self.team_id is not None:
             return [Team.id == self.team_id]
-        return _place_filter(Team.province, Team.district, self)
+        return _place_filter(Team.province, Team.commune_code, self)
 
 
-def _place_filter(province: Any, district: Any, scope: ReportScope) -> list[ColumnElement[bool]]:
+def _place_filter(province: Any, commune: Any, scope: ReportScope) -> list[ColumnElement[bool]]:
     conditions = []
     if scope.province is not None:
         conditions.append(province == scope.province)
-    if scope.district is not None:
-        conditions.append(district == scope.district)
+    if scope.communes:
+        conditions.append(commune.in_(sorted(scope.communes)))
     return conditions
 
 
@@ -63,18 +65,18 @@ class Row:
 
 @dataclass(frozen=True)
 class CommuneRow(Row):
-    """`key` is the commune; the district tells apart communes of the same name."""
+    """`key` is the current commune's name ("" when a visit's place was not found); `code` its
+    official code."""
 
-    district: str
+    code: str
 
 
 @dataclass(frozen=True)
 class TeamRow(Row):
-    """`key` is the team id as text; `commune` is the team's own (the first it covers)."""
+    """`key` is the team id as text; `commune` is the team's own commune by name."""
 
     team_id: int
     name: str
-    district: str
     commune: str
 
 
@@ -100,9 +102,9 @@ class Report:
     by_day: list[DayRow] = field(default_factory=list)
     """Every day of the period, zeros included."""
     silent_teams: list[TeamRow] = field(default_factory=list)
-    """Teams in scope with no visit in the period, by district and name."""
+    """Teams in scope with no visit in the period, by commune and name."""
     scope_label: str | None = None
-    """The scope as people read it ("Cái Bè, Tiền Giang"), when the caller knows the names."""
+    """The scope as people read it ("Phường Mỹ Phong, Đồng Tháp"), when the caller knows it."""
 
 
 class VisitRow(NamedTuple):
@@ -110,8 +112,10 @@ class VisitRow(NamedTuple):
 
     visit_date: dt.date
     team: str
-    district: str
-    commune: str
+    commune_code: str | None
+    former_commune: str | None
+    """With `former_district`: where it was recorded before the two-tier reform, as written."""
+    former_district: str | None
     address: str | None
     people: int
     services: int
@@ -119,6 +123,12 @@ class VisitRow(NamedTuple):
     other_service: str | None
     outcome: str
     note: str | None
+
+
+def commune_name(code: str | None) -> str:
+    """A current commune's name, "" for none (a visit whose recorded place was not found)."""
+    commune = admin_units().commune(code)
+    return commune.name if commune else (code or "")
 
 
 def _counted(scope: ReportScope, start: dt.date, end: dt.date) -> list[ColumnElement[bool]]:
@@ -164,9 +174,9 @@ def report_queries(scope: ReportScope, start: dt.date, end: dt.date,
     return ReportQueries(
         total=select(*_totals()).where(*where),
         by_service=select(*_service_sums(services)).where(*where),
-        by_commune=(select(Visit.district, Visit.commune, *_totals()).where(*where)
-                    .group_by(Visit.district, Visit.commune)
-                    .order_by(func.count().desc(), Visit.commune, Visit.district)),
+        by_commune=(select(Visit.commune_code, *_totals()).where(*where)
+                    .group_by(Visit.commune_code)
+                    .order_by(func.count().desc(), Visit.commune_code)),
         by_team=_team_query(scope, where),
         by_day=(select(Visit.visit_date, func.count(), func.coalesce(func.sum(Visit.people), 0))
                 .where(*where).group_by(Visit.visit_date)),
@@ -183,12 +193,13 @@ async def build_report(session: AsyncSession, scope: ReportScope, start: dt.date
         scope=scope, start=start, end=end,
         total=Row("total", *(int(value) for value in rows["total"][0])),
         by_service=_service_rows(rows["by_service"][0], services),
-        by_commune=[CommuneRow(commune, int(visits), int(people), int(follow_ups), district)
-                    for district, commune, visits, people, follow_ups in rows["by_commune"]],
+        by_commune=[CommuneRow(commune_name(code), int(visits), int(people), int(follow_ups),
+                               code or "")
+                    for code, visits, people, follow_ups in rows["by_commune"]],
         by_team=by_team,
         by_day=_every_day(rows["by_day"], start, end),
         silent_teams=sorted((row for row in by_team if row.visits == 0),
-                            key=lambda row: (row.district, row.name)),
+                            key=lambda row: (row.commune, row.name)),
     )
 
 
@@ -199,8 +210,8 @@ def _service_rows(sums: Sequence[Any], services: ServiceCatalog) -> list[Row]:
 
 def _team_rows(rows: Sequence[Any]) -> list[TeamRow]:
     teams = [TeamRow(str(team_id), int(visits), int(people), int(follow_ups), team_id=team_id,
-                     name=name, district=district, commune=communes[0] if communes else "")
-             for team_id, name, district, communes, visits, people, follow_ups in rows]
+                     name=name, commune=commune_name(commune))
+             for team_id, name, commune, visits, people, follow_ups in rows]
     return sorted(teams, key=lambda row: (-row.visits, row.name, row.team_id))
 
 
@@ -219,7 +230,7 @@ def _team_query(scope: ReportScope, where: Sequence[ColumnElement[bool]]) -> Any
     """Teams of the scope joined to their aggregated visits, so silent teams get zeros."""
     counts = (select(Visit.team_id, *(c.label(n) for c, n in zip(_totals(), _MEASURES, strict=True)))
               .where(*where).group_by(Visit.team_id).subquery())
-    return (select(Team.id, Team.name, Team.district, Team.communes,
+    return (select(Team.id, Team.name, Team.commune_code,
                    *(func.coalesce(counts.c[n], 0) for n in _MEASURES))
             .outerjoin(counts, counts.c.team_id == Team.id)
             .where(*scope.team_filter()))
@@ -233,7 +244,8 @@ def _every_day(rows: Sequence[Any], start: dt.date, end: dt.date) -> list[DayRow
 
 def visits_query(scope: ReportScope, start: dt.date, end: dt.date) -> AnySelect:
     """The detail rows, by date then id (the order officers read them in)."""
-    return (select(Visit.visit_date, Team.name, Visit.district, Visit.commune, Visit.address,
+    return (select(Visit.visit_date, Team.name, Visit.commune_code, Visit.former_commune,
+                   Visit.former_district, Visit.address,
                    Visit.people, Visit.services, Visit.other_service, Visit.outcome, Visit.note)
             .join(Team, Team.id == Visit.team_id)
             .where(*_counted(scope, start, end))

@@ -23,24 +23,26 @@ def new_code() -> str:
 
 @dataclass(frozen=True)
 class Scope:
-    """Where someone's authority runs: a province (slug) and maybe one district; both None for
-    everywhere (admins)."""
+    """Where someone's authority runs: a current province (slug) and maybe some of its communes
+    (codes; none for the whole province); province None for everywhere (admins). A team is in
+    the scope when its own commune is."""
 
     province: str | None = None
-    district: str | None = None
+    communes: frozenset[str] = frozenset()
 
     def covers(self, team: Team) -> bool:
         return ((self.province is None or team.province == self.province)
-                and (self.district is None or team.district == self.district))
+                and (not self.communes or team.commune_code in self.communes))
 
 
 class TeamRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def create(self, *, name: str, province: str, district: str, communes: list[str],
+    async def create(self, *, name: str, province: str, communes: list[str],
                      created_by: int | None = None) -> Team:
-        team = Team(name=name, province=province, district=district, communes=communes,
+        """A team of the current communes `communes` (codes, its own first) of `province`."""
+        team = Team(name=name, province=province, commune_code=communes[0], communes=communes,
                     created_by=created_by)
         self.session.add(team)
         await self.session.flush()
@@ -50,11 +52,11 @@ class TeamRepository:
         return await self.session.get(Team, team_id)
 
     async def in_scope(self, scope: Scope) -> list[Team]:
-        statement = select(Team).order_by(Team.province, Team.district, Team.name)
+        statement = select(Team).order_by(Team.province, Team.commune_code, Team.name)
         if scope.province is not None:
             statement = statement.where(Team.province == scope.province)
-        if scope.district is not None:
-            statement = statement.where(Team.district == scope.district)
+        if scope.communes:
+            statement = statement.where(Team.commune_code.in_(scope.communes))
         return list((await self.session.execute(statement)).scalars())
 
     async def membership(self, user_id: int) -> tuple[TeamMember, Team] | None:

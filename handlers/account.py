@@ -27,7 +27,7 @@ async def choose_language(msg: IncomingMessage, ctx: Context) -> list[Reply]:
 async def show_my_data(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """/toi: everything the bot stores about this user."""
     user, t = ctx.user, ctx.t
-    province = ctx.content.province(user.province)
+    province = ctx.services.places.units.province(user.province)
     asked = await ctx.questions.count_for_user(user.id)
     subscribed = await ctx.subscriptions.topics(user.id)
     lines = [
@@ -37,7 +37,7 @@ async def show_my_data(msg: IncomingMessage, ctx: Context) -> list[Reply]:
         t("• First contact: {date}", date=t.fmt.date(user.created_at.astimezone(ctx.services.timezone))),
         t("• Language: {language}", language=LANGUAGE_NAMES.get(user.locale or t.locale, t.locale)),
         t("• Consent to store your location: {answer}", answer=t("yes") if user.location_consent else t("no")),
-        t("• Province: {province}", province=province.name if province else t("not stored")),
+        t("• Province: {province}", province=province.short if province else t("not stored")),
         t("• News you receive: {topics}", topics=topic_names(ctx, subscribed) if subscribed else t("none")),
         t.plural("• Questions logged: {n}", "• Questions logged: {n}", asked),
     ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from content.bodies import renamed_in
 from content.models import FaqEntry
+from content.places import Province
 from content.schedule import Phase, Standing, span_of, standing
 from handlers.context import Context
 
@@ -40,8 +42,35 @@ def faq_text(ctx: Context, faq: FaqEntry) -> str:
             lines.append(standing_text(ctx, *span) + ".")
     if faq.year:
         lines.append(ctx.t("Applies to {year}.", year=faq.year))
+    lines += today_notes(ctx, faq)
     lines.append(source_line(ctx, faq))
     return "\n".join(lines)
+
+
+def today_notes(ctx: Context, faq: FaqEntry) -> list[str]:
+    """What changed since the plan: its province is now part of another one; a body it names
+    is called otherwise today."""
+    notes = []
+    province = ctx.content.faq_pack[faq.id].province
+    current = ctx.services.places.units.province(province.current) if province else None
+    if province is not None and current is not None and current.slug != province.slug:
+        notes.append(former_province_note(ctx, province.name, current))
+    for body in renamed_in(faq.answer):
+        if body.since is None:
+            notes.append(ctx.t("{former} is now part of the {today}.", former=body.former,
+                               today=body.today))
+        else:
+            notes.append(ctx.t("{former} is now part of the {today} (since {date}).",
+                               former=body.former, today=body.today,
+                               date=ctx.t.fmt.date(body.since)))
+    return notes
+
+
+def former_province_note(ctx: Context, former: str, province: Province) -> str:
+    """'Tiền Giang nay thuộc tỉnh Đồng Tháp (từ 01/7/2025).'"""
+    return ctx.t("{former} is now part of {province} (since {date}).", former=former,
+                 province=province.in_sentence,
+                 date=ctx.t.fmt.date(ctx.services.places.units.effective))
 
 
 def schedule_span(ctx: Context, item_id: str) -> tuple[dt.date, dt.date] | None:

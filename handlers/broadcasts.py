@@ -4,7 +4,7 @@ recipients will see it, then send now or at a time, and pause, resume or cancel 
 
 Only officers and admins reach these handlers (the command table), and every button checks
 the role again on the server. An officer's audience is always limited to their own province
-(and district): the filter is added here, not chosen by them. The broadcast and its delivery
+(and communes): the filter is added here, not chosen by them. The broadcast and its delivery
 rows are written in this message's transaction, by INSERT … SELECT in batches."""
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def _choice(msg: IncomingMessage) -> str | None:
 def sender_of(ctx: Context) -> Sender:
     """Where this account's announcements may go (db.broadcasts limits every audience to it)."""
     user = ctx.user
-    return Sender.of(ctx.role, user.scope_province, user.scope_district)
+    return Sender.of(ctx.role, user.scope_province, user.scope_communes or ())
 
 
 def _area_text(ctx: Context) -> str:
@@ -73,9 +73,11 @@ def _area_text(ctx: Context) -> str:
         return ctx.t("everywhere")
     if area is NOWHERE:
         return ctx.t("none (ask an admin to set your province)")
-    province = ctx.content.province(area.province)
-    name = province.name if province else area.province
-    return f"{area.district}, {name}" if area.district else name
+    units = ctx.services.places.units
+    province = units.province(area.province)
+    name = province.short if province else area.province
+    communes = [units.communes[c].name for c in sorted(area.communes) if c in units.communes]
+    return f"{', '.join(communes)}, {name}" if communes else name
 
 
 # -- composing ----------------------------------------------------------------------------------
@@ -139,7 +141,7 @@ async def take_audience(msg: IncomingMessage, ctx: Context, data: Data) -> list[
         except AudienceError:
             return [_ask(ctx, data, "audience", ctx.t("I could not read those filters. Press the "
                                                      "buttons, or write for example: "
-                                                     "topic:contests district:Vinh"))]
+                                                     "topic:contests province:nghe-an"))]
         data["audience"] = chosen
         return await _preview(ctx, data)
     if choice == "done":

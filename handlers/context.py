@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content.i18n import Catalogs, Translator
 from content.loader import ContentStore
 from content.matcher import FaqMatcher
+from content.places import PlaceFinder, place_finder
 from content.smalltalk import SmallTalk
 from db.broadcasts.audience import DEFAULT_RULES, AudienceRules
 from db.models import ChannelIdentity, Role, User
@@ -54,6 +55,8 @@ class Services:
     """Per channel, the deep link a join code is appended to (Telegram: t.me/<bot>?start=)."""
     smalltalk: SmallTalk = field(default_factory=SmallTalk.load)
     """Greetings, thanks, "ok", emoji: answered like a person, not as questions."""
+    places: PlaceFinder = field(default_factory=place_finder)
+    """The current provinces and communes, and the former ones they replaced (content/places)."""
 
 
 @dataclass

@@ -28,7 +28,7 @@ async def answer_question(msg: IncomingMessage, ctx: Context) -> list[Reply]:
                                    answer=AnswerInfo(matched=False, faq_id=None, score=0.0))]
     question = ctx.services.smalltalk.without_leading(msg.text)  # "chào bạn, cho hỏi …"
     matcher = ctx.services.matcher
-    results = matcher.match_each(question, ctx.user.province)
+    results = matcher.match_each(question, ctx.content.pack_province(ctx.user.province))
     result = next((r for r in results if r.best is not None), results[0])
     # Only what leans on a question before ("còn …", a bare "ở đâu?"): a new short question
     # ("giá vàng hôm nay") read with the last one would get that one's answer.
@@ -70,7 +70,8 @@ async def _as_follow_up(ctx: Context, question: str, alone: MatchResult) -> Matc
     if not previous:
         return alone
     matcher = ctx.services.matcher
-    combined = matcher.match(matcher.follow_up(previous, question), ctx.user.province)
+    combined = matcher.match(matcher.follow_up(previous, question),
+                             ctx.content.pack_province(ctx.user.province))
     return combined if combined.best is not None else alone
 
 

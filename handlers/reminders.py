@@ -44,7 +44,7 @@ class Planned:
 
 
 def _place(pack: Pack) -> tuple[str, ...]:
-    return (f"province:{pack.province.slug}",) if pack.province else ()
+    return (f"province:{pack.province.current}",) if pack.province else ()
 
 
 def plan(content: ContentStore, t: Translator, today: dt.date, lead_days: int) -> list[Planned]:

@@ -1,4 +1,4 @@
-"""/baocao: visit reports in chat for leaders (their team) and officers (their district or
+"""/baocao: visit reports in chat for leaders (their team) and officers (their communes or
 province; admins everywhere). Choose a campaign window from content, the last 7 or 30 days, or
 type a range; the answer is a short summary, an XLSX workbook, a CSV and a chart.
 
@@ -36,12 +36,13 @@ _RANGE_SPLIT = re.compile(r"\s*(?:-|–|—|đến|den|to|>)\s*")
 
 
 async def report_scope(ctx: Context) -> ReportScope | str:
-    """Admins: everything; officers: their province or district; leaders: their team.
+    """Admins: everything; officers: their province or communes; leaders: their team.
     A string is the polite refusal."""
     if ctx.role >= Role.ADMIN:
         return ReportScope()
     if ctx.role >= Role.OFFICER and ctx.user.scope_province:
-        return ReportScope(province=ctx.user.scope_province, district=ctx.user.scope_district)
+        return ReportScope(province=ctx.user.scope_province,
+                           communes=frozenset(ctx.user.scope_communes or ()))
     found = await TeamRepository(ctx.session).membership(ctx.user.id)
     if found is not None and (found[0].role >= Role.LEADER or ctx.role >= Role.OFFICER):
         return ReportScope(team_id=found[1].id)
@@ -104,7 +105,7 @@ async def _campaigns(ctx: Context, scope: ReportScope) -> list[Campaign]:
         team = await TeamRepository(ctx.session).get(scope.team_id)
         province = team.province if team else None
     chosen = [campaign for pack, campaign in ctx.content.campaigns()
-              if pack.province is None or province is None or pack.province.slug == province]
+              if pack.province is None or province is None or pack.province.current == province]
     return sorted(chosen, key=lambda c: c.start, reverse=True)
 
 
@@ -157,8 +158,8 @@ async def produce(ctx: Context, scope: ReportScope, start: dt.date, end: dt.date
 
 
 def _scope_label(ctx: Context, report: Report) -> str:
-    province = ctx.content.province(report.scope.province)
-    return describe_scope(report, ctx.t, province.name if province else None)
+    province = ctx.services.places.units.province(report.scope.province)
+    return describe_scope(report, ctx.t, province.short if province else None)
 
 
 def _new_folder(root: Path) -> Path:

@@ -56,6 +56,7 @@ STEPS: dict[str, Handler] = {
     "start.province": start.choose_province,
     "account.erase": account.erase_data,
     "report.period": reports.choose_period,
+    "team.create": teams.continue_create,
     **{f"bc.{step}": broadcasts.continue_compose for step in broadcasts.STEPS},
     **{f"visit.{step}": visits.continue_form for step in (*visits.STEPS, "confirm", "edit")},
 }

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from content.normalize import tokenize
+from content.normalize import fold, tokenize
 from db.models import utcnow
+from handlers.answers import former_province_note
 from handlers.context import Context
 from handlers.messages import Button, IncomingMessage, Reply
 from handlers.subscriptions import offer_subscription
@@ -47,7 +48,7 @@ async def record_consent(msg: IncomingMessage, ctx: Context) -> list[Reply]:
         return [province_question(ctx)]
     if answer == "no":
         ctx.user.location_consent, ctx.user.location_consent_at = False, None
-        ctx.user.province = ctx.user.district = ctx.user.commune = None
+        ctx.user.province = ctx.user.commune = None
         ctx.finish()
         return [await offer_subscription(ctx, ctx.t("All right, I will not store your location."))]
     ctx.finish()
@@ -55,28 +56,38 @@ async def record_consent(msg: IncomingMessage, ctx: Context) -> list[Reply]:
 
 
 def province_question(ctx: Context) -> Reply:
+    """The 34 current provinces as buttons, those with provincial plans first; a typed name
+    (also a former province's, "Tiền Giang") is understood too."""
     ctx.goto("start.province")
-    buttons = [Button(p.name, f"prov:{p.slug}") for p in ctx.content.provinces]
-    buttons.append(Button(ctx.t("Other province"), "prov:none"))
-    return Reply.with_buttons(ctx.t("Which province do you live in?"), buttons)
+    provinces = sorted(ctx.services.places.units.provinces.values(),
+                       key=lambda p: (ctx.content.pack_province(p.slug) is None, fold(p.short)))
+    buttons = [Button(p.short, f"prov:{p.slug}") for p in provinces]
+    return Reply.with_buttons(ctx.t("Which province or city do you live in? Press it or type "
+                                    "its name (provinces as they are since 1 July 2025)."),
+                              buttons)
 
 
 async def choose_province(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """A province button (or its typed name): store it if consent was given, then offer subscribing."""
-    slug = (msg.payload or "").partition(":")[2] or _province_by_name(ctx, msg.text)
+    chosen = (msg.payload or "").partition(":")[2]
+    found = ctx.services.places.province(chosen.replace("-", " ") if chosen else msg.text)
     ctx.finish()
-    if slug is None:
+    if found is None:
         return []
     if not ctx.user.location_consent:
         return [_consent_question(ctx)]
-    province = ctx.content.province(slug)
-    ctx.user.province = province.slug if province else None
-    if province is None:
-        text = ctx.t("Thank you. I have national information for everyone; provincial details "
-                     "are available for the provinces listed.")
+    province, former = found
+    ctx.user.province = province.slug
+    lines = []
+    if former is not None:
+        lines.append(former_province_note(ctx, former.short, province))
+    if ctx.content.pack_province(province.slug) is None:
+        lines.append(ctx.t("Thank you! I have no plans of {province} yet, so I answer with the "
+                           "national information.", province=province.short))
     else:
-        text = ctx.t("Thank you! Answers about {province} will come first.", province=province.name)
-    return [await offer_subscription(ctx, text)]
+        lines.append(ctx.t("Thank you! Answers about {province} will come first.",
+                           province=province.short))
+    return [await offer_subscription(ctx, "\n".join(lines))]
 
 
 async def change_province(msg: IncomingMessage, ctx: Context) -> list[Reply]:
@@ -92,9 +103,3 @@ def _yes_no(text: str) -> str | None:
         return "no"
     return None
 
-
-def _province_by_name(ctx: Context, text: str) -> str | None:
-    if " ".join(tokenize(text)) in {"khac", "tinh khac", "other"}:
-        return "none"
-    province = ctx.content.province_named(text)
-    return province.slug if province else None

@@ -7,22 +7,26 @@ checks that the team is the user's own (members, leaders) or inside the officer'
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from content.i18n import Translator
+from content.places import PlaceChoice
 from db.models import InviteCode, Role, Team, User
 from db.teams import InviteRepository, Scope, TeamRepository
 from handlers.context import Context
 from handlers.messages import Button, IncomingMessage, Reply
 from handlers.numbers import read_id
 
-CREATE_USAGE = ("/taoto Tổ CNSCĐ xã Mỹ Phong; Mỹ Tho; Mỹ Phong\n"
-                "/taoto tien-giang; Tổ CNSCĐ xã Mỹ Phong; Mỹ Tho; Mỹ Phong, Tân Mỹ Chánh")
+CREATE_USAGE = ("/taoto Tổ CNSCĐ phường Mỹ Phong; Mỹ Phong\n"
+                "/taoto Đồng Tháp; Tổ CNSCĐ phường Mỹ Phong; Mỹ Phong, Đạo Thạnh")
+CHOICE_BUTTONS = 8
 
 
 def scope_of(ctx: Context) -> Scope:
-    """Admins see everything; an officer their province (and district, if set)."""
+    """Admins see everything; an officer their province (and only some communes, if set)."""
     if ctx.role >= Role.ADMIN:
         return Scope()
-    return Scope(ctx.user.scope_province or "", ctx.user.scope_district)
+    return Scope(ctx.user.scope_province or "", frozenset(ctx.user.scope_communes or ()))
 
 
 def invite_text(ctx: Context, team: Team, code: str, expires_at: dt.datetime, max_uses: int) -> str:
@@ -38,31 +42,101 @@ def invite_text(ctx: Context, team: Team, code: str, expires_at: dt.datetime, ma
 
 
 async def create_team(msg: IncomingMessage, ctx: Context) -> list[Reply]:
-    """/taoto [province;] name; district; commune[, more communes]"""
+    """/taoto [province;] name; commune[, more communes]: a team of current communes (since
+    1/7/2025). A name that fits several communes (a former commune or district, "phường 5")
+    is asked about with buttons before the team is made."""
     command = msg.command
     parts = [p.strip() for p in (command[1] if command else "").split(";")]
-    if len(parts) not in (3, 4) or not all(parts):
-        return [Reply(ctx.t("Create a team with its name, district and commune(s), separated by "
-                            "“;”. For example:") + "\n" + CREATE_USAGE)]
+    if len(parts) not in (2, 3) or not all(parts):
+        return [Reply(ctx.t("Create a team with its name and commune(s), separated by “;”. "
+                            "For example:") + "\n" + CREATE_USAGE)]
     scope = scope_of(ctx)
-    named = ctx.content.province_named(parts[0]) if len(parts) == 4 else None
-    province_slug = named.slug if named else (scope.province if len(parts) == 3 else None)
-    if not province_slug:
+    named = ctx.services.places.province(parts[0]) if len(parts) == 3 else None
+    province = named[0].slug if named else (scope.province if len(parts) == 2 else None)
+    current = ctx.services.places.units.current_province(province)
+    if current is None:
         return [Reply(ctx.t("Which province? Put it first, for example:") + "\n" + CREATE_USAGE)]
-    name, district, communes_text = parts[-3:]
-    communes = [c.strip() for c in communes_text.split(",") if c.strip()]
-    wanted = Team(province=province_slug, district=district)
-    if not scope.covers(wanted):
-        return [Reply(ctx.t("You can only create teams in your own area."))]
-    if len(name) > 128 or len(district) > 128 or any(len(c) > 128 for c in communes):
+    province = current.slug
+    name, communes_text = parts[-2:]
+    typed = [c.strip() for c in communes_text.split(",") if c.strip()]
+    if len(name) > 128 or any(len(c) > 128 for c in typed):
         return [Reply(ctx.t("Names can be at most 128 characters."))]
-    team = await TeamRepository(ctx.session).create(name=name, province=province_slug,
-                                                    district=district, communes=communes,
+    if scope.province is not None and province != scope.province:
+        return [Reply(ctx.t("You can only create teams in your own area."))]
+    return await _next_commune(ctx, name, province, [], typed)
+
+
+async def continue_create(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """The commune asked about: a button, or the name typed again more precisely."""
+    data: dict[str, Any] = ctx.step.data if ctx.step else {}
+    name, province = str(data.get("team_name", "")), str(data.get("province", ""))
+    codes, pending = list(data.get("codes", [])), list(data.get("pending", []))
+    if not name or not pending:
+        ctx.finish()
+        return [Reply(ctx.t("That button has expired."))]
+    payload = msg.payload or ""
+    if payload.startswith("team:commune:"):
+        code = payload.rpartition(":")[2]
+        if code not in data.get("offered", []):
+            return [Reply(ctx.t("That button has expired."))]
+        return await _next_commune(ctx, name, province, [*codes, code], pending[1:])
+    if msg.command:
+        ctx.finish()
+        return []
+    return await _next_commune(ctx, name, province, codes, [msg.text.strip(), *pending[1:]])
+
+
+async def _next_commune(ctx: Context, name: str, province: str, codes: list[str],
+                        pending: list[str]) -> list[Reply]:
+    """Resolve the typed communes one by one; create the team when all are known."""
+    t, scope = ctx.t, scope_of(ctx)
+    while pending:
+        found = ctx.services.places.communes(pending[0], province)
+        choices = [c for c in found if not scope.communes or c.commune.code in scope.communes]
+        if found and not choices:
+            ctx.finish()
+            return [Reply(t("You can only create teams in your own area."))]
+        if not choices:
+            ctx.finish()
+            place = ctx.services.places.units.provinces[province]
+            return [Reply(t("I could not find the commune “{name}” in {province} (communes as "
+                            "they are since 1 July 2025). Check the name and send /taoto "
+                            "again.", name=pending[0], province=place.short))]
+        if len(choices) > 1:
+            shown = choices[:CHOICE_BUTTONS]
+            ctx.goto("team.create", team_name=name, province=province, codes=codes, pending=pending,
+                     offered=[c.commune.code for c in shown])
+            buttons = [Button(_choice_label(t, c), f"team:commune:{c.commune.code}")
+                       for c in shown]
+            return [Reply.with_buttons(t("“{name}” may mean several communes. Which one?",
+                                         name=pending[0]), buttons)]
+        codes.append(choices[0].commune.code)
+        pending = pending[1:]
+    ctx.finish()
+    codes = list(dict.fromkeys(codes))
+    team = await TeamRepository(ctx.session).create(name=name, province=province, communes=codes,
                                                     created_by=ctx.user.id)
     invite = await _new_invite(ctx, team)
-    return [Reply(ctx.t("Team #{id} “{name}” created ({district}: {communes}).", id=team.id,
-                        name=name, district=district, communes=", ".join(communes))
+    return [Reply(t("Team #{id} “{name}” created ({communes}, {province}).", id=team.id,
+                    name=name, communes=area_names(ctx, team), province=_province_name(ctx, team))
                   + "\n" + invite_text(ctx, team, invite.code, invite.expires_at, invite.max_uses))]
+
+
+def _choice_label(t: Translator, choice: PlaceChoice) -> str:
+    if choice.former:
+        return t("{commune} (was {former})", commune=choice.commune.name, former=choice.former)
+    return choice.commune.name
+
+
+def area_names(ctx: Context, team: Team) -> str:
+    """The team's communes by name, its own first."""
+    communes = ctx.services.places.units.communes
+    return ", ".join(communes[c].name if c in communes else c for c in team.communes)
+
+
+def _province_name(ctx: Context, team: Team) -> str:
+    province = ctx.services.places.units.province(team.province)
+    return province.short if province else team.province
 
 
 async def _new_invite(ctx: Context, team: Team) -> InviteCode:
@@ -144,10 +218,9 @@ async def show_team(msg: IncomingMessage, ctx: Context) -> list[Reply]:
         return [Reply(team)]
     t = ctx.t
     members = await TeamRepository(ctx.session).members(team.id)
-    province = ctx.content.province(team.province)
     lines = [t("Team #{id}: {name}", id=team.id, name=team.name),
-             t("Area: {communes} — {district}, {province}", communes=", ".join(team.communes),
-               district=team.district, province=province.name if province else team.province),
+             t("Area: {communes}, {province}", communes=area_names(ctx, team),
+               province=_province_name(ctx, team)),
              t.plural("{n} member:", "{n} members:", len(members))]
     for member, user in members:
         mark = t("leader") if member.role >= Role.LEADER else t("member")
@@ -166,7 +239,7 @@ async def list_teams(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     if not teams:
         return [Reply(ctx.t("There are no teams in your area yet. Create one with /taoto."))]
     lines = [ctx.t("Teams in your area:")]
-    lines += [f"#{team.id} {team.name} — {', '.join(team.communes)}, {team.district}"
+    lines += [f"#{team.id} {team.name} — {area_names(ctx, team)}, {_province_name(ctx, team)}"
               for team in teams[:50]]
     if len(teams) > 50:
         lines.append(ctx.t("…and {n} more.", n=len(teams) - 50))
@@ -174,7 +247,10 @@ async def list_teams(msg: IncomingMessage, ctx: Context) -> list[Reply]:
 
 
 async def on_button(msg: IncomingMessage, ctx: Context) -> list[Reply]:
-    """'team:lead:<team>:<user>' — officers only, inside their scope (checked again here)."""
+    """'team:lead:<team>:<user>' — officers only, inside their scope (checked again here);
+    'team:commune:<code>' answers the commune question of /taoto."""
+    if (msg.payload or "").startswith("team:commune:"):
+        return await continue_create(msg, ctx)
     if ctx.role < Role.OFFICER:  # before anything is read from the database
         return [Reply(ctx.t("Sorry, only officers of this area can name a team leader."))]
     parts = (msg.payload or "").split(":")

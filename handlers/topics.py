@@ -22,7 +22,7 @@ T = TypeVar("T")
 
 
 def _province_first(ctx: Context, pack: Pack) -> bool:
-    return not (pack.province and pack.province.slug == ctx.user.province)
+    return not (pack.province and pack.province.current == ctx.user.province)
 
 
 def _topic_buttons(ctx: Context, topic: str) -> list[Button]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from content.i18n import N_, Translator
 from content.normalize import fold
+from content.places.history import name_key
 from content.services import ServiceCatalog
 from db.models import OUTCOMES
 
@@ -95,21 +96,22 @@ def read_people(text: str, maximum: int) -> tuple[int | None, FieldError | None]
     return people, None
 
 
-def read_commune(text: str, communes: Sequence[str]) -> tuple[tuple[str, str | None] | None,
-                                                               FieldError | None]:
-    """'Mỹ Phong' or 'Mỹ Phong, ấp 3' (with or without diacritics): one of the team's communes,
-    and the rest as the hamlet/address."""
+def read_commune(text: str, communes: Sequence[tuple[str, str]]) -> tuple[
+        tuple[str, str | None] | None, FieldError | None]:
+    """'Mỹ Phong', 'phường Mỹ Phong' or 'Mỹ Phong, ấp 3' (with or without diacritics): one of the
+    team's communes ((code, name) pairs) as its code, and the rest as the hamlet/address."""
     name, _, rest = text.partition(",")
-    wanted = " ".join(fold(name).removeprefix("xa ").removeprefix("phuong ").split())
-    for commune in communes:
-        if " ".join(fold(commune).split()) == wanted:
+    wanted = name_key(name)
+    for code, commune in communes:
+        if wanted and name_key(commune) == wanted:
             address = rest.strip() or None
             if address and len(address) > MAX_ADDRESS_CHARS:
                 return None, FieldError(N_("The address is too long (at most {n} characters)."),
                                         {"n": MAX_ADDRESS_CHARS})
-            return (commune, address), None
+            return (code, address), None
     return None, FieldError(N_("“{text}” is not one of your team's communes: {communes}."),
-                            {"text": name.strip()[:40], "communes": ", ".join(communes)})
+                            {"text": name.strip()[:40],
+                             "communes": ", ".join(commune for _, commune in communes)})
 
 
 def read_address(text: str) -> tuple[str | None, FieldError | None]:

@@ -72,9 +72,10 @@ def _ask(ctx: Context, data: Data, field: str, prefix: str = "") -> Reply:
                                   [Button(t("Today"), "visit:date:today"),
                                    Button(t("Yesterday"), "visit:date:yesterday")])
     if field == "commune":
-        communes = data["communes"]
+        named = commune_names(ctx, data["communes"])
         return Reply.with_buttons(head + t("Which commune?"),
-                                  [Button(c, f"visit:commune:{i}") for i, c in enumerate(communes)])
+                                  [Button(name, f"visit:commune:{i}")
+                                   for i, (_, name) in enumerate(named)])
     if field == "address":
         return Reply.with_buttons(head + t("Hamlet or address (optional):"), [_skip_button(ctx)])
     if field == "people":
@@ -151,7 +152,7 @@ async def quick_form(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     errors: list[str] = []
     day, error = read_date(parts[0], ctx.today, rules.visit_max_age_days)
     _collect(ctx, errors, FIELD_LABELS["date"], error, data, "date", day.isoformat() if day else None)
-    place, error = read_commune(parts[1], team.communes)
+    place, error = read_commune(parts[1], commune_names(ctx, team.communes))
     _collect(ctx, errors, FIELD_LABELS["commune"], error, data, "commune", place[0] if place else None)
     data["address"] = place[1] if place else None
     people, error = read_people(parts[2], rules.visit_max_people)
@@ -199,6 +200,12 @@ async def take_date(msg: IncomingMessage, ctx: Context, data: Data) -> list[Repl
     return [_after(ctx, data, "date")]
 
 
+def commune_names(ctx: Context, codes: list[str]) -> list[tuple[str, str]]:
+    """(code, name) of a team's communes, as they are called today."""
+    communes = ctx.services.places.units.communes
+    return [(code, communes[code].name if code in communes else code) for code in codes]
+
+
 async def take_commune(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:
     choice = _choice(msg)
     communes: list[str] = data["communes"]
@@ -206,7 +213,7 @@ async def take_commune(msg: IncomingMessage, ctx: Context, data: Data) -> list[R
     if index is not None and index < len(communes):
         data["commune"] = communes[index]
         return [_after(ctx, data, "commune")]
-    place, error = read_commune(msg.text, communes)
+    place, error = read_commune(msg.text, commune_names(ctx, communes))
     if error:
         return [_ask(ctx, data, "commune", error_text(ctx.t, error))]
     assert place is not None
@@ -339,7 +346,7 @@ def summary_lines(ctx: Context, data: Data) -> list[str]:
         services += f" ({data['other']})"
     lines = [
         f"• {t(FIELD_LABELS['date'])}: {t.fmt.date(dt.date.fromisoformat(data['date']))}",
-        f"• {t(FIELD_LABELS['commune'])}: {data['commune']}"
+        f"• {t(FIELD_LABELS['commune'])}: {dict(commune_names(ctx, [data['commune']]))[data['commune']]}"
         + (f", {data['address']}" if data.get("address") else ""),
         f"• {t(FIELD_LABELS['people'])}: {t.fmt.number(data['people'])}",
         f"• {t(FIELD_LABELS['services'])}: {services}",
@@ -406,7 +413,7 @@ async def _save(ctx: Context, data: Data) -> list[Reply]:
         visit.updated_at = ctx.now
         return [Reply(ctx.t("Corrected visit #{id}.", id=visit.id))]
     visit = await visits.add(Visit(team_id=team.id, member_id=ctx.user.id, province=team.province,
-                                   district=team.district, channel=ctx.identity.channel,
+                                   channel=ctx.identity.channel,
                                    created_at=ctx.now, updated_at=ctx.now, **values))
     minutes = ctx.services.rules.visit_undo_minutes
     text = ctx.t("Saved visit #{id}. Thank you! Log the next one with /ghinhan.", id=visit.id)
@@ -418,7 +425,7 @@ async def _save(ctx: Context, data: Data) -> list[Reply]:
 
 
 def _visit_values(ctx: Context, data: Data) -> dict[str, Any]:
-    return {"visit_date": dt.date.fromisoformat(data["date"]), "commune": data["commune"],
+    return {"visit_date": dt.date.fromisoformat(data["date"]), "commune_code": data["commune"],
             "address": data.get("address"), "people": int(data["people"]),
             "services": ctx.content.services.mask(data["services"]),
             "other_service": data.get("other"), "outcome": data["outcome"],
@@ -436,7 +443,7 @@ async def edit_last(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     _, team = found
     data: Data = {
         "visit_id": visit.id, "team_id": visit.team_id, "communes": list(team.communes),
-        "date": visit.visit_date.isoformat(), "commune": visit.commune, "address": visit.address,
+        "date": visit.visit_date.isoformat(), "commune": visit.commune_code, "address": visit.address,
         "people": visit.people, "services": ctx.content.services.codes_in(visit.services),
         "other": visit.other_service, "outcome": visit.outcome, "note": visit.note,
         "photo": visit.photo}

@@ -27,7 +27,7 @@ FAST = {"broadcast_poll_seconds": 0.1, "broadcast_retry_seconds": 0.1}
 async def add_people(sessions: async_sessionmaker[AsyncSession], count: int, *,
                      channel: str = "telegram", first_chat: int = 1_000_000,
                      topics: Sequence[str] = ("announcements",), province: str | None = None,
-                     district: str | None = None, role: int = 0, reachable: bool = True,
+                     commune: str | None = None, role: int = 0, reachable: bool = True,
                      last_message_at: dt.datetime | None = None, chat_ids: Sequence[str] = (),
                      chunk: int = 5000) -> list[str]:
     """`count` people with one identity each on `channel` (chat ids from `first_chat`, or
@@ -39,7 +39,7 @@ async def add_people(sessions: async_sessionmaker[AsyncSession], count: int, *,
         part = chat_ids[start:start + chunk]
         async with sessions() as session, session.begin():
             rows = [{"created_at": seen, "last_seen_at": seen, "province": province,
-                     "district": district, "location_consent": province is not None,
+                     "commune": commune, "location_consent": province is not None,
                      "role": role, "is_demo": False} for _ in part]
             ids = list((await session.execute(
                 insert(users).returning(users.c.id, sort_by_parameter_order=True), rows)).scalars())

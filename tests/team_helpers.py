@@ -5,26 +5,29 @@ from __future__ import annotations
 import re
 
 from bot.pipeline import Pipeline
+from content.places import admin_units
 from db.models import Role
 from db.repositories import UserRepository
 from tests.fakes.chat import Chat
 
 
 async def grant(pipeline: Pipeline, chat: Chat, role: Role, province: str | None = None,
-                district: str | None = None) -> None:
+                communes: tuple[str, ...] = ()) -> None:
     """Give the chat's user a role (as `cdsbot users grant` does)."""
     await chat.send("/menu")  # the user exists once they have written
     async with pipeline.sessions() as session, session.begin():
         identity = await UserRepository(session).find(chat.channel, chat.user_id)
         assert identity is not None
         identity.user.role = int(role)
-        identity.user.scope_province, identity.user.scope_district = province, district
+        identity.user.scope_province = province
+        identity.user.scope_communes = list(communes)
 
 
-async def officer(pipeline: Pipeline, province: str = "tien-giang",
-                  district: str | None = None) -> Chat:
+async def officer(pipeline: Pipeline, province: str = "dong-thap",
+                  communes: tuple[str, ...] = ()) -> Chat:
+    """An officer of a current province, or of some of its communes (codes)."""
     chat = Chat(pipeline)
-    await grant(pipeline, chat, Role.OFFICER, province, district)
+    await grant(pipeline, chat, Role.OFFICER, province, communes)
     return chat
 
 
@@ -34,7 +37,7 @@ def invite_code(text: str) -> str:
     return match[1]
 
 
-async def create_team(boss: Chat, spec: str = "Tổ CNSCĐ xã Mỹ Phong; Mỹ Tho; Mỹ Phong, Tân Mỹ Chánh"
+async def create_team(boss: Chat, spec: str = "Tổ CNSCĐ phường Mỹ Phong; Mỹ Phong, Đạo Thạnh"
                       ) -> tuple[int, str]:
     """/taoto as an officer: the new team's number and its invite code."""
     text = "\n".join(r.text for r in await boss.send(f"/taoto {spec}"))
@@ -55,6 +58,8 @@ async def subscriber(pipeline: Pipeline, province: str, topics: str = "cuoc thi"
     chat = Chat(pipeline, channel="telegram")
     await chat.send("/start")
     await chat.press("consent:yes")
-    await chat.press(f"prov:{province}")
+    current = admin_units().current_province(province)  # a seed province: today's it is part of
+    assert current is not None, province
+    await chat.press(f"prov:{current.slug}")
     await chat.send(f"/dangky {topics}")
     return chat

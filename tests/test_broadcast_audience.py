@@ -45,16 +45,19 @@ NOW = utcnow()  # real clock: people are added as seen now (add_people)
 
 def test_filters_parse_and_keep_what_was_written():
     audience = parse_filters(["topic:contests", "Topic:events", "province:nghe-an", "role:leader",
-                              "team:7", "all", "district:Mỹ Tho"])
+                              "team:7", "all", "commune:phường Vinh Hưng", "province:Tiền Giang"])
     assert audience.topics == {"contests", "events"}
-    assert audience.provinces == {"nghe-an"} and audience.districts == {"Mỹ Tho"}
+    # Names become today's units: Tiền Giang is part of Đồng Tháp; the ward is given by code.
+    assert audience.provinces == {"nghe-an", "dong-thap"} and audience.communes == {"17920"}
     assert audience.teams == {7} and audience.roles == {"leader"}
     assert audience.filters == ("topic:contests", "topic:events", "province:nghe-an",
-                                "role:leader", "team:7", "all", "district:Mỹ Tho")
+                                "role:leader", "team:7", "all", "commune:17920",
+                                "province:dong-thap")
     assert parse_filters([]) == parse_filters(["all"])
 
 
 @pytest.mark.parametrize("bad", ["topic:weather", "team:abc", "role:king", "city:hue", "province:",
+                                 "province:atlantis", "commune:Không Có", "district:Mỹ Tho",
                                  "everyone"])
 def test_bad_filters_say_what_is_wrong(bad: str):
     with pytest.raises(AudienceError, match="'" + bad.split(":")[0]):
@@ -106,13 +109,14 @@ DAY = dt.timedelta(days=1)
 async def people(sessions: async_sessionmaker[AsyncSession]) -> int:
     """A small town; returns the team's id."""
     async with sessions() as session, session.begin():
-        team = Team(name="Tổ Mỹ Phong", province="nghe-an", district="Vinh", communes=["Hưng Bình"])
+        team = Team(name="Tổ Vinh Hưng", province="nghe-an", commune_code="17920",
+                    communes=["17920"])
         session.add(team)
         await session.flush()
         await _person(session, ("telegram", "1", True, DAY), topics=("announcements",),
                       province="nghe-an")
         await _person(session, ("telegram", "2", True, DAY), topics=("contests",),
-                      province="tien-giang")
+                      province="dong-thap")
         await _person(session, ("telegram", "3", True, DAY))  # never subscribed
         await _person(session, ("zalo", "z4", True, 2 * DAY), topics=("events",))
         await _person(session, ("zalo", "z5", True, 8 * DAY), topics=("events",))  # window over

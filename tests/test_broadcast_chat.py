@@ -44,7 +44,7 @@ async def test_an_officer_previews_and_sends_to_their_province_only(pipeline):
     await subscriber(pipeline, "tien-giang")
     await subscriber(pipeline, "tien-giang", "su kien")  # another topic
     await subscriber(pipeline, "nghe-an")  # another province
-    boss = await officer(pipeline, "tien-giang")
+    boss = await officer(pipeline, "dong-thap")
     await compose(boss)
     preview = boss.text
     assert "Telegram: 1" in preview and "1 người" in preview
@@ -54,13 +54,13 @@ async def test_an_officer_previews_and_sends_to_their_province_only(pipeline):
     assert "Thông báo #" in boss.text and "1 người" in boss.text
     [(broadcast, deliveries)] = await broadcasts(pipeline)
     assert deliveries == 1 and broadcast.state == "sending"
-    assert "area:tien-giang" in broadcast.audience and "topic:contests" in broadcast.audience
+    assert "area:dong-thap" in broadcast.audience and "topic:contests" in broadcast.audience
     assert broadcast.link_url == "https://example.vn/the-le"
 
 
 async def test_scheduling_checks_the_time_and_cancel_stops_it(pipeline):
     await subscriber(pipeline, "tien-giang")
-    boss = await officer(pipeline, "tien-giang")
+    boss = await officer(pipeline, "dong-thap")
     await compose(boss)
     await boss.press("bc:schedule")
     await boss.send("hôm qua 08:00")
@@ -88,7 +88,7 @@ async def test_citizens_cannot_broadcast_even_with_forged_buttons(pipeline):
 
 
 async def test_wrong_answers_are_corrected_where_they_are_given(pipeline):
-    boss = await officer(pipeline, "tien-giang")
+    boss = await officer(pipeline, "dong-thap")
     await boss.send("/thongbao")
     await boss.send("x" * 2100)
     assert "tối đa 2.000" in boss.text
@@ -124,4 +124,4 @@ async def test_an_officer_typing_another_province_reaches_nobody_there(pipeline)
     await boss.press("bc:send")
     [(broadcast, deliveries)] = await broadcasts(pipeline)
     assert deliveries == 0
-    assert broadcast.audience == ["province:tien-giang", "area:nghe-an"]
+    assert broadcast.audience == ["province:dong-thap", "area:nghe-an"]  # Tiền Giang's today

@@ -37,31 +37,34 @@ from tests.broadcast_helpers import delivery_states
 NOW = dt.datetime(2024, 10, 5, 2, 0, tzinfo=dt.UTC)
 Sessions = async_sessionmaker[AsyncSession]
 
-# (chat id, own province, own district, commune, team key, team role, own role, topics)
+# Current communes by code: two wards of Nghệ An, one of Đồng Tháp.
+VINH_HUNG, CUA_LO, MY_PHONG = "17920", "16732", "28273"
+# (chat id, own province, own commune, team key, team role, own role, topics)
 PEOPLE = [
-    ("na-vinh", "nghe-an", "Vinh", "Hưng Bình", None, None, Role.CITIZEN, ("contests",)),
-    ("na-cualo", "nghe-an", "Cửa Lò", "Nghi Hòa", None, None, Role.CITIZEN, ("events",)),
-    ("tg-mytho", "tien-giang", "Mỹ Tho", "Mỹ Phong", None, None, Role.CITIZEN, ("contests",)),
-    ("tg-nowhere", None, None, None, None, None, Role.CITIZEN, ("contests",)),
-    ("na-member", None, None, None, "na", Role.MEMBER, Role.MEMBER, ()),  # the team's place
-    ("na-leader", None, None, None, "na", Role.LEADER, Role.LEADER, ("announcements",)),
-    ("tg-member", None, None, None, "tg", Role.MEMBER, Role.MEMBER, ("contests",)),
-    ("tg-leader", "tien-giang", "Mỹ Tho", None, "tg", Role.LEADER, Role.LEADER, ()),
-    ("na-officer", "nghe-an", "Vinh", None, None, None, Role.OFFICER, ("announcements",)),
+    ("na-vinh", "nghe-an", VINH_HUNG, None, None, Role.CITIZEN, ("contests",)),
+    ("na-cualo", "nghe-an", CUA_LO, None, None, Role.CITIZEN, ("events",)),
+    ("dt-myphong", "dong-thap", MY_PHONG, None, None, Role.CITIZEN, ("contests",)),
+    ("dt-province", "dong-thap", None, None, None, Role.CITIZEN, ("contests",)),
+    ("nowhere", None, None, None, None, Role.CITIZEN, ("contests",)),
+    ("na-member", None, None, "na", Role.MEMBER, Role.MEMBER, ()),  # the team's place
+    ("na-leader", None, None, "na", Role.LEADER, Role.LEADER, ("announcements",)),
+    ("dt-member", None, None, "dt", Role.MEMBER, Role.MEMBER, ("contests",)),
+    ("dt-leader", "dong-thap", None, "dt", Role.LEADER, Role.LEADER, ()),
+    ("na-officer", "nghe-an", VINH_HUNG, None, None, Role.OFFICER, ("announcements",)),
 ]
-TEAMS = {"na": ("nghe-an", "Vinh", ["Hưng Bình"]), "tg": ("tien-giang", "Mỹ Tho", ["Mỹ Phong"])}
+TEAMS = {"na": ("nghe-an", VINH_HUNG), "dt": ("dong-thap", MY_PHONG)}
 
 
 @pytest.fixture
 async def town(sessions: Sessions) -> dict[str, int]:
-    """Nghệ An and Tiền Giang people, teams and an officer; returns the team ids."""
+    """Nghệ An and Đồng Tháp people, teams and an officer; returns the team ids."""
     async with sessions() as session, session.begin():
-        teams = {key: Team(name=f"Tổ {key}", province=p, district=d, communes=c)
-                 for key, (p, d, c) in TEAMS.items()}
+        teams = {key: Team(name=f"Tổ {key}", province=p, commune_code=c, communes=[c])
+                 for key, (p, c) in TEAMS.items()}
         session.add_all(teams.values())
         await session.flush()
-        for chat, province, district, commune, team, team_role, role, topics in PEOPLE:
-            user = User(province=province, district=district, commune=commune, role=int(role),
+        for chat, province, commune, team, team_role, role, topics in PEOPLE:
+            user = User(province=province, commune=commune, role=int(role),
                         location_consent=province is not None)
             session.add(user)
             await session.flush()
@@ -76,17 +79,18 @@ async def town(sessions: Sessions) -> dict[str, int]:
 
 def _place(chat: str) -> tuple[str | None, str | None]:
     """Where a person is for a broadcast: their own place, or their team's."""
-    _, province, district, _, team, *_ = next(p for p in PEOPLE if p[0] == chat)
-    if province is None and team is not None:
-        province, district = TEAMS[team][0], TEAMS[team][1]
-    return province, district
+    _, province, commune, team, *_ = next(p for p in PEOPLE if p[0] == chat)
+    if team is not None:
+        province = province or TEAMS[team][0]
+        commune = commune or TEAMS[team][1]
+    return province, commune
 
 
 def _inside(chat: str, area: Area | None) -> bool:
     if area is None:
         return True
-    province, district = _place(chat)
-    return province == area.province and (area.district is None or district == area.district)
+    province, commune = _place(chat)
+    return province == area.province and (not area.communes or commune in area.communes)
 
 
 async def _reached(sessions: Sessions, filters: list[str], sender: Sender) -> set[str]:
@@ -96,14 +100,14 @@ async def _reached(sessions: Sessions, filters: list[str], sender: Sender) -> se
 
 
 AUDIENCES = [["all"], ["topic:contests"], ["topic:events", "topic:announcements"],
-             ["province:tien-giang"], ["province:nghe-an"], ["province:tien-giang", "province:nghe-an"],
-             ["district:Mỹ Tho"], ["district:Cửa Lò"], ["commune:Mỹ Phong"], ["commune:Nghi Hòa"],
-             ["team:{tg}"], ["team:{na}"], ["team:{tg}", "team:{na}"], ["role:member"],
-             ["role:leader"], ["role:citizen"], ["role:officer"], ["role:member", "district:Mỹ Tho"],
-             ["reminder:contest"], ["area:tien-giang"]]
+             ["province:dong-thap"], ["province:nghe-an"], ["province:dong-thap", "province:nghe-an"],
+             ["province:tien-giang"], [f"commune:{MY_PHONG}"], [f"commune:{CUA_LO}"],
+             ["commune:Phường Cửa Lò"], ["team:{dt}"], ["team:{na}"], ["team:{dt}", "team:{na}"],
+             ["role:member"], ["role:leader"], ["role:citizen"], ["role:officer"],
+             ["role:member", f"commune:{VINH_HUNG}"], ["reminder:contest"], ["area:dong-thap"]]
 SENDERS = {"officer of Nghệ An": Sender(Area("nghe-an")),
-           "officer of Vinh, Nghệ An": Sender(Area("nghe-an", "Vinh")),
-           "officer of Tiền Giang": Sender(Area("tien-giang")),
+           "officer of Vinh Hưng, Nghệ An": Sender(Area("nghe-an", frozenset({VINH_HUNG}))),
+           "officer of Đồng Tháp": Sender(Area("dong-thap")),
            "officer without an area": Sender(NOWHERE), "admin": Sender(None)}
 
 
@@ -121,24 +125,24 @@ async def test_every_audience_stays_inside_the_senders_area(sessions, town, send
 
 
 async def test_an_officer_typing_another_province_reaches_nobody_there(sessions, town):
-    """The probe's reproduction: scope `nghe-an`, typed `province:tien-giang`."""
+    """The probe's reproduction: scope `nghe-an`, typed `province:dong-thap`."""
     sender = Sender(Area("nghe-an"))
-    assert await _reached(sessions, ["province:tien-giang"], sender) == set()
+    assert await _reached(sessions, ["province:dong-thap"], sender) == set()
     async with sessions() as session, session.begin():
-        counts = await count_reachable(session, ["province:tien-giang"], NOW, sender=sender)
+        counts = await count_reachable(session, ["province:dong-thap"], NOW, sender=sender)
         broadcast_id, total = await create_in_session(
-            session, text="Chào", filters=["province:tien-giang"], now=NOW, sender=sender)
+            session, text="Chào", filters=["province:dong-thap"], now=NOW, sender=sender)
     assert counts == {"telegram": 0, "zalo": 0} and total == 0
     async with sessions() as session:
         broadcast = await session.get_one(Broadcast, broadcast_id)
-    assert broadcast.audience == ["province:tien-giang", "area:nghe-an"]  # the record says so
+    assert broadcast.audience == ["province:dong-thap", "area:nghe-an"]  # the record says so
 
 
-async def test_a_district_officer_typing_a_role_and_another_district_reaches_nobody(sessions, town):
-    sender = Sender(Area("nghe-an", "Vinh"))
+async def test_a_commune_officer_typing_a_role_and_another_commune_reaches_nobody(sessions, town):
+    sender = Sender(Area("nghe-an", frozenset({VINH_HUNG})))
     async with sessions() as session, session.begin():
         broadcast_id, total = await create_in_session(
-            session, text="Họp tổ", filters=["role:member", "district:Mỹ Tho"], now=NOW,
+            session, text="Họp tổ", filters=["role:member", f"commune:{CUA_LO}"], now=NOW,
             sender=sender)
     assert total == 0 and await delivery_states(sessions, broadcast_id) == {}
 
@@ -155,9 +159,10 @@ async def test_the_deliveries_created_are_the_scoped_ones(sessions, town):
 
 
 def test_who_may_send_where():
-    assert Sender.of(Role.ADMIN, "nghe-an", None).area is None
-    assert Sender.of(Role.OFFICER, "nghe-an", "Vinh").area == Area("nghe-an", "Vinh")
-    assert Sender.of(Role.OFFICER, None, None).area is NOWHERE
+    assert Sender.of(Role.ADMIN, "nghe-an").area is None
+    assert Sender.of(Role.OFFICER, "nghe-an", [VINH_HUNG]).area == Area(
+        "nghe-an", frozenset({VINH_HUNG}))
+    assert Sender.of(Role.OFFICER, None).area is NOWHERE
     for role in (Role.CITIZEN, Role.MEMBER, Role.LEADER):
         with pytest.raises(AudienceError):
             Sender.of(role, "nghe-an", None)

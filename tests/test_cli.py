@@ -48,9 +48,9 @@ def test_ask_takes_questions_as_arguments_and_a_province(tmp_path):
 
 
 def test_ask_refuses_an_unknown_province(tmp_path):
-    result = cdsbot(tmp_path, "ask", "--province", "ha-noi", "x")
+    result = cdsbot(tmp_path, "ask", "--province", "atlantis", "x")
     assert result.returncode != 0
-    assert "unknown province 'ha-noi'" in result.stderr
+    assert "unknown province 'atlantis'" in result.stderr
 
 
 def test_ask_plain_text(tmp_path):
@@ -90,10 +90,10 @@ def test_db_upgrade_and_unanswered(tmp_path):
 
 
 def test_chat_presses_buttons_by_number(tmp_path):
-    result = cdsbot(tmp_path, "chat", "--user", "tester", stdin="1\n4\ncuoc thi\n/quit\n")
+    result = cdsbot(tmp_path, "chat", "--user", "tester", stdin="1\n1\ncuoc thi\n/quit\n")
     assert result.returncode == 0, result.stderr
     assert "[1] Đồng ý" in result.stdout
-    assert "Tiền Giang sẽ được ưu tiên" in result.stdout  # 4th province button
+    assert "Đồng Tháp sẽ được ưu tiên" in result.stdout  # the 1st province button
     assert "Các cuộc thi" in result.stdout
 
 
@@ -103,8 +103,8 @@ def test_help_works(tmp_path, command):
 
 
 def test_a_team_member_logs_a_visit_in_the_console(tmp_path):
-    created = cdsbot(tmp_path, "teams", "create", "--province", "tien-giang", "--district", "Mỹ Tho",
-                     "--commune", "Mỹ Phong", "--name", "Tổ CNSCĐ xã Mỹ Phong")
+    created = cdsbot(tmp_path, "teams", "create", "--province", "dong-thap",
+                     "--commune", "Mỹ Phong", "--name", "Tổ CNSCĐ phường Mỹ Phong")
     assert created.returncode == 0, created.stderr
     code = created.stdout.split("invite code ")[1].split(",")[0]
     # join; the guided form: today, the first commune, hamlet, 4 people, dvc, next, done, no note
@@ -115,8 +115,8 @@ def test_a_team_member_logs_a_visit_in_the_console(tmp_path):
     result = cdsbot(tmp_path, "chat", "--user", "member1", stdin="\n".join(lines) + "\n")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "Chào mừng bạn đến với Tổ CNSCĐ xã Mỹ Phong" in out
-    assert "• Xã: Mỹ Phong, ấp 3" in out and "• Số người được hướng dẫn: 4" in out
+    assert "Chào mừng bạn đến với Tổ CNSCĐ phường Mỹ Phong" in out
+    assert "• Xã: Phường Mỹ Phong, ấp 3" in out and "• Số người được hướng dẫn: 4" in out
     assert "Đã lưu lượt ghi nhận #1" in out
     assert "Số người được hướng dẫn: Bạn đã hướng dẫn bao nhiêu người" in out
     assert "Đã lưu lượt ghi nhận #2" in out

@@ -85,7 +85,7 @@ class ZaloDriver:
 
 async def run_conversation(d: Driver) -> None:
     assert "Nghị định 13/2023" in await d.open()
-    assert "tỉnh/thành" in await d.press("consent:yes")
+    assert "tỉnh, thành phố nào" in await d.press("consent:yes")
     assert "Nghệ An" in await d.press("prov:nghe-an")
     await d.press("sub:menu")
     await d.press("sub:contests")
@@ -101,10 +101,10 @@ async def run_conversation(d: Driver) -> None:
 
 
 async def new_team_code(pipeline) -> str:
-    """A team of Mỹ Phong (Tiền Giang) and its invite code, as an officer would create them."""
+    """A team of Phường Mỹ Phong (Đồng Tháp) and its invite code, as an officer would create them."""
     async with pipeline.sessions() as session, session.begin():
-        team = await TeamRepository(session).create(name="Tổ CNSCĐ xã Mỹ Phong", province="tien-giang",
-                                                    district="Mỹ Tho", communes=["Mỹ Phong"])
+        team = await TeamRepository(session).create(name="Tổ CNSCĐ phường Mỹ Phong",
+                                                    province="dong-thap", communes=["28273"])
         invite = await InviteRepository(session).create(team, valid_for=dt.timedelta(days=1),
                                                         max_uses=5, now=pipeline.clock())
         return invite.code

@@ -24,6 +24,7 @@ from bot.demo_data import (
     generate_demo_data,
     has_real_data,
 )
+from content.places import admin_units
 from content.services import ServiceCatalog
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
@@ -47,18 +48,18 @@ async def _count(sessions: Sessions, model: type[Any]) -> int:
 async def _add_real_team(sessions: Sessions) -> None:
     """A real leader, their team and one visit, as the bot would have stored them."""
     async with sessions.begin() as session:
-        user = User(locale="vi", province="tien-giang", role=int(Role.LEADER))
+        user = User(locale="vi", province="dong-thap", role=int(Role.LEADER))
         session.add(user)
         await session.flush()
         session.add(ChannelIdentity(user_id=user.id, channel="telegram", external_id="42",
                                     chat_id="42"))
-        team = Team(name="Tổ CNSCĐ xã Mỹ Phong", province="tien-giang", district="Mỹ Tho",
-                    communes=["Mỹ Phong"])
+        team = Team(name="Tổ CNSCĐ phường Mỹ Phong", province="dong-thap", commune_code="28273",
+                    communes=["28273"])
         session.add(team)
         await session.flush()
         session.add(TeamMember(user_id=user.id, team_id=team.id, role=int(Role.LEADER)))
-        session.add(Visit(team_id=team.id, member_id=user.id, province="tien-giang",
-                          district="Mỹ Tho", commune="Mỹ Phong", visit_date=dt.date(2022, 10, 5),
+        session.add(Visit(team_id=team.id, member_id=user.id, province="dong-thap",
+                          commune_code="28273", visit_date=dt.date(2022, 10, 5),
                           people=2, services=1, outcome="done", channel="telegram"))
 
 
@@ -71,7 +72,8 @@ async def test_generates_what_was_asked_all_marked_demo(sessions: Sessions) -> N
     assert len(teams) == 9 and await _count(sessions, Visit) == 400
     assert len(users) == summary.members + 30 == len(members) + 30
     assert all(team.is_demo for team in teams) and all(user.is_demo for user in users)
-    assert {team.province for team in teams} == set(PLACES)
+    # The seed provinces of PLACES, under the current provinces they are part of.
+    assert {team.province for team in teams} == {"dong-thap", "hung-yen", "quang-ngai", "nghe-an"}
     identities = await _all(sessions, ChannelIdentity)
     assert sorted(i.user_id for i in identities) == sorted(u.id for u in users)
     assert {i.channel for i in identities} == {DEMO_CHANNEL}
@@ -81,7 +83,7 @@ async def test_generates_what_was_asked_all_marked_demo(sessions: Sessions) -> N
     citizens = [u for u in users if u.role == Role.CITIZEN]
     assert len(citizens) == 30 and all(1 <= per_user[u.id] <= 3 for u in citizens)
     assert {s.topic for s in subscriptions} <= set(TOPICS)
-    assert all(u.province in PLACES and u.location_consent for u in citizens)
+    assert all(u.province in {"dong-thap", "hung-yen", "quang-ngai", "nghe-an"} and u.location_consent for u in citizens)
 
 
 async def test_teams_have_real_places_and_one_leader(sessions: Sessions) -> None:
@@ -91,10 +93,17 @@ async def test_teams_have_real_places_and_one_leader(sessions: Sessions) -> None
     for member in await _all(sessions, TeamMember):
         members[member.team_id] += 1
         leaders[member.team_id] += member.role == Role.LEADER
+    units = admin_units()
     for team in await _all(sessions, Team):
-        communes = PLACES[team.province][team.district]
-        assert team.communes and set(team.communes) <= set(communes)
-        assert team.name.startswith("Tổ CNSCĐ") and team.name.endswith(f"xã {team.communes[0]}")
+        former = team.former_place
+        assert former is not None and set(former["communes"]) <= set(
+            PLACES[former["province"]][former["district"]])
+        # Today's communes of the team's province, the ones the former communes became.
+        assert team.communes and team.commune_code == team.communes[0]
+        assert all(units.communes[c].province == team.province for c in team.communes)
+        assert units.current_province(former["province"]).slug == team.province
+        assert team.name.startswith("Tổ CNSCĐ") and team.name.endswith(
+            f"xã {former['communes'][0]}")
         assert 3 <= members[team.id] <= 8 and leaders[team.id] == 1
 
 
@@ -111,15 +120,16 @@ async def test_visits_stay_within_bounds(sessions: Sessions) -> None:
     for visit in visits:
         team = teams[visit.team_id]
         assert team.is_demo and team_of[visit.member_id] == team.id
-        assert (visit.province, visit.district) == (team.province, team.district)
-        assert visit.commune in team.communes and visit.channel == DEMO_CHANNEL
+        assert visit.province == team.province and visit.former_province is not None
+        assert visit.commune_code in team.communes and visit.channel == DEMO_CHANNEL
+        assert visit.former_commune in team.former_place["communes"]
         assert any(start - spread <= visit.visit_date <= end + spread
-                   for start, end in windows[team.province])
+                   for start, end in windows[visit.former_province])
         assert 1 <= visit.people <= 12
         assert visit.services & ~all_bits == 0 and 1 <= visit.services.bit_count() <= 3
         assert (visit.other_service is not None) == bool(visit.services & other)
         assert visit.outcome in ("done", "follow_up") and visit.deleted_at is None
-    in_window = sum(any(start <= v.visit_date <= end for start, end in windows[v.province])
+    in_window = sum(any(start <= v.visit_date <= end for start, end in windows[v.former_province])
                     for v in visits)
     assert in_window > len(visits) / 2, "most visits fall on the campaign days"
     assert Counter(v.outcome for v in visits).most_common(1)[0][0] == "done"
@@ -133,7 +143,7 @@ async def test_clear_removes_only_demo_rows(sessions: Sessions) -> None:
     await generate_demo_data(sessions, **SMALL)
     assert await clear_demo_data(sessions) > 400
     assert [u.is_demo for u in await _all(sessions, User)] == [False]
-    assert [t.name for t in await _all(sessions, Team)] == ["Tổ CNSCĐ xã Mỹ Phong"]
+    assert [t.name for t in await _all(sessions, Team)] == ["Tổ CNSCĐ phường Mỹ Phong"]
     for model in (Visit, TeamMember, ChannelIdentity):
         assert await _count(sessions, model) == 1
     assert await _count(sessions, Subscription) == 0
@@ -149,12 +159,13 @@ async def test_demo_data_alone_is_not_real_data(sessions: Sessions) -> None:
 
 
 def _visit_facts(visit: Visit) -> tuple[Any, ...]:
-    return (visit.province, visit.district, visit.commune, visit.address, visit.visit_date,
+    return (visit.province, visit.commune_code, visit.former_commune, visit.address,
+            visit.visit_date,
             visit.people, visit.services, visit.other_service, visit.outcome, visit.note)
 
 
 async def _snapshot(sessions: Sessions) -> tuple[list[Any], list[Any]]:
-    teams = [(t.name, t.province, t.district, t.communes) for t in await _all(sessions, Team)]
+    teams = [(t.name, t.province, t.commune_code, t.communes) for t in await _all(sessions, Team)]
     return teams, [_visit_facts(v) for v in await _all(sessions, Visit)]
 
 

@@ -63,7 +63,7 @@ async def test_any_text_or_payload_gets_an_answer_and_no_error(pipeline, caplog,
                                                                 as_officer):
     chat = Chat(pipeline, user_id="fuzz-officer" if as_officer else "fuzz-citizen")
     if as_officer and not hasattr(pipeline, "_fuzz_ready"):
-        boss = await officer(pipeline, "tien-giang")
+        boss = await officer(pipeline, "dong-thap")
         chat = Chat(pipeline, user_id=boss.user_id)
         await create_team(boss)
         pipeline._fuzz_ready = boss.user_id  # type: ignore[attr-defined]

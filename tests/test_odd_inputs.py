@@ -46,7 +46,7 @@ async def test_a_citizen_with_odd_numbers_and_forged_buttons(chat: Chat, caplog)
 
 
 async def test_staff_with_odd_numbers_and_forged_buttons(pipeline, caplog):
-    boss = await officer(pipeline, "tien-giang")
+    boss = await officer(pipeline, "dong-thap")
     team_id, code = await create_team(boss)
     leader = await member_of(pipeline, code)
     await grant(pipeline, leader, Role.LEADER)
@@ -60,7 +60,7 @@ async def test_staff_with_odd_numbers_and_forged_buttons(pipeline, caplog):
 
 
 async def test_a_forged_report_button_cannot_ask_for_more_days_than_a_typed_range(pipeline):
-    boss = await officer(pipeline, "tien-giang")
+    boss = await officer(pipeline, "dong-thap")
     await boss.send("/baocao")
     replies = await boss.send("x", payload="report:last:3000")
     assert "khoảng thời gian" in replies[0].text.lower() or "period" in replies[0].text.lower()

@@ -25,12 +25,12 @@ def test_each_kind_is_planned_on_its_day(services):
     t = services.catalogs.translator("vi")
     planned = plan(services.content, t, dt.date(2024, 12, 12), lead_days=3)
     deadline = next(p for p in planned if p.kind == "deadline")
-    assert deadline.filters == ("role:leader", "province:thai-binh", "reminder:deadline")
+    assert deadline.filters == ("role:leader", "province:hung-yen", "reminder:deadline")
     assert "15/12/2024" in deadline.text
     pack, contest, first = first_contest_round(services)
     opening = plan(services.content, t, first.start - dt.timedelta(days=3), lead_days=3)
     assert any(p.kind == "contest" and contest.name in p.text and
-               f"province:{pack.province.slug}" in p.filters for p in opening)
+               f"province:{pack.province.current}" in p.filters for p in opening)
     _, event = services.content.events()[0]
     eve = event.sessions[0].date - dt.timedelta(days=1)
     assert any(p.kind == "event" and p.text.startswith("Ngày mai")

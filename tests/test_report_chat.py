@@ -25,13 +25,13 @@ def reporting(pipeline: Pipeline, services, tmp_path) -> Pipeline:
 
 
 async def team_with_visits(pipeline: Pipeline) -> tuple[Chat, Chat, int]:
-    """An officer of Tiền Giang, a leader who logged two visits (7 people), and the team id."""
+    """An officer of Đồng Tháp, a leader who logged two visits (7 people), and the team id."""
     boss = await officer(pipeline)
     team_id, code = await create_team(boss)
     leader = await member_of(pipeline, code)
     await boss.send(f"/to {team_id}")
     await boss.press(next(b for b in boss.buttons() if b.startswith("Tổ trưởng")))
-    for line in ("/gn 3/10; Mỹ Phong; 4; dvc, vneid; xong", "/gn hôm nay; Tân Mỹ Chánh; 3; tmdt; chưa"):
+    for line in ("/gn 3/10; Mỹ Phong; 4; dvc, vneid; xong", "/gn hôm nay; Mỹ Phong, ấp 2; 3; tmdt; chưa"):
         await leader.send(line)
         await leader.press("Lưu")
     return boss, leader, team_id
@@ -72,9 +72,12 @@ async def test_officers_see_their_area_only(reporting):
     elsewhere = await officer(reporting, "nghe-an")
     await elsewhere.send("/baocao 1/10/2024 - 5/10/2024")
     assert "Chưa có lượt hướng dẫn nào" in elsewhere.text
-    other_district = await officer(reporting, "tien-giang", "Cái Bè")
-    await other_district.send("/baocao 1/10/2024 - 5/10/2024")
-    assert "Chưa có lượt hướng dẫn nào" in other_district.text
+    other_commune = await officer(reporting, "dong-thap", ("28360",))  # Xã Cái Bè
+    await other_commune.send("/baocao 1/10/2024 - 5/10/2024")
+    assert "Chưa có lượt hướng dẫn nào" in other_commune.text
+    own_commune = await officer(reporting, "dong-thap", ("28273",))  # Phường Mỹ Phong
+    await own_commune.send("/baocao 1/10/2024 - 5/10/2024")
+    assert "Lượt hướng dẫn: 2" in own_commune.text and "Phường Mỹ Phong" in own_commune.text
 
 
 async def test_the_period_is_chosen_by_campaign_or_typed_and_checked(reporting):
@@ -102,7 +105,7 @@ async def test_a_leader_moved_to_citizen_loses_access_mid_choice(reporting):
 
 async def test_a_leader_sees_only_their_own_team(reporting):
     boss, leader, _ = await team_with_visits(reporting)
-    other_id, other_code = await create_team(boss, "Tổ CNSCĐ xã Đạo Thạnh; Mỹ Tho; Đạo Thạnh")
+    other_id, other_code = await create_team(boss, "Tổ CNSCĐ phường Đạo Thạnh; Đạo Thạnh")
     other_leader = await member_of(reporting, other_code)
     await boss.send(f"/to {other_id}")
     await boss.press(next(b for b in boss.buttons() if b.startswith("Tổ trưởng")))

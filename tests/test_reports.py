@@ -28,6 +28,9 @@ from handlers.exports.labels import DETAIL_HEADERS
 Sessions = async_sessionmaker[AsyncSession]
 START, END = dt.date(2024, 10, 1), dt.date(2024, 10, 5)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Current communes (official codes): four of Đồng Tháp, two of Nghệ An.
+MY_PHONG, DAO_THANH, AN_THANH_THUY, CHO_GAO = "28273", "28249", "28633", "28594"
+KIM_LIEN, VINH_HUNG = "17971", "17920"
 
 
 @pytest.fixture
@@ -42,16 +45,16 @@ def t(services: Services) -> Translator:
 
 async def seed(sessions: Sessions, catalog: ServiceCatalog) -> dict[str, int]:
     """Four teams (D logs nothing) and their visits; three visits must not count: one undone,
-    two outside 1-5/10/2024. Commune "Mỹ Phong" exists in two districts."""
+    two outside 1-5/10/2024. Places are current communes (codes)."""
     teams = {
-        "A": Team(name="Tổ Mỹ Phong", province="tien-giang", district="Mỹ Tho",
-                  communes=["Mỹ Phong", "Đạo Thạnh"]),
-        "B": Team(name="Tổ Bình Phan", province="tien-giang", district="Chợ Gạo",
-                  communes=["Bình Phan"]),
-        "C": Team(name="Tổ Kim Liên", province="nghe-an", district="Nam Đàn",
-                  communes=["Kim Liên", "Mỹ Phong"]),
-        "D": Team(name="Tổ Song Bình", province="tien-giang", district="Chợ Gạo",
-                  communes=["Song Bình"]),
+        "A": Team(name="Tổ Mỹ Phong", province="dong-thap", commune_code=MY_PHONG,
+                  communes=[MY_PHONG, DAO_THANH]),
+        "B": Team(name="Tổ Bình Phan", province="dong-thap", commune_code=AN_THANH_THUY,
+                  communes=[AN_THANH_THUY]),
+        "C": Team(name="Tổ Kim Liên", province="nghe-an", commune_code=KIM_LIEN,
+                  communes=[KIM_LIEN, VINH_HUNG]),
+        "D": Team(name="Tổ Song Bình", province="dong-thap", commune_code=CHO_GAO,
+                  communes=[CHO_GAO]),
     }
     async with sessions.begin() as session:
         session.add_all(teams.values())
@@ -60,21 +63,23 @@ async def seed(sessions: Sessions, catalog: ServiceCatalog) -> dict[str, int]:
         def visit(team: str, day: int, commune: str, people: int, codes: list[str],
                   outcome: str = "done", month: int = 10, **extra: object) -> Visit:
             owner = teams[team]
-            return Visit(team_id=owner.id, province=owner.province, district=owner.district,
-                         commune=commune, visit_date=dt.date(2024, month, day), people=people,
+            return Visit(team_id=owner.id, province=owner.province,
+                         commune_code=commune, visit_date=dt.date(2024, month, day), people=people,
                          services=catalog.mask(codes), outcome=outcome, channel="telegram",
                          **extra)
 
         session.add_all([
-            visit("A", 1, "Mỹ Phong", 2, ["dvc", "vneid"], address="Ấp 3", note="ổn"),
-            visit("A", 1, "Đạo Thạnh", 1, ["vneid"], "follow_up"),
-            visit("A", 3, "Mỹ Phong", 3, ["dvc", "tmdt", "other"], other_service="Zalo"),
-            visit("A", 3, "Mỹ Phong", 5, ["dvc"], deleted_at=dt.datetime(2024, 10, 3, 9, tzinfo=dt.UTC)),  # undone
-            visit("B", 2, "Bình Phan", 4, ["money"], "follow_up"),
-            visit("B", 30, "Bình Phan", 9, ["dvc"], month=9),  # before the period
-            visit("C", 4, "Mỹ Phong", 1, ["app"]),
-            visit("C", 5, "Kim Liên", 6, ["dvc", "safety"]),
-            visit("C", 6, "Kim Liên", 9, ["dvc"]),  # after the period
+            visit("A", 1, MY_PHONG, 2, ["dvc", "vneid"], address="Ấp 3", note="ổn",
+                  former_commune="Mỹ Phong", former_district="Mỹ Tho",
+                  former_province="tien-giang"),
+            visit("A", 1, DAO_THANH, 1, ["vneid"], "follow_up"),
+            visit("A", 3, MY_PHONG, 3, ["dvc", "tmdt", "other"], other_service="Zalo"),
+            visit("A", 3, MY_PHONG, 5, ["dvc"], deleted_at=dt.datetime(2024, 10, 3, 9, tzinfo=dt.UTC)),  # undone
+            visit("B", 2, AN_THANH_THUY, 4, ["money"], "follow_up"),
+            visit("B", 30, AN_THANH_THUY, 9, ["dvc"], month=9),  # before the period
+            visit("C", 4, VINH_HUNG, 1, ["app"]),
+            visit("C", 5, KIM_LIEN, 6, ["dvc", "safety"]),
+            visit("C", 6, KIM_LIEN, 9, ["dvc"]),  # after the period
         ])
     return {name: team.id for name, team in teams.items()}
 
@@ -99,46 +104,49 @@ async def test_everything_counts_each_visit_once_and_skips_undone_and_out_of_per
     assert measures(report.by_service) == {
         "dvc": (3, 11, 0), "vneid": (2, 3, 1), "app": (1, 1, 0), "tmdt": (1, 3, 0),
         "money": (1, 4, 1), "safety": (1, 6, 0), "other": (1, 3, 0)}
-    communes = {(row.district, row.key): (row.visits, row.people, row.follow_ups)
+    communes = {(row.code, row.key): (row.visits, row.people, row.follow_ups)
                 for row in report.by_commune}
-    assert communes == {("Mỹ Tho", "Mỹ Phong"): (2, 5, 0), ("Mỹ Tho", "Đạo Thạnh"): (1, 1, 1),
-                        ("Chợ Gạo", "Bình Phan"): (1, 4, 1), ("Nam Đàn", "Mỹ Phong"): (1, 1, 0),
-                        ("Nam Đàn", "Kim Liên"): (1, 6, 0)}
-    assert report.by_commune[0].key == "Mỹ Phong" and report.by_commune[0].district == "Mỹ Tho"
+    assert communes == {(MY_PHONG, "Phường Mỹ Phong"): (2, 5, 0),
+                        (DAO_THANH, "Phường Đạo Thạnh"): (1, 1, 1),
+                        (AN_THANH_THUY, "Xã An Thạnh Thủy"): (1, 4, 1),
+                        (VINH_HUNG, "Phường Vinh Hưng"): (1, 1, 0),
+                        (KIM_LIEN, "Xã Kim Liên"): (1, 6, 0)}
+    assert report.by_commune[0].key == "Phường Mỹ Phong"
     assert [(row.name, row.visits, row.people, row.follow_ups) for row in report.by_team] == [
         ("Tổ Mỹ Phong", 3, 6, 1), ("Tổ Kim Liên", 2, 7, 0), ("Tổ Bình Phan", 1, 4, 1),
         ("Tổ Song Bình", 0, 0, 0)]
-    assert report.by_team[0].team_id == ids["A"] and report.by_team[0].commune == "Mỹ Phong"
+    assert report.by_team[0].team_id == ids["A"] and report.by_team[0].commune == "Phường Mỹ Phong"
     assert [(row.day.day, row.visits, row.people) for row in report.by_day] == [
         (1, 2, 3), (2, 1, 4), (3, 1, 3), (4, 1, 1), (5, 1, 6)]
     assert [row.team_id for row in report.silent_teams] == [ids["D"]]
 
 
-async def test_province_district_and_team_scopes_see_only_their_visits_and_teams(
+async def test_province_commune_and_team_scopes_see_only_their_visits_and_teams(
         sessions, catalog):
     ids = await seed(sessions, catalog)
-    province = await report_of(sessions, catalog, ReportScope(province="tien-giang"))
+    province = await report_of(sessions, catalog, ReportScope(province="dong-thap"))
     assert (province.total.visits, province.total.people) == (4, 10)
     assert {row.team_id for row in province.by_team} == {ids["A"], ids["B"], ids["D"]}
-    assert {row.district for row in province.by_commune} == {"Mỹ Tho", "Chợ Gạo"}
+    assert {row.code for row in province.by_commune} == {MY_PHONG, DAO_THANH, AN_THANH_THUY}
 
-    district = await report_of(sessions, catalog, ReportScope("tien-giang", "Chợ Gạo"))
-    assert (district.total.visits, district.total.people, district.total.follow_ups) == (1, 4, 1)
-    assert {row.team_id for row in district.by_team} == {ids["B"], ids["D"]}
-    assert measures(district.by_service)["money"] == (1, 4, 1)
-    assert sum(row.visits for row in district.by_day) == 1
+    communes = await report_of(sessions, catalog, ReportScope(
+        "dong-thap", frozenset({AN_THANH_THUY, CHO_GAO})))
+    assert (communes.total.visits, communes.total.people, communes.total.follow_ups) == (1, 4, 1)
+    assert {row.team_id for row in communes.by_team} == {ids["B"], ids["D"]}
+    assert measures(communes.by_service)["money"] == (1, 4, 1)
+    assert sum(row.visits for row in communes.by_day) == 1
 
     team = await report_of(sessions, catalog, ReportScope(province="nghe-an", team_id=ids["A"]))
     assert (team.total.visits, team.total.people) == (3, 6)  # the team wins over the province
     assert [row.team_id for row in team.by_team] == [ids["A"]] and team.silent_teams == []
-    assert {row.key for row in team.by_commune} == {"Mỹ Phong", "Đạo Thạnh"}
+    assert {row.key for row in team.by_commune} == {"Phường Mỹ Phong", "Phường Đạo Thạnh"}
 
     silent = await report_of(sessions, catalog, ReportScope(team_id=ids["D"]))
     assert silent.total.visits == 0 and [r.team_id for r in silent.silent_teams] == [ids["D"]]
     assert all(row.visits == 0 for row in [*silent.by_service, *silent.by_day])
 
     with pytest.raises(ValueError, match="province"):
-        ReportScope(district="Chợ Gạo")
+        ReportScope(communes=frozenset({CHO_GAO}))
 
 
 async def test_stream_visits_returns_the_counted_visits_in_date_order(sessions, catalog):
@@ -151,6 +159,8 @@ async def test_stream_visits_returns_the_counted_visits_in_date_order(sessions, 
         (3, "Tổ Mỹ Phong", 3), (4, "Tổ Kim Liên", 1), (5, "Tổ Kim Liên", 6)]
     assert catalog.codes_in(rows[3].services) == ["dvc", "tmdt", "other"]
     assert rows[3].other_service == "Zalo" and rows[0].address == "Ấp 3"
+    assert (rows[0].commune_code, rows[0].former_commune, rows[0].former_district) == (
+        MY_PHONG, "Mỹ Phong", "Mỹ Tho")
 
 
 async def _write_xlsx(sessions: Sessions, report: Report, path: Path, t: Translator,
@@ -181,9 +191,9 @@ async def test_xlsx_sheets_hold_the_report_and_every_visit(sessions, catalog, t,
     services = list(book[t("By service")].iter_rows(min_row=2, values_only=True))
     assert services[0] == (catalog.get("dvc").name, 3, 11, 0) and len(services) == 7
     teams = list(book[t("By team")].iter_rows(min_row=2, values_only=True))
-    assert sum(row[3] for row in teams) == report.total.visits
+    assert sum(row[2] for row in teams) == report.total.visits
     silent = list(book[t("Not reported")].iter_rows(min_row=2, values_only=True))
-    assert silent == [("Tổ Song Bình", "Chợ Gạo", "Song Bình")]
+    assert silent == [("Tổ Song Bình", "Xã Chợ Gạo")]
     days = book[t("By day")]
     assert days["A2"].value == dt.datetime(2024, 10, 1) and days["A2"].number_format == "dd/mm/yyyy"
 
@@ -193,6 +203,7 @@ async def test_xlsx_sheets_hold_the_report_and_every_visit(sessions, catalog, t,
     first = [cell.value for cell in details[2]]
     assert first[0] == dt.datetime(2024, 10, 1) and details["A2"].is_date
     assert first[5] == 2 and first[6] == "Dịch vụ công trực tuyến; VNeID (định danh điện tử)"
+    assert first[2:4] == ["Phường Mỹ Phong", MY_PHONG] and first[10] == "Mỹ Phong, Mỹ Tho"
 
 
 async def test_xlsx_details_stop_at_the_sheet_limit_with_a_note(sessions, catalog, t, tmp_path,
@@ -210,29 +221,30 @@ async def test_csv_has_a_bom_a_translated_header_and_one_line_per_visit(sessions
     await seed(sessions, catalog)
     path = tmp_path / "visits.csv"
     async with sessions() as session:
-        assert await write_csv(stream_visits(session, ReportScope(province="tien-giang"),
+        assert await write_csv(stream_visits(session, ReportScope(province="dong-thap"),
                                              START, END), path, t, catalog) == 4
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     with path.open(encoding="utf-8-sig", newline="") as file:
         rows = list(csv.reader(file))
     assert rows[0] == [t(header) for header in DETAIL_HEADERS]
     assert [row[0] for row in rows[1:]] == ["2024-10-01", "2024-10-01", "2024-10-02", "2024-10-03"]
-    assert rows[1][1:6] == ["Tổ Mỹ Phong", "Mỹ Tho", "Mỹ Phong", "Ấp 3", "2"]
+    assert rows[1][1:6] == ["Tổ Mỹ Phong", "Phường Mỹ Phong", MY_PHONG, "Ấp 3", "2"]
+    assert rows[1][10] == "Mỹ Phong, Mỹ Tho" and rows[2][10] == ""
     assert rows[4][7] == "Zalo"
 
 
 async def test_chart_is_a_png_and_the_summary_names_the_figures(sessions, catalog, t, tmp_path):
     await seed(sessions, catalog)
-    report = await report_of(sessions, catalog, ReportScope(province="tien-giang"))
+    report = await report_of(sessions, catalog, ReportScope(province="dong-thap"))
     path = tmp_path / "chart.png"
     render_chart(report, path, t, window=(dt.date(2024, 10, 2), dt.date(2024, 10, 4)))
     data = path.read_bytes()
     assert data.startswith(PNG_SIGNATURE) and len(data) > 10_000
 
     text = summary_text(report, t, catalog)
-    assert "tien-giang" in text and t.fmt.date_range(START, END) in text
+    assert "dong-thap" in text and t.fmt.date_range(START, END) in text
     assert all(figure in text for figure in ("4", "10", "2"))
-    assert catalog.get("dvc").name in text and "Mỹ Phong – Mỹ Tho" in text
+    assert catalog.get("dvc").name in text and "Phường Mỹ Phong (2)" in text
     assert t("Teams with no visit: {silent} of {teams}", silent=1, teams=3) in text
 
 
@@ -250,11 +262,11 @@ def test_cli_report_writes_the_three_files(tmp_path, catalog):
     asyncio.run(prepare())
     files = {kind: tmp_path / f"report.{kind}" for kind in ("xlsx", "csv", "png")}
     result = CliRunner().invoke(main, [
-        "report", "--from", "2024-10-01", "--to", "05/10/2024", "--province", "tien-giang",
+        "report", "--from", "2024-10-01", "--to", "05/10/2024", "--province", "tien giang",
         "--campaign", "tg-cnscd-2022", "--xlsx", str(files["xlsx"]), "--csv", str(files["csv"]),
         "--chart", str(files["png"])], env={"DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
     assert result.exit_code == 0, result.output
-    assert "Tiền Giang" in result.output  # the province's name from content, not its slug
+    assert "Đồng Tháp" in result.output  # Tiền Giang is part of it now; its name, not its slug
     assert all(path.stat().st_size > 0 for path in files.values())
     assert load_workbook(files["xlsx"]).worksheets[-1].max_row == 5
     assert files["png"].read_bytes().startswith(PNG_SIGNATURE)

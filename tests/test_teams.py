@@ -16,7 +16,7 @@ from tests.team_helpers import create_team, grant, invite_code, member_of, offic
 async def test_an_officer_creates_a_team_and_members_join_with_its_code(pipeline):
     boss = await officer(pipeline)
     team_id, code = await create_team(boss)
-    assert "Mỹ Phong, Tân Mỹ Chánh" in boss.text
+    assert "Phường Mỹ Phong, Phường Đạo Thạnh, Đồng Tháp" in boss.text
     member = await member_of(pipeline, code)
     card = await member.send("/to")
     assert f"Tổ #{team_id}" in card[0].text and "1 thành viên" in card[0].text
@@ -28,7 +28,7 @@ async def test_an_officer_creates_a_team_and_members_join_with_its_code(pipeline
 
 async def test_a_citizen_cannot_create_teams_or_log_visits(pipeline):
     citizen = Chat(pipeline)
-    for command in ("/taoto Tổ A; Mỹ Tho; Mỹ Phong", "/dsto", "/ghinhan", "/gn hôm nay; x; 1; dvc; xong",
+    for command in ("/taoto Tổ A; Mỹ Phong", "/dsto", "/ghinhan", "/gn hôm nay; x; 1; dvc; xong",
                     "/moi", "/to", "/sua"):
         replies = await citizen.send(command)
         assert "chỉ dành cho" in replies[0].text, (command, replies[0].text)
@@ -37,15 +37,35 @@ async def test_a_citizen_cannot_create_teams_or_log_visits(pipeline):
 
 
 async def test_an_officer_works_only_inside_their_area(pipeline):
-    district_officer = await officer(pipeline, "tien-giang", "Mỹ Tho")
-    await district_officer.send("/taoto Tổ B; Cái Bè; An Cư")
-    assert "chỉ tạo được tổ trên địa bàn" in district_officer.text
-    team_id, _ = await create_team(district_officer)
+    # An officer of two wards of Đồng Tháp (the former city of Mỹ Tho's Mỹ Phong and Đạo Thạnh).
+    commune_officer = await officer(pipeline, "dong-thap", ("28273", "28249"))
+    await commune_officer.send("/taoto Tổ B; Cái Bè")
+    assert "chỉ tạo được tổ trên địa bàn" in commune_officer.text
+    team_id, _ = await create_team(commune_officer)
     other_province = await officer(pipeline, "nghe-an")
     await other_province.send(f"/to {team_id}")
     assert "chỉ xem được tổ của mình" in other_province.text
-    await other_province.send("/taoto tien-giang; Tổ C; Mỹ Tho; Mỹ Phong")
+    await other_province.send("/taoto Đồng Tháp; Tổ C; Mỹ Phong")
     assert "chỉ tạo được tổ trên địa bàn" in other_province.text
+    province_officer = await officer(pipeline, "dong-thap")
+    await province_officer.send("/dsto")
+    assert f"#{team_id}" in province_officer.text
+
+
+async def test_a_team_is_made_in_current_communes_and_a_name_that_fits_several_is_asked(pipeline):
+    boss = await officer(pipeline)
+    # "phường 5" was a ward of three former towns: the current wards they became are buttons.
+    replies = await boss.send("/taoto Tổ F; phuong 5")
+    labels = [b.label for b in replies[0].buttons]
+    assert "có thể là nhiều xã/phường" in replies[0].text
+    assert "Phường Đạo Thạnh (trước là Phường 5, Thành phố Mỹ Tho)" in labels and len(labels) == 3
+    await boss.press(next(b.payload for b in replies[0].buttons if "Đạo Thạnh" in b.label))
+    assert "Đã tạo tổ" in boss.text and "Phường Đạo Thạnh, Đồng Tháp" in boss.text
+    # A former commune's name, without diacritics, is the current ward it went into.
+    await boss.send("/taoto Tổ G; xa tan my chanh")
+    assert "Phường Mỹ Phong, Đồng Tháp" in boss.text
+    await boss.send("/taoto Tổ H; xã Không Có")
+    assert "không tìm thấy xã/phường “xã Không Có” ở Đồng Tháp" in boss.text
 
 
 async def test_invite_codes_expire_and_run_out(pipeline, clock):
@@ -106,10 +126,10 @@ async def test_admin_ids_make_an_admin_without_any_stored_role(pipeline, service
     admin_chat = Chat(pipeline)
     admin_chat.pipeline = Pipeline(replace(services, admins=frozenset({f"test:{admin_chat.user_id}"})),
                                    pipeline.sessions, clock=pipeline.clock)
-    await admin_chat.send("/taoto nghe-an; Tổ D; Vinh; Hưng Dũng")
+    await admin_chat.send("/taoto nghe-an; Tổ D; Vinh Hưng")
     assert "Đã tạo tổ" in admin_chat.text
     same_user_without_config = Chat(pipeline, user_id=admin_chat.user_id)
-    await same_user_without_config.send("/taoto nghe-an; Tổ D; Vinh; Hưng Dũng")
+    await same_user_without_config.send("/taoto nghe-an; Tổ D; Vinh Hưng")
     assert "chỉ dành cho" in same_user_without_config.text
 
 
@@ -120,7 +140,7 @@ def test_users_grant_stores_the_role_and_area(database_url):
 
     env = {"DATABASE_URL": database_url}
     result = CliRunner().invoke(cli, ["users", "grant", "test:someone", "officer", "--province",
-                                      "thai-binh"], env=env)
+                                      "thai binh", "--commune", "Vũ Phúc"], env=env)
     assert result.exit_code == 0, result.output
 
     async def stored() -> User:
@@ -132,22 +152,29 @@ def test_users_grant_stores_the_role_and_area(database_url):
             await engine.dispose()
 
     user = asyncio.run(stored())
-    assert (user.role, user.scope_province) == (Role.OFFICER, "thai-binh")
+    # Thái Bình is part of Hưng Yên now; Vũ Phúc is one of its wards, kept by code.
+    assert (user.role, user.scope_province, user.scope_communes) == (
+        Role.OFFICER, "hung-yen", ["12466"])
     for bad in (["nocolon", "officer"], ["test:x", "officer"], ["test:x", "king"]):
         assert CliRunner().invoke(cli, ["users", "grant", *bad], env=env).exit_code == 2
 
 
 def test_teams_from_the_command_line(database_url):
     env = {"DATABASE_URL": database_url}
-    created = CliRunner().invoke(cli, ["teams", "create", "--province", "tien-giang", "--district",
-                                       "Mỹ Tho", "--commune", "Mỹ Phong", "--name", "Tổ E"], env=env)
+    created = CliRunner().invoke(cli, ["teams", "create", "--province", "dong-thap",
+                                       "--commune", "Mỹ Phong", "--commune", "28249",
+                                       "--name", "Tổ E"], env=env)
     assert created.exit_code == 0, created.output
-    assert "/thamgia" in created.output
-    listed = CliRunner().invoke(cli, ["teams", "list"], env=env)
+    assert "/thamgia" in created.output and "Phường Đạo Thạnh" in created.output
+    listed = CliRunner().invoke(cli, ["teams", "list", "--province", "Đồng Tháp",
+                                      "--commune", "Phường Mỹ Phong"], env=env)
     assert "Tổ E" in listed.output and "0 members" in listed.output
-    wrong = CliRunner().invoke(cli, ["teams", "create", "--province", "ha-noi", "--district", "X",
+    wrong = CliRunner().invoke(cli, ["teams", "create", "--province", "Atlantis",
                                      "--commune", "Y", "--name", "Z"], env=env)
     assert wrong.exit_code == 2 and "unknown province" in wrong.output
+    several = CliRunner().invoke(cli, ["teams", "create", "--province", "dong-thap",
+                                       "--commune", "phường 5", "--name", "Z"], env=env)
+    assert several.exit_code == 2 and "28249 Phường Đạo Thạnh" in several.output
 
 
 async def test_grant_helper_sets_role(pipeline):

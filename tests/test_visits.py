@@ -33,7 +33,7 @@ async def fill_guided(member: Chat) -> None:
     """The guided form up to its summary: 03/10, Mỹ Phong, ấp 3, 4 people, dvc + tmdt, done, a note."""
     await member.send("/ghinhan")
     await member.send("3/10")
-    await member.press("Mỹ Phong")
+    await member.press("Phường Mỹ Phong")
     await member.send("ấp 3")
     await member.send("4")
     await member.press("visit:svc:dvc")
@@ -51,10 +51,10 @@ async def test_the_guided_form_saves_what_the_member_confirmed(pipeline, member)
     await member.press("Lưu")
     assert "Đã lưu lượt ghi nhận #" in member.text
     [visit] = await visits(pipeline)
-    assert (visit.visit_date, visit.commune, visit.address, visit.people, visit.services,
-            visit.outcome, visit.note, visit.province, visit.district) == (
-        dt.date(2024, 10, 3), "Mỹ Phong", "ấp 3", 4, SERVICES_DVC_TMDT, "done",
-        "Bà con cần thêm tờ rơi", "tien-giang", "Mỹ Tho")
+    assert (visit.visit_date, visit.commune_code, visit.address, visit.people, visit.services,
+            visit.outcome, visit.note, visit.province, visit.former_district) == (
+        dt.date(2024, 10, 3), "28273", "ấp 3", 4, SERVICES_DVC_TMDT, "done",
+        "Bà con cần thêm tờ rơi", "dong-thap", None)
 
 
 async def test_the_quick_form_gives_the_same_summary_and_the_same_record(pipeline, member):
@@ -65,7 +65,7 @@ async def test_the_quick_form_gives_the_same_summary_and_the_same_record(pipelin
     assert member.last[0].text == guided_summary
     await member.press("Lưu")
     first, second = await visits(pipeline)
-    fields = ("visit_date", "commune", "address", "people", "services", "outcome", "note",
+    fields = ("visit_date", "commune_code", "address", "people", "services", "outcome", "note",
               "other_service", "team_id", "member_id")
     assert [getattr(first, f) for f in fields] == [getattr(second, f) for f in fields]
 
@@ -89,8 +89,8 @@ async def test_each_answer_is_checked_where_it_is_given(pipeline, member):
     await member.send("/ghinhan")
     await member.press("Hôm nay")
     await member.send("Phường 1")
-    assert "không thuộc địa bàn của tổ" in member.text and "Tân Mỹ Chánh" in member.text
-    await member.send("tan my chanh, tổ 5")  # commune and hamlet in one answer
+    assert "không thuộc địa bàn của tổ" in member.text and "Phường Đạo Thạnh" in member.text
+    await member.send("phuong dao thanh, tổ 5")  # commune and hamlet in one answer
     assert "Bạn đã hướng dẫn bao nhiêu người" in member.text
     for wrong, correction in (("ba", "Gõ một số nguyên"), ("0", "từ 1 đến 200"),
                               ("5000", "từ 1 đến 200")):
@@ -117,9 +117,9 @@ async def test_each_answer_is_checked_where_it_is_given(pipeline, member):
     await member.send("", photo="telegram-file-id-123")
     await member.press("Lưu")
     [visit] = await visits(pipeline)
-    assert (visit.visit_date, visit.commune, visit.address, visit.people, visit.services,
+    assert (visit.visit_date, visit.commune_code, visit.address, visit.people, visit.services,
             visit.other_service, visit.outcome, visit.note, visit.photo) == (
-        dt.date(2024, 10, 5), "Tân Mỹ Chánh", "tổ 5", 3, 0b1000010, "Cài ứng dụng ngân hàng",
+        dt.date(2024, 10, 5), "28249", "tổ 5", 3, 0b1000010, "Cài ứng dụng ngân hàng",
         "follow_up", None, "telegram-file-id-123")
 
 
@@ -191,7 +191,7 @@ async def test_a_half_filled_form_survives_a_restart_on_another_worker(pipeline,
                                                                        database_url, clock):
     await member.send("/ghinhan")
     await member.send("hôm nay")
-    await member.press("Mỹ Phong")
+    await member.press("Phường Mỹ Phong")
     # A new process: new engine and pipeline, nothing shared but the database.
     engine = create_engine(database_url)
     try:
@@ -207,7 +207,7 @@ async def test_a_half_filled_form_survives_a_restart_on_another_worker(pipeline,
     finally:
         await engine.dispose()
     [visit] = await visits(pipeline)
-    assert (visit.commune, visit.address, visit.people) == ("Mỹ Phong", "ấp 1", 2)
+    assert (visit.commune_code, visit.address, visit.people) == ("28273", "ấp 1", 2)
 
 
 async def test_old_form_buttons_do_nothing_once_the_form_is_closed(pipeline, member):

@@ -1,7 +1,8 @@
 """Who a broadcast goes to: audience filters, and the SELECT of the identities to message.
 
-Filters are strings: `all`, `topic:X`, `province:P`, `district:D`, `commune:C`, `team:T` (a team
-id) and `role:R` (citizen, member, leader, officer, admin). A list of filters combines with AND
+Filters are strings: `all`, `topic:X`, `province:P` (a current province: slug or name),
+`commune:C` (a current commune: its code, or a name that fits one), `team:T` (a team id) and
+`role:R` (citizen, member, leader, officer, admin). A list of filters combines with AND
 across kinds and OR within one kind: `topic:contests topic:events province:nghe-an` is whoever
 subscribed to contests or events and lives in Nghệ An. `all` restricts nothing.
 
@@ -11,14 +12,14 @@ Who may receive at all:
 - with a team or role filter, the members of that team or role whether or not they subscribed
   (work messages to the network); a topic filter then still applies.
 
-`area:P` or `area:P/D` (a province, or a district of it) is the one kind that combines with AND:
+`area:P` or `area:P/C1+C2` (a province, or some of its communes by code) is the one kind that combines with AND:
 every area listed must hold. It is how a sender's own area is applied: an officer's broadcast is
 limited to their area whatever filters they chose (`scoped_to`, applied where deliveries are
 created and counted, so no caller can widen it), and the stored filters say so.
 
 `role:member` and `role:leader` are the person's role in their team (so an officer who leads a
 team is a leader); `role:citizen|officer|admin` are the person's own role, exactly. Place filters
-take the person's own place, or their team's when they gave none (commune: their own only).
+take the person's own place, or their team's when they gave none (a team's commune is its own).
 
 Each person is messaged once, on the first channel of `channels` where they are reachable:
 Telegram identities that have not blocked the bot; Zalo identities that are reachable and wrote
@@ -35,6 +36,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, se
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from content.places import place_finder
 from db.models import (
     REMINDER_KINDS,
     TOPICS,
@@ -51,7 +53,7 @@ BROADCAST_CHANNELS = ("telegram", "zalo")
 """Channels a broadcast can go out on, in order of preference for a person who has both."""
 ZALO_WINDOW = dt.timedelta(days=7)
 """Zalo consultation messages reach only users who wrote within this window (-230/-232 after)."""
-KINDS = ("topic", "province", "district", "commune", "team", "role", "reminder", "area")
+KINDS = ("topic", "province", "commune", "team", "role", "reminder", "area")
 TEAM_ROLES = {"member": Role.MEMBER, "leader": Role.LEADER}
 USER_ROLES = {"citizen": Role.CITIZEN, "officer": Role.OFFICER, "admin": Role.ADMIN}
 
@@ -62,19 +64,21 @@ class AudienceError(ValueError):
 
 @dataclass(frozen=True)
 class Area:
-    """A province, or one district of it: where an officer works."""
+    """A current province, or some of its communes (codes): where an officer works."""
 
     province: str
-    district: str | None = None
+    communes: frozenset[str] = frozenset()
 
     @property
     def filter(self) -> str:
-        return f"area:{self.province}" + (f"/{self.district}" if self.district else "")
+        return f"area:{self.province}" + (f"/{'+'.join(sorted(self.communes))}"
+                                          if self.communes else "")
 
     @classmethod
     def parse(cls, value: str) -> Area:
-        province, _, district = value.partition("/")
-        return cls(province.strip().lower(), district.strip() or None)
+        province, _, communes = value.partition("/")
+        return cls(province.strip().lower(),
+                   frozenset(c.strip() for c in communes.split("+") if c.strip()))
 
 
 NOWHERE = Area("-")
@@ -89,12 +93,12 @@ class Sender:
     area: Area | None
 
     @classmethod
-    def of(cls, role: Role, province: str | None, district: str | None) -> Sender:
+    def of(cls, role: Role, province: str | None, communes: Iterable[str] = ()) -> Sender:
         """An account's sender: admins anywhere, officers their area; others may not broadcast."""
         if role >= Role.ADMIN:
             return cls(None)
         if role >= Role.OFFICER:
-            return cls(Area(province, district) if province else NOWHERE)
+            return cls(Area(province, frozenset(communes)) if province else NOWHERE)
         raise AudienceError("only officers and admins may send announcements")
 
 
@@ -113,7 +117,6 @@ class Audience:
 
     topics: frozenset[str] = frozenset()
     provinces: frozenset[str] = frozenset()
-    districts: frozenset[str] = frozenset()
     communes: frozenset[str] = frozenset()
     teams: frozenset[int] = frozenset()
     roles: frozenset[str] = frozenset()
@@ -136,7 +139,7 @@ class Audience:
 
     @property
     def needs_team(self) -> bool:
-        return bool(self.provinces or self.districts or self.teams or self.roles or self.areas)
+        return bool(self.provinces or self.communes or self.teams or self.roles or self.areas)
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,7 @@ def parse_filters(values: Iterable[str]) -> Audience:
         found[kind].add(value)
         written.append(f"{kind}:{value}")
     return Audience(topics=frozenset(found["topic"]), provinces=frozenset(found["province"]),
-                    districts=frozenset(found["district"]), communes=frozenset(found["commune"]),
+                    communes=frozenset(found["commune"]),
                     teams=frozenset(int(v) for v in found["team"]),
                     roles=frozenset(found["role"]), reminders=frozenset(found["reminder"]),
                     areas=frozenset(Area.parse(v) for v in found["area"]),
@@ -188,7 +191,29 @@ def _checked(kind: str, value: str, raw: str) -> str:
         raise AudienceError(f"'{raw}': unknown reminder (known: {', '.join(REMINDER_KINDS)})")
     if kind == "area":
         return Area.parse(value).filter.removeprefix("area:")
-    return value.lower() if kind in ("topic", "role", "province", "reminder") else value
+    if kind == "province":
+        found = place_finder().province(value.replace("-", " "))
+        if found is None:
+            raise AudienceError(f"'{raw}': unknown province (one of the 34 current ones: a slug "
+                                "such as dong-thap, or its name)")
+        return found[0].slug
+    if kind == "commune":
+        return _commune_code(value, raw)
+    return value.lower() if kind in ("topic", "role", "reminder") else value
+
+
+def _commune_code(value: str, raw: str) -> str:
+    """A current commune's code, from its code or a name that fits exactly one commune."""
+    places = place_finder()
+    if places.units.commune(value) is not None:
+        return value
+    choices = places.communes(value)
+    if len(choices) == 1:
+        return choices[0].commune.code
+    listed = "; ".join(f"commune:{c.commune.code} ({c.commune.name}, {c.commune.province})"
+                       for c in choices[:6])
+    raise AudienceError(f"'{raw}': " + (f"several communes fit, give the code: {listed}"
+                                        if choices else "no current commune has that name"))
 
 
 def recipients(audience: Audience, now: dt.datetime, rules: AudienceRules = DEFAULT_RULES,
@@ -254,10 +279,8 @@ def _conditions(audience: Audience) -> list[ColumnElement[bool]]:
         conditions.append(subscribed)
     if audience.provinces:
         conditions.append(func.coalesce(User.province, Team.province).in_(audience.provinces))
-    if audience.districts:
-        conditions.append(func.coalesce(User.district, Team.district).in_(audience.districts))
     if audience.communes:
-        conditions.append(User.commune.in_(audience.communes))
+        conditions.append(_commune().in_(audience.communes))
     if audience.teams:
         conditions.append(TeamMember.team_id.in_(audience.teams))
     if audience.roles:
@@ -269,7 +292,12 @@ def _conditions(audience: Audience) -> list[ColumnElement[bool]]:
                                           ReminderOptOut.kind.in_(audience.reminders)))
     for area in audience.areas:
         conditions.append(func.coalesce(User.province, Team.province) == area.province)
-        if area.district is not None:
-            conditions.append(func.coalesce(User.district, Team.district) == area.district)
+        if area.communes:
+            conditions.append(_commune().in_(sorted(area.communes)))
     return conditions
+
+
+def _commune() -> ColumnElement[str]:
+    """A person's commune: their own, or their team's."""
+    return func.coalesce(User.commune, Team.commune_code)
 

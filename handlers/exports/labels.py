@@ -6,22 +6,24 @@ from collections.abc import Callable
 
 from content.i18n import N_, Translator
 from content.services import ServiceCatalog
-from db.reports import Report, VisitRow
+from db.reports import Report, VisitRow, commune_name
 
-DETAIL_HEADERS = (N_("Date"), N_("Team"), N_("District"), N_("Commune"), N_("Address"),
-                  N_("People"), N_("Services"), N_("Other service"), N_("Outcome"), N_("Note"))
+DETAIL_HEADERS = (N_("Date"), N_("Team"), N_("Commune"), N_("Commune code"), N_("Address"),
+                  N_("People"), N_("Services"), N_("Other service"), N_("Outcome"), N_("Note"),
+                  N_("Recorded before 1/7/2025 as"))
 OUTCOMES = {"done": N_("Resident managed"), "follow_up": N_("Come back")}
 
 
 def describe_scope(report: Report, t: Translator, province_name: str | None = None) -> str:
-    """'Cái Bè, Tiền Giang'; the province's slug when no name is given."""
+    """'Phường Mỹ Phong, Đồng Tháp'; the province's slug when no name is given."""
     scope = report.scope
     if scope.team_id is not None:
         team = next((row for row in report.by_team if row.team_id == scope.team_id), None)
         return t("Team {name}", name=team.name if team else f"#{scope.team_id}")
     province = province_name or scope.province
-    if scope.district is not None:
-        return f"{scope.district}, {province}"
+    if scope.communes:
+        names = ", ".join(sorted(commune_name(code) for code in scope.communes))
+        return f"{names}, {province}"
     return province or t("All provinces")
 
 
@@ -55,8 +57,9 @@ def detail_maker(t: Translator, catalog: ServiceCatalog) -> Callable[[VisitRow],
         return masks[mask]
 
     def cells(row: VisitRow) -> list[object]:
-        return [row.visit_date, row.team, row.district, row.commune, row.address,
-                row.people, services(row.services), row.other_service,
-                outcomes.get(row.outcome, row.outcome), row.note]
+        former = ", ".join(p for p in (row.former_commune, row.former_district) if p) or None
+        return [row.visit_date, row.team, commune_name(row.commune_code) or None,
+                row.commune_code, row.address, row.people, services(row.services),
+                row.other_service, outcomes.get(row.outcome, row.outcome), row.note, former]
 
     return cells

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from content.i18n import Translator
 from content.services import ServiceCatalog
-from db.reports import CommuneRow, Report
+from db.reports import Report
 from handlers.exports.labels import period_text, scope_text, service_names
 
 TOP = 3
@@ -28,15 +28,10 @@ def summary_text(report: Report, t: Translator, services: ServiceCatalog) -> str
         lines.append(t("Top services: {items}", items=", ".join(
             f"{names[row.key]} ({number(row.visits)})" for row in top_services)))
         lines.append(t("Top communes: {items}", items=", ".join(
-            f"{_commune(row, report)} ({number(row.visits)})" for row in report.by_commune[:TOP])))
+            f"{row.key or t('place not found')} ({number(row.visits)})"
+            for row in report.by_commune[:TOP])))
     if report.by_team:
         lines.append(t("Teams with no visit: {silent} of {teams}",
                        silent=number(len(report.silent_teams)), teams=number(len(report.by_team))))
     return "\n".join(lines)
 
-
-def _commune(row: CommuneRow, report: Report) -> str:
-    """Commune names repeat across districts: name the district unless the scope is one."""
-    if report.scope.district is not None or report.scope.team_id is not None:
-        return row.key
-    return f"{row.key} – {row.district}"

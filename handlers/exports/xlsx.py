@@ -37,17 +37,17 @@ async def write_xlsx(report: Report, visits: AsyncIterator[VisitRow], path: Path
     measures = [t("Visits"), t("People"), t("Follow-ups")]
     _table(book, t("By service"), [t("Service"), *measures], [40, 12, 12, 12],
            ([names[row.key], row.visits, row.people, row.follow_ups] for row in report.by_service))
-    _table(book, t("By commune"), [t("Commune"), t("District"), *measures], [28, 24, 12, 12, 12],
-           ([row.key, row.district, row.visits, row.people, row.follow_ups]
+    _table(book, t("By commune"), [t("Commune"), t("Commune code"), *measures],
+           [28, 14, 12, 12, 12],
+           ([row.key, row.code, row.visits, row.people, row.follow_ups]
             for row in report.by_commune))
-    _table(book, t("By team"), [t("Team"), t("District"), t("Commune"), *measures],
-           [32, 24, 24, 12, 12, 12],
-           ([row.name, row.district, row.commune, row.visits, row.people, row.follow_ups]
+    _table(book, t("By team"), [t("Team"), t("Commune"), *measures], [32, 28, 12, 12, 12],
+           ([row.name, row.commune, row.visits, row.people, row.follow_ups]
             for row in report.by_team))
     _table(book, t("By day"), [t("Date"), t("Visits"), t("People")], [14, 12, 12],
            ([row.day, row.visits, row.people] for row in report.by_day))
-    _table(book, t("Not reported"), [t("Team"), t("District"), t("Commune")], [32, 24, 24],
-           ([row.name, row.district, row.commune] for row in report.silent_teams))
+    _table(book, t("Not reported"), [t("Team"), t("Commune")], [32, 28],
+           ([row.name, row.commune] for row in report.silent_teams))
     written = await _details_sheet(book, visits, t, services, progress)
     # Zipping the temporary sheet files takes seconds for a big export: not on the event loop.
     await asyncio.to_thread(book.save, path)
@@ -84,7 +84,7 @@ def _table(book: Workbook, name: str, headers: Sequence[str], widths: Sequence[i
 
 async def _details_sheet(book: Workbook, visits: AsyncIterator[VisitRow], t: Translator,
                          services: ServiceCatalog, progress: Progress | None) -> int:
-    sheet = _sheet(book, t("Details"), [12, 30, 22, 22, 30, 8, 50, 24, 16, 40])
+    sheet = _sheet(book, t("Details"), [12, 30, 24, 10, 30, 8, 50, 24, 16, 40, 36])
     sheet.freeze_panes = "A2"
     sheet.append(_header(sheet, [t(header) for header in DETAIL_HEADERS]))
     cells = detail_maker(t, services)
