@@ -51,7 +51,9 @@ def build_services(settings: Settings) -> Services:
     return Services(content=content, matcher=build_matcher(content),
                     catalogs=Catalogs(default_locale=settings.default_locale), timezone=settings.tz,
                     rules=rules, admins=settings.admins, reports_dir=settings.reports_dir,
-                    broadcast_rules=rules_for(settings))
+                    broadcast_rules=rules_for(settings),
+                    zalo_proactive_quota=(settings.zalo_proactive_quota
+                                          if settings.zalo_enabled else None))
 
 
 @asynccontextmanager

@@ -39,6 +39,7 @@ from content.i18n import N_
 from db.broadcasts.formatting import check_message
 from db.broadcasts.outbox import OPEN
 from db.models import Broadcast, ChannelIdentity, Delivery, utcnow
+from db.zalo_budget import ProactiveQuota
 
 DEFAULT_LINK_LABEL = N_("Learn more")
 """The link button's label when none is given, in the default language."""
@@ -113,7 +114,11 @@ async def _create(settings: Settings, text: str, image: str | None, link: str | 
             counts = await count_reachable(session, audience, utcnow(), rules)
             low, high = (await session.execute(select(func.min(ChannelIdentity.id),
                                                       func.max(ChannelIdentity.id)))).one()
+            left = await ProactiveQuota(session, settings.zalo_proactive_quota,
+                                        settings.tz).left()
         _show_plan(settings, text, audience.filters, counts, when)
+        if counts.get("zalo"):
+            _show_quota(settings, counts["zalo"], left)
         if not yes:
             click.confirm("Create this broadcast?", abort=True)
         label = link_label or app.services.catalogs.translator(settings.default_locale)(
@@ -139,6 +144,16 @@ def _show_plan(settings: Settings, text: str, filters: tuple[str, ...], counts: 
     click.echo("When: " + (when.astimezone(settings.tz).isoformat(timespec="minutes") if when
                            else "now"), file=out)
     click.echo("Text:\n" + to_plain(text), file=out)
+
+
+def _show_quota(settings: Settings, zalo_people: int, left: int) -> None:
+    """Zalo broadcast messages are proactive ("tin chủ động"): the count and the month's quota."""
+    quota = settings.zalo_proactive_quota
+    click.echo(f"  zalo: {zalo_people:,} proactive messages; this month's quota: {left:,} of "
+               f"{quota:,} left", file=sys.stderr)
+    if zalo_people > left:
+        click.echo("  not enough quota: the broadcast pauses with an alert when it is used up; "
+                   "resume it when the quota renews (nothing is lost)", file=sys.stderr)
 
 
 @contextmanager

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     zalo_text_limit: int = 2000
     zalo_max_retries: int = 3
     zalo_quiet_hours: str = "22:00-06:00"
+    # Zalo's budget: free replies ("tin phản hồi") per user message within 48 h, and proactive
+    # messages ("tin chủ động": broadcasts, reminders) per month, which the OA's package decides.
+    zalo_free_replies: int = Field(default=8, ge=1, le=100)
+    zalo_proactive_quota: int = Field(default=1000, ge=0)
     zalo_redirect_uri: str | None = None
 
     # Community tech teams. ADMIN_IDS: the first admins, as channel:user pairs

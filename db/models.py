@@ -412,3 +412,36 @@ class ReminderOptOut(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
                                          primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class ZaloReplyWindow(Base):
+    """A Zalo user's free-reply window: their last message (its id is quoted by replies, which
+    makes them free "tin phản hồi"), when it came, and how many replies have used it. A new
+    message from the user opens a new window (db/zalo_budget.py)."""
+
+    __tablename__ = "zalo_reply_windows"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[dt.datetime] = mapped_column()
+    replies_used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ZaloOverflow(Base):
+    """What did not fit in a Zalo user's free replies, sent when they type "tiếp"."""
+
+    __tablename__ = "zalo_overflow"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ZaloProactiveUsage(Base):
+    """Proactive Zalo messages ("tin chủ động": broadcasts, reminders) sent in a month (Vietnam
+    time, "2026-12"), against the OA's monthly quota (ZALO_PROACTIVE_QUOTA)."""
+
+    __tablename__ = "zalo_proactive_usage"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    used: Mapped[int] = mapped_column(Integer, default=0)

@@ -27,6 +27,7 @@ from db.broadcasts.formatting import CAPTION_LIMIT, TEXT_LIMIT, to_plain, utf16_
 from db.broadcasts.outbox import Link, create_in_session
 from db.broadcasts.reporting import failures_csv, status
 from db.models import TOPICS, Broadcast, Role
+from db.zalo_budget import ProactiveQuota
 from handlers.context import Context
 from handlers.messages import Attachment, Button, IncomingMessage, Reply
 from handlers.numbers import read_id
@@ -203,7 +204,24 @@ async def _preview(ctx: Context, data: Data) -> list[Reply]:
     actions = Reply.with_buttons(t("Send it?"), [Button(t("Send now"), "bc:send"),
                                                  Button(t("Schedule"), "bc:schedule"),
                                                  Button(t("Cancel"), "bc:drop")])
-    return [Reply(head), preview, actions]
+    quota = await proactive_note(ctx, counts.get("zalo", 0))
+    return [Reply(head + (f"\n{quota}" if quota else "")), preview, actions]
+
+
+async def proactive_note(ctx: Context, zalo_people: int) -> str | None:
+    """On Zalo a broadcast is proactive ("tin chủ động"): how many, and the month's quota left."""
+    quota = ctx.services.zalo_proactive_quota
+    if quota is None or not zalo_people:
+        return None
+    left = await ProactiveQuota(ctx.session, quota, ctx.services.timezone).left(ctx.now)
+    t = ctx.t
+    note = t("On Zalo these are {n} proactive messages, counted against the month's quota: "
+             "{left} of {quota} left.", n=t.fmt.number(zalo_people), left=t.fmt.number(left),
+             quota=t.fmt.number(quota))
+    if zalo_people > left:
+        note += " " + t("That is not enough: the broadcast will pause with an alert when the "
+                        "quota is used up, and the rest waits until you resume it.")
+    return note
 
 
 async def confirm(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:

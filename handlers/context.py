@@ -55,6 +55,8 @@ class Services:
     """Per channel, the deep link a join code is appended to (Telegram: t.me/<bot>?start=)."""
     smalltalk: SmallTalk = field(default_factory=SmallTalk.load)
     """Greetings, thanks, "ok", emoji: answered like a person, not as questions."""
+    zalo_proactive_quota: int | None = None
+    """Proactive Zalo messages the OA may send a month (ZALO_PROACTIVE_QUOTA); None: no Zalo."""
     places: PlaceFinder = field(default_factory=place_finder)
     """The current provinces and communes, and the former ones they replaced (content/places)."""
 

@@ -15,8 +15,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from bot.channels.zalo import PAYLOAD_MARK, WEBHOOK_PATH, ZaloChannel, messages_for, to_incoming
+from bot.channels.zalo import PAYLOAD_MARK, WEBHOOK_PATH, ZaloChannel, to_incoming
 from bot.channels.zalo_client import ZaloTokens
+from bot.channels.zalo_outgoing import messages_for
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.web import create_web_app

@@ -16,14 +16,18 @@ from typing import TYPE_CHECKING
 from bot.broadcast.ratelimit import RateGate
 from bot.broadcast.recorder import Recorder, handed_back, result_of
 from bot.broadcast.senders import Outcome, Sender
-from db.broadcasts import outbox
+from db.broadcasts import control, outbox
 from db.broadcasts.outbox import Claimed, Result
+from db.channel_state import AlertRepository
 from db.models import utcnow
 
 if TYPE_CHECKING:
     from bot.broadcast.worker import Worker
 
 log = logging.getLogger(__name__)
+
+QUOTA_ALERT_CODE = -211
+"""Zalo's "out of quota", also used when our own count of the month's quota is reached."""
 
 
 class Lane:
@@ -121,10 +125,25 @@ class Lane:
         if not await self.gate.wait_turn():
             return handed_back(row)
         outcome = await self.sender.send(row.chat_id, message)
+        if outcome.kind == "quota":
+            await self._stop_for_quota(row.broadcast_id, outcome)
+            return handed_back(row)
         if outcome.kind == "wait":
             log.info("%s asks to wait %.1f s: %s", self.channel, outcome.wait_seconds, outcome.error)
             await self.gate.pause(outcome.wait_seconds)
         return result_of(row, outcome, self.worker.config, utcnow())
+
+    async def _stop_for_quota(self, broadcast_id: int, outcome: Outcome) -> None:
+        """The channel's quota is used up: pause the broadcast (its unsent rows stay pending, so
+        resuming when the quota renews loses nothing) and tell officers (/canhbao), once."""
+        self.worker.active_set = self.worker.active_set - {broadcast_id}
+        async with self.worker.sessions() as session, session.begin():
+            if await control.pause(session, broadcast_id):
+                await AlertRepository(session).add(
+                    self.channel, QUOTA_ALERT_CODE,
+                    f"broadcast #{broadcast_id} paused: {outcome.error}; resume it with "
+                    f"`cdsbot broadcast resume {broadcast_id}` when the quota renews")
+        log.warning("broadcast %s paused on %s: %s", broadcast_id, self.channel, outcome.error)
 
     def _written(self, results: list[Result]) -> None:
         self.held -= len(results)

@@ -7,7 +7,9 @@ Outcomes (`Outcome.kind`):
 - wait: the platform asked us to slow down (Telegram 429 with retry_after, Zalo -32, Zalo -234 at
   night): the channel pauses that long and the message is retried; not a failure;
 - retry: a network error, a time-out or a 5xx; retried with back-off up to a number of attempts;
-- failed: anything else (a 400, a quota used up); not retried.
+- quota: Zalo's monthly proactive quota (ZALO_PROACTIVE_QUOTA, or Zalo's -211/-224) is used up:
+  the broadcast is paused with an alert and the row handed back, so nothing is lost;
+- failed: anything else (a 400); not retried.
 
 Rate limiting is not done here: the worker's RateGate decides when each send may start, for
 every worker process at once (python-telegram-bot's AIORateLimiter is per process).
@@ -40,8 +42,8 @@ from bot.channels.zalo_client import (
 )
 from bot.settings import Settings
 from db.broadcasts.formatting import BroadcastMessage, to_plain, to_telegram_html
-from db.channel_state import AlertRepository
 from db.models import utcnow
+from db.zalo_budget import ProactiveQuota
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +182,6 @@ class ZaloSender:
         self.sessions = sessions
         self.http: aiohttp.ClientSession | None = None
         self.client: ZaloClient | None = None
-        self._alerted: set[int] = set()
 
     async def start(self) -> None:
         settings = self.settings
@@ -198,17 +199,27 @@ class ZaloSender:
             await self.http.close()
 
     async def send(self, chat_id: str, message: BroadcastMessage) -> Outcome:
+        """A broadcast message is proactive ("tin chủ động"): counted against the month's quota
+        before it goes, given back if it does not."""
         assert self.client is not None
+        async with self.sessions() as session, session.begin():
+            if not await self._quota(session).reserve():
+                return Outcome("quota", f"the month's {self.settings.zalo_proactive_quota} "
+                                        "proactive Zalo messages are used up")
         try:
             await self.client.send(chat_id, zalo_message(message))
-        except ZaloUnreachable as error:
-            return Outcome("blocked", str(error))
-        except ZaloQuotaExceeded as error:
-            await self._alert(error)
-            return Outcome("failed", str(error))
         except ZaloError as error:
+            async with self.sessions() as session, session.begin():
+                await self._quota(session).refund()
+            if isinstance(error, ZaloUnreachable):
+                return Outcome("blocked", str(error))
+            if isinstance(error, ZaloQuotaExceeded):
+                return Outcome("quota", str(error))
             return self._outcome(error)
         return SENT
+
+    def _quota(self, session: AsyncSession) -> ProactiveQuota:
+        return ProactiveQuota(session, self.settings.zalo_proactive_quota, self.settings.tz)
 
     def _outcome(self, error: ZaloError) -> Outcome:
         if error.code == RATE_LIMITED:
@@ -221,13 +232,6 @@ class ZaloSender:
             return Outcome("retry", str(error))
         return Outcome("failed", str(error))
 
-    async def _alert(self, error: ZaloError) -> None:
-        """Officers read quota alerts with /canhbao; one per code is enough for a worker."""
-        if error.code in self._alerted:
-            return
-        self._alerted.add(error.code)
-        async with self.sessions() as session, session.begin():
-            await AlertRepository(session).add(self.channel, error.code, f"broadcast: {error}")
 
 
 def build_senders(settings: Settings,

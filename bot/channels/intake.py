@@ -23,6 +23,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.failure_log import FailureLog
 from bot.pipeline import Pipeline
 from bot.throttle import Throttle, Verdict
@@ -43,6 +45,8 @@ Send = Callable[[str, Sequence[Reply]], Awaitable[None]]
 """Send replies to one chat (the channel's own sender)."""
 Prepare = Callable[[IncomingMessage], Awaitable[IncomingMessage]]
 """Channel look-ups made in turn with the user's other messages (a stored button payload)."""
+OnAccept = Callable[[AsyncSession, IncomingMessage], Awaitable[None]]
+"""Channel bookkeeping in the transaction that accepts a new message (Zalo's reply window)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +59,7 @@ class _Job:
 
 class Intake:
     def __init__(self, channel: str, pipeline: Pipeline, send: Send, *, throttle: Throttle,
-                 prepare: Prepare | None = None,
+                 prepare: Prepare | None = None, on_accept: OnAccept | None = None,
                  resume_after_seconds: float = 120.0, sweep_seconds: float = 30.0,
                  max_send_attempts: int = 5) -> None:
         self.channel = channel
@@ -65,6 +69,7 @@ class Intake:
         self.throttle = throttle
         self.catalogs = pipeline.services.catalogs
         self.prepare = prepare
+        self.on_accept = on_accept
         self.resume_after = dt.timedelta(seconds=resume_after_seconds)
         self.sweep_seconds = sweep_seconds
         self.max_send_attempts = max_send_attempts
@@ -93,6 +98,8 @@ class Intake:
             if entry_id is None:
                 log.info("skipping duplicate update %s/%s", self.channel, msg.update_id)
                 return False
+            if self.on_accept is not None:
+                await self.on_accept(session, msg)
             verdict = self._verdict(msg)
             if verdict is not Verdict.ALLOW:
                 await inbox.take(entry_id, THROTTLED)

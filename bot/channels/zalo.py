@@ -23,7 +23,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.intake import Intake
-from bot.channels.text import split_text
 from bot.channels.tracking import ProgressTracker, Show
 from bot.channels.zalo_client import (
     ZaloClient,
@@ -32,21 +31,31 @@ from bot.channels.zalo_client import (
     ZaloTokens,
     ZaloUnreachable,
 )
+from bot.channels.zalo_outgoing import (
+    PAYLOAD_MARK,
+    Item,
+    asks_for_more,
+    attachment_of,
+    fit,
+    pack,
+)
 from bot.json_body import BodyError, load_object
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.throttle import Throttle
 from content.i18n import N_, Catalogs
 from db.channel_state import AlertRepository, ButtonChoiceRepository
-from handlers.messages import Attachment, Button, IncomingMessage, Reply
+from db.models import utcnow
+from db.zalo_budget import ProactiveQuota, ReplyBudget
+from handlers.messages import Attachment, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "zalo"
 WEBHOOK_PATH = "/webhooks/zalo"
 SIGNATURE_HEADER = "X-ZEvent-Signature"
-PAYLOAD_MARK = "#cds:"
-"""Button payloads come back as the user's text (oa.query.hide); this mark tells them apart."""
+MORE_HINT = N_("Type “more” to see the rest.")
+"""Ends the last free reply when an answer needs more messages than the user's budget has left."""
 TYPE_A_NUMBER = N_("Or type a number:")
 """Heads the numbered list of buttons beyond what Zalo shows in one message."""
 UNSUPPORTED_EVENTS = {"user_send_sticker", "user_send_file", "user_send_gif",
@@ -106,41 +115,6 @@ def to_incoming(event: dict[str, Any]) -> IncomingMessage | None:
     return None
 
 
-def button_json(button: Button) -> dict[str, Any]:
-    if button.url:
-        return {"title": button.label[:100], "type": "oa.open.url", "payload": {"url": button.url}}
-    return {"title": button.label[:100], "type": "oa.query.hide",
-            "payload": f"{PAYLOAD_MARK}{button.payload or ''}"}
-
-
-def messages_for(reply: Reply, text_limit: int, max_buttons: int,
-                 type_a_number: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """Zalo messages for one reply, and the numbered choices typed instead of pressed.
-
-    The first `max_buttons` buttons are template buttons on the last text part; the rest are
-    listed under the text as "6. Label" (Zalo shows no more), and typing the number presses them.
-    """
-    shown, rest = list(reply.buttons[:max_buttons]), reply.buttons[max_buttons:]
-    lines: list[str] = []
-    choices: dict[str, str] = {}
-    for number, button in enumerate(rest, start=len(shown) + 1):
-        if button.url:
-            lines.append(f"{number}. {button.label}: {button.url}")
-        else:
-            lines.append(f"{number}. {button.label}")
-            choices[str(number)] = button.payload or ""
-    text = reply.text
-    if lines:
-        text = "\n\n".join(part for part in (text, type_a_number + "\n" + "\n".join(lines)) if part)
-    if not text and shown:
-        text = shown[0].label  # Zalo needs some text to carry the buttons
-    messages: list[dict[str, Any]] = [{"text": part} for part in split_text(text, text_limit)] if text else []
-    if shown:
-        messages[-1]["attachment"] = {"type": "template",
-                                      "payload": {"buttons": [button_json(b) for b in shown]}}
-    return messages, choices
-
-
 class ZaloChannel:
     name = CHANNEL
 
@@ -157,6 +131,7 @@ class ZaloChannel:
         self.client: ZaloClient | None = None
         self.tokens: ZaloTokens | None = None
         self.intake = Intake(CHANNEL, pipeline, self.send, prepare=self._numbered_choice,
+                             on_accept=self._open_reply_window,
                              throttle=Throttle(settings.incoming_max_messages,
                                                settings.incoming_window_seconds))
         self._apologies: set[asyncio.Task[None]] = set()
@@ -245,8 +220,30 @@ class ZaloChannel:
             task.add_done_callback(self._apologies.discard)
             raise
 
+    async def _proactive(self, session: AsyncSession, wanted: int) -> int:
+        """Count up to `wanted` proactive messages against the month's quota; how many fit."""
+        quota = ProactiveQuota(session, self.settings.zalo_proactive_quota, self.settings.tz)
+        granted = 0
+        while granted < wanted and await quota.reserve():
+            granted += 1
+        return granted
+
+    async def _open_reply_window(self, session: AsyncSession, msg: IncomingMessage) -> None:
+        """A message the user wrote opens their free replies, which quote its id. Events without
+        a message id of Zalo's (follow, unfollow: ids made up as name:user:time) open none."""
+        if msg.event in (None, "unsupported") and ":" not in (msg.update_id or ":"):
+            await ReplyBudget(session, self.settings.zalo_free_replies).opened(
+                msg.user_id, msg.update_id or "", utcnow())
+
     async def _numbered_choice(self, msg: IncomingMessage) -> IncomingMessage:
-        """A number typed under a list of buttons presses that button."""
+        """A number typed under a list of buttons presses that button; "tiếp" sends what did
+        not fit in the last answer (then the message is handled: the pipeline ignores it)."""
+        if msg.payload is None and asks_for_more(msg.text):
+            async with self.sessions() as session, session.begin():
+                rest = await ReplyBudget(session).take_rest(msg.user_id)
+            if rest:
+                await self._send_items(msg.user_id, rest)
+                return replace(msg, text="", event="more_sent")
         if msg.payload is not None or not msg.text.strip().isdigit():
             return msg
         async with self.sessions() as session:
@@ -276,21 +273,42 @@ class ZaloChannel:
         return show
 
     async def send(self, user_id: str, replies: Sequence[Reply]) -> None:
+        """The replies to the user's message, packed into as few Zalo messages as possible and
+        sent as free replies quoting it; what does not fit in the user's free replies is kept
+        for "tiếp" instead of spending proactive messages."""
+        translate = self.catalogs.translator(self.catalogs.default_locale)
+        items, choices = pack(replies, self.settings.zalo_text_limit,
+                              self.settings.zalo_max_buttons, translate(TYPE_A_NUMBER))
+        if choices:
+            async with self.sessions() as session, session.begin():
+                await ButtonChoiceRepository(session).remember(CHANNEL, user_id, choices)
+        await self._send_items(user_id, items)
+        for reply in replies:
+            if reply.track is not None:
+                self.tracker.follow(reply.track, self._final_only(user_id))
+
+    async def _send_items(self, user_id: str, items: list[Item]) -> None:
         assert self.client is not None
-        type_a_number = self.catalogs.translator(self.catalogs.default_locale)(TYPE_A_NUMBER)
+        if not items:
+            return
+        translate = self.catalogs.translator(self.catalogs.default_locale)
+        async with self.sessions() as session, session.begin():
+            budget = ReplyBudget(session, self.settings.zalo_free_replies)
+            grant = await budget.reserve(user_id, len(items))
+            quote, granted = grant.quote, grant.granted
+            if not grant.ever_wrote:  # a new follower's greeting: proactive, within the quota
+                granted = await self._proactive(session, len(items))
+            now, rest = fit(items, granted, translate(MORE_HINT), self.settings.zalo_text_limit)
+            if rest:
+                await budget.keep_rest(user_id, rest)
+        if rest:
+            log.info("Zalo user %s: %d messages kept for “tiếp” (free replies used up)",
+                     user_id, len(rest))
         try:
-            for reply in replies:
-                messages, choices = messages_for(reply, self.settings.zalo_text_limit,
-                                                 self.settings.zalo_max_buttons, type_a_number)
-                if choices:
-                    async with self.sessions() as session, session.begin():
-                        await ButtonChoiceRepository(session).remember(CHANNEL, user_id, choices)
-                for message in messages:
-                    await self.client.send(user_id, message)
-                if reply.attachment is not None:
-                    await self.client.send(user_id, await self._attachment_message(reply.attachment))
-                if reply.track is not None:
-                    self.tracker.follow(reply.track, self._final_only(user_id))
+            for item in now:
+                message = (await self._attachment_message(attachment_of(item))
+                           if "upload" in item else item)
+                await self.client.send(user_id, message, quote=quote)
         except ZaloUnreachable as exc:
             log.info("Zalo user %s cannot be messaged now (%s)", user_id, exc.code)
             await self.pipeline.process(IncomingMessage(CHANNEL, user_id, user_id, event="blocked"))

@@ -167,8 +167,12 @@ class ZaloClient:
         self.max_retries = max_retries
         self.backoff = backoff_seconds
 
-    async def send(self, user_id: str, message: dict[str, Any]) -> dict[str, Any]:
-        body = {"recipient": {"user_id": user_id}, "message": message}
+    async def send(self, user_id: str, message: dict[str, Any],
+                   quote: str | None = None) -> dict[str, Any]:
+        """Send a consultation message: a reply quoting the user's message `quote` (a free "tin
+        phản hồi"), or, without it, to the user id (a proactive "tin chủ động")."""
+        recipient = {"message_id": quote} if quote else {"user_id": user_id}
+        body = {"recipient": recipient, "message": message}
         refreshed = False
         for attempt in range(self.max_retries + 1):
             token = await self.tokens.access_token()

@@ -11,6 +11,11 @@ Behaviour follows the Zalo OA section of /work/shared/PLATFORMS.md:
   "ref_doc": ...}``. The exact error numbers are this fake's choice (see ``OAUTH_*``); clients
   should treat "error present and non-zero / no access_token" as failure. Refresh tokens and
   authorization codes are single-use; refreshing revokes the access token of the previous pair.
+* Zalo's budget: a message whose ``recipient`` is ``{"message_id": …}`` quotes a user's message
+  (one made with ``text_event``/``image_event``, which the fake remembers as received). Within 48 h
+  of it and within 8 per user since the user last wrote it is a free reply (``kind="reply"``);
+  otherwise, and for ``{"user_id": …}``, it is proactive (``kind="proactive"``): refused with -224
+  when the OA is not ``verified`` and -211 when ``proactive_quota`` is used up.
 * Webhooks are not posted by the fake: tests build events (``text_event`` ...) and sign them with
   ``signed_event``: ``X-ZEvent-Signature: mac=sha256_hex(app_id + body + timestamp + oa_secret_key)``.
 """
@@ -93,6 +98,8 @@ class SentRecord:
     buttons: list[JSON]
     endpoint: str  # "cs", "transaction" or "promotion"
     message_id: str
+    kind: str = "proactive"  # "reply": a free reply quoting the user's message; else proactive
+    quoted: str | None = None  # the user's message id it quoted
     time: float = field(default_factory=time.time)
 
     @property
@@ -139,6 +146,15 @@ class FakeZalo(LoopbackServer):
         self._user_errors: dict[str, ZaloError] = {}
         self._fail_queue: deque[ZaloError] = deque()
         self._sent_event = asyncio.Event()
+        # Zalo's message budget (see the module docstring).
+        self.free_replies = 8
+        self.reply_window = 48 * 3600.0
+        self.verified = True
+        self.proactive_quota: int | None = None  # None: no limit
+        self.proactive_used = 0
+        self.clock: Callable[[], float] = time.time
+        self._received: dict[str, tuple[str, float]] = {}  # user's msg_id -> (user, when)
+        self._free_used: dict[str, int] = {}  # per user, since they last wrote
 
     # ------------------------------------------------------------------ lifecycle
     def build_app(self) -> web.Application:
@@ -263,13 +279,49 @@ class FakeZalo(LoopbackServer):
             raise ZaloError(-220)
         if self._fail_queue:
             raise self._fail_queue.popleft()
+        quoted = self._quoted(body)
+        if quoted is not None:
+            body = {**body, "recipient": {"user_id": self._received[quoted][0]}}
         user_id, text, attachment, buttons = self._validate(body)
         if user_id in self._user_errors:
             raise self._user_errors[user_id]
-        record = SentRecord(user_id, text, attachment, buttons, endpoint, secrets.token_hex(16))
+        kind = self._charge(user_id, quoted)
+        record = SentRecord(user_id, text, attachment, buttons, endpoint, secrets.token_hex(16),
+                            kind, quoted)
         self.sent.append(record)
         self._sent_event.set()
         return record
+
+    def _quoted(self, body: Any) -> str | None:
+        """The user's message a reply quotes (recipient.message_id), checked to exist."""
+        recipient = body.get("recipient") if isinstance(body, dict) else None
+        if not isinstance(recipient, dict) or "message_id" not in recipient:
+            return None
+        quoted = str(recipient["message_id"])
+        if quoted not in self._received:
+            raise ZaloError(-201, "message_id is not a message of a user")
+        return quoted
+
+    def _charge(self, user_id: str, quoted: str | None) -> str:
+        """'reply' when the message is a free reply, else 'proactive' (checked against the
+        OA's verification and monthly quota)."""
+        if quoted is not None:
+            _, received = self._received[quoted]
+            if (self.clock() - received <= self.reply_window
+                    and self._free_used.get(user_id, 0) < self.free_replies):
+                self._free_used[user_id] = self._free_used.get(user_id, 0) + 1
+                return "reply"
+        if not self.verified:
+            raise ZaloError(-224)
+        if self.proactive_quota is not None and self.proactive_used >= self.proactive_quota:
+            raise ZaloError(-211)
+        self.proactive_used += 1
+        return "proactive"
+
+    def user_wrote(self, user_id: str, msg_id: str, at: float | None = None) -> None:
+        """The user sent the OA a message: replies may quote it, and their free replies renew."""
+        self._received[msg_id] = (user_id, self.clock() if at is None else at)
+        self._free_used[user_id] = 0
 
     @staticmethod
     def _validate(body: Any) -> tuple[str, str | None, JSON | None, list[JSON]]:
@@ -384,10 +436,12 @@ class FakeZalo(LoopbackServer):
 
     def _user_event(self, name: str, user_id: str, message: JSON, msg_id: str | None,
                     timestamp_ms: int | None) -> JSON:
+        msg_id = msg_id or secrets.token_hex(16)
+        self.user_wrote(user_id, msg_id)
         return {"app_id": self.app_id, "sender": {"id": user_id},
                 "user_id_by_app": f"{user_id}-byapp", "recipient": {"id": self.oa_id},
                 "event_name": name,
-                "message": {**message, "msg_id": msg_id or secrets.token_hex(16)},
+                "message": {**message, "msg_id": msg_id},
                 "timestamp": _ms(timestamp_ms)}
 
     def _follow(self, name: str, user_id: str, timestamp_ms: int | None) -> JSON:
