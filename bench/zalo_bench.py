@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import hashlib
 import json
-import os
 import sys
 import tempfile
 import time
@@ -63,13 +62,18 @@ def user_id(n: int) -> str:
     return str(FIRST_USER_ID + n)
 
 
+def msg_id(n: int) -> str:
+    """Event n's message id; the fake Zalo is told of it (replies quote it, as on Zalo)."""
+    return f"bench-{n}"
+
+
 def signed_event(n: int, text: str, app_id: str, oa_secret_key: str) -> tuple[bytes, dict[str, str]]:
     """Event n (user n's text message) as Zalo would post it: raw body and headers."""
     timestamp = str(int(time.time() * 1000))
     event = {"app_id": app_id, "sender": {"id": user_id(n)},
              "user_id_by_app": f"{user_id(n)}-byapp", "recipient": {"id": OA_ID},
              "event_name": "user_send_text",
-             "message": {"text": text, "msg_id": f"bench-{os.getpid()}-{n}"},
+             "message": {"text": text, "msg_id": msg_id(n)},
              "timestamp": timestamp}
     body = json.dumps(event, ensure_ascii=False).encode("utf-8")
     mac = hashlib.sha256(app_id.encode() + body + timestamp.encode() + oa_secret_key.encode())
@@ -248,6 +252,8 @@ async def measure(args: argparse.Namespace, questions: list[str]) -> Figures:
     async with AsyncExitStack() as stack:
         fake = await stack.enter_async_context(
             FakeZalo(app_id=APP_ID, app_secret=APP_SECRET, oa_secret_key=OA_SECRET_KEY, oa_id=OA_ID))
+        for n in range(args.warmup + args.events):  # the messages users "sent" the OA
+            fake.user_wrote(user_id(n), msg_id(n))
         port = free_port()
         channel = await serve_ours(fake, port, stack, args.database)
         load = await run_load(f"http://127.0.0.1:{port}{WEBHOOK_PATH}", args, questions, channel)

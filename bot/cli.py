@@ -280,6 +280,15 @@ def _register_report() -> None:
 _register_report()
 
 
+def _register_places() -> None:
+    from bot.cli_places import places_command
+
+    main.add_command(places_command)
+
+
+_register_places()
+
+
 def _register_broadcast() -> None:
     from bot.cli_broadcast import broadcast_command
 

@@ -8,8 +8,13 @@ import contextlib
 import datetime as dt
 import logging
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.broadcast.lane import QUOTA_ALERT_CODE
+from db.channel_state import AlertRepository
+from db.models import Delivery
+from db.zalo_budget import ProactiveQuota
 from handlers.context import Services
 from handlers.reminders import create_due
 
@@ -23,8 +28,32 @@ async def plan_once(services: Services, sessions: async_sessionmaker[AsyncSessio
     today = now.astimezone(services.timezone).date()
     t = services.catalogs.translator(services.catalogs.default_locale)
     async with sessions() as session, session.begin():
-        return await create_due(session, services.content, t, now, today, lead_days,
-                                services.broadcast_rules)
+        created = await create_due(session, services.content, t, now, today, lead_days,
+                                   services.broadcast_rules)
+        if created and services.zalo_proactive_quota is not None:
+            await _check_quota(session, created, services.zalo_proactive_quota, services, now)
+        return created
+
+
+async def _check_quota(session: AsyncSession, created: list[int], quota: int,
+                       services: Services, now: dt.datetime) -> None:
+    """Reminders on Zalo are proactive messages: say how many against the month's quota left,
+    and alert officers (/canhbao) before sending when they will not all fit."""
+    left = await ProactiveQuota(session, quota, services.timezone).left(now)
+    for broadcast_id in created:
+        count = int((await session.execute(
+            select(func.count()).select_from(Delivery).where(
+                Delivery.broadcast_id == broadcast_id, Delivery.channel == "zalo"))).scalar_one())
+        if not count:
+            continue
+        log.info("reminder broadcast %s: %d proactive Zalo messages; %d of %d left this month",
+                 broadcast_id, count, left, quota)
+        if count > left:
+            await AlertRepository(session).add(
+                "zalo", QUOTA_ALERT_CODE,
+                f"reminder broadcast #{broadcast_id} needs {count} proactive messages but only "
+                f"{left} of the month's {quota} are left: it will pause when they are used up")
+        left = max(0, left - count)
 
 
 async def run_planner(services: Services, sessions: async_sessionmaker[AsyncSession],

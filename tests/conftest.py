@@ -25,6 +25,7 @@ from db.migrate import upgrade
 from handlers.context import Services
 from tests.clock_travel import travel_to
 from tests.fakes.chat import Chat
+from tests.zalo_harness import Zalo, zalo_harness
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FIXED_NOW = dt.datetime(2024, 10, 5, 9, 0, tzinfo=TZ)
@@ -156,3 +157,11 @@ async def pipeline(services: Services, database_url: str, clock: list[dt.datetim
 @pytest.fixture
 def chat(pipeline: Pipeline) -> Chat:
     return Chat(pipeline)
+
+
+@pytest.fixture
+async def zalo(services: Services, tmp_path: Path, migrated_sqlite: Path) -> AsyncIterator[Zalo]:
+    """The Zalo channel on SQLite against the fake Zalo server (tests/zalo_harness.py)."""
+    url = sqlite_database(migrated_sqlite, tmp_path, "zalo.sqlite3")
+    async with zalo_harness(services, url, lambda: FIXED_NOW) as harness:
+        yield harness

@@ -16,7 +16,7 @@ from db.models import Subscription, User, Visit
 from db.teams import InviteRepository, TeamRepository
 from tests.fakes.zalo_api import SentRecord as ZaloRecord
 from tests.test_telegram import Bot, bot  # noqa: F401  (fixture)
-from tests.test_zalo import Zalo, zalo  # noqa: F401  (fixture)
+from tests.zalo_harness import Zalo
 
 
 class Driver(Protocol):
@@ -136,7 +136,7 @@ async def test_conversation_on_telegram(bot: Bot):  # noqa: F811
     await run_conversation(TelegramDriver(bot))
 
 
-async def test_conversation_on_zalo(zalo: Zalo):  # noqa: F811
+async def test_conversation_on_zalo(zalo: Zalo):
     await run_conversation(ZaloDriver(zalo))
 
 
@@ -144,7 +144,7 @@ async def test_team_member_on_telegram(bot: Bot):  # noqa: F811
     await run_team_member(TelegramDriver(bot, user_id=7002), await new_team_code(bot.pipeline))
 
 
-async def test_team_member_on_zalo(zalo: Zalo):  # noqa: F811
+async def test_team_member_on_zalo(zalo: Zalo):
     await run_team_member(ZaloDriver(zalo, user_id="z7002"), await new_team_code(zalo.pipeline))
 
 

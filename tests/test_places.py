@@ -105,3 +105,72 @@ def test_a_later_table_maps_the_units_it_replaces_through_to_the_newest(tmp_path
     former = next(c for c in units.former_communes.values()
                   if c.name == "Xã Tân Mỹ Chánh" and c.province == "tien-giang")
     assert former.now == ("99001",)
+
+
+def test_places_update_loads_a_newer_table_and_moves_the_stored_rows(tmp_path):
+    """`cdsbot places update`: a newer table (Phường Mỹ Phong goes into a new ward) is kept
+    beside the 2025 one, and the team and visits stored in Mỹ Phong move to the new ward, the
+    visits keeping the place they were recorded under."""
+    import asyncio
+    import shutil
+
+    from click.testing import CliRunner
+    from sqlalchemy import select
+
+    from bot.cli import main
+    from db.engine import create_engine, session_factory
+    from db.migrate import upgrade
+    from db.models import Team, Visit
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'units.sqlite3'}"
+    data = tmp_path / "data"
+    data.mkdir()
+    (_, first), = table_files()
+    shutil.copy(first, data / first.name)
+    newer = tmp_path / "newer.csv"
+    newer.write_text("Đơn vị hành chính mới,,,Đơn vị hành chính cũ,,,,\n"
+                     "Tỉnh Đồng Tháp (82),Phường Mỹ Tho Mới,99001,Phường Mỹ Phong,28273,"
+                     "Nhập toàn bộ,Tỉnh Đồng Tháp (82),Tỉnh Đồng Tháp (82)\n", encoding="utf-8")
+
+    async def seed() -> None:
+        await upgrade(url)
+        engine = create_engine(url)
+        async with session_factory(engine).begin() as session:
+            team = Team(name="Tổ A", province="dong-thap", commune_code="28273",
+                        communes=["28273", "28249"])
+            session.add(team)
+            await session.flush()
+            session.add_all([Visit(team_id=team.id, province="dong-thap", commune_code="28273",
+                                   visit_date=dt.date(2030, 2, 1), people=1, services=1,
+                                   outcome="done", channel="zalo"),
+                             Visit(team_id=team.id, province="dong-thap", commune_code="28273",
+                                   former_commune="Mỹ Phong", former_district="Mỹ Tho",
+                                   visit_date=dt.date(2024, 10, 1), people=1, services=1,
+                                   outcome="done", channel="zalo")])
+        await engine.dispose()
+
+    async def stored() -> tuple[Team, list[Visit]]:
+        engine = create_engine(url)
+        async with session_factory(engine)() as session:
+            team = (await session.execute(select(Team))).scalar_one()
+            visits = list((await session.execute(select(Visit).order_by(Visit.id))).scalars())
+        await engine.dispose()
+        return team, visits
+
+    asyncio.run(seed())
+    result = CliRunner().invoke(main, ["places", "update", str(newer), "--effective",
+                                       "2030-01-01", "--data-dir", str(data), "--yes"],
+                                env={"DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
+    assert result.exit_code == 0, result.output
+    assert "moved 1 teams, 2 visits" in result.output
+    assert (data / "2030-01-01.csv.gz").exists()
+    team, visits = asyncio.run(stored())
+    assert (team.commune_code, team.communes) == ("99001", ["99001", "28249"])
+    assert team.former_place == {"province": "dong-thap",
+                                 "communes": ["Phường Mỹ Phong", "Phường Đạo Thạnh"]}
+    assert [(v.commune_code, v.former_commune) for v in visits] == [
+        ("99001", "Phường Mỹ Phong"), ("99001", "Mỹ Phong")]
+    again = CliRunner().invoke(main, ["places", "update", str(newer), "--effective",
+                                      "2029-01-01", "--data-dir", str(data), "--yes"],
+                               env={"DATABASE_URL": url})
+    assert again.exit_code == 2 and "already takes effect 2030-01-01" in again.output

@@ -19,8 +19,7 @@ from db.models import ChannelAlert, QuestionLog
 from tests.broadcast_helpers import add_people, delivery_states
 from tests.fakes.zalo_api import FakeZalo
 from tests.team_helpers import officer
-from tests.test_zalo import Zalo, texts
-from tests.test_zalo import zalo as zalo_fixture  # noqa: F401  (registers the fixture "zalo")
+from tests.zalo_harness import Zalo, texts
 
 QUESTIONS = [
     "ngày chuyển đổi số quốc gia là ngày nào", "ngay cds la ngay may", "chu de nam 2024 la gi",
@@ -135,3 +134,22 @@ async def test_zalo_itself_refusing_for_quota_also_pauses_and_keeps_the_rows(
             broadcast_zalo_rate=100, broadcast_concurrency=1)
         await run_worker(settings, until_idle=True, sessions=sessions)
         assert await delivery_states(sessions, broadcast_id) == {"sent": 2, "pending": 2}
+
+
+async def test_reminders_on_zalo_are_checked_against_the_quota_before_they_go(pipeline, services):
+    import datetime as dt
+
+    from bot.reminders import plan_once
+    from tests.test_reminders import first_contest_round
+
+    services = dataclasses.replace(services, broadcast_rules=DEFAULT_RULES,
+                                   zalo_proactive_quota=2)
+    pack, _, first = first_contest_round(services)
+    await add_people(pipeline.sessions, 3, channel="zalo", topics=("contests",),
+                     province=pack.province.current)
+    now = dt.datetime.combine(first.start - dt.timedelta(days=3), dt.time(8),
+                              tzinfo=services.timezone)
+    assert await plan_once(services, pipeline.sessions, 3, now)
+    async with pipeline.sessions() as session:
+        alerts = [a.message for a in (await session.execute(select(ChannelAlert))).scalars()]
+    assert any("needs 3 proactive messages but only 2" in a for a in alerts), alerts

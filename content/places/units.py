@@ -213,8 +213,10 @@ def _apply(units: AdminUnits, effective: dt.date, rows: list[_Row]) -> None:
         units.former_districts.setdefault((row.old_district[1], effective), FormerDistrict(
             row.old_district[1], row.old_district[0], district_short, kind, old_slug, (),
             effective))
-        units.former_provinces.setdefault(old_slug, FormerProvince(
-            old_slug, row.old_province[1], old_name, old_short, "", effective))
+        known = units.former_provinces.get(old_slug)
+        if known is None or known.until < effective:  # a province may cease twice over years
+            units.former_provinces[old_slug] = FormerProvince(
+                old_slug, row.old_province[1], old_name, old_short, "", effective)
         if row.old_commune is not None:
             goes_to[row.old_commune[1]].append((row.whole, target))
             kind, commune_short = split_type(row.old_commune[0])
@@ -287,3 +289,33 @@ def read_text(path: Path) -> str:
 def admin_units(data_dir: Path = DATA_DIR) -> AdminUnits:
     """Every unit, loaded once per process (about 10,000 rows)."""
     return build((effective, read_text(path)) for effective, path in table_files(data_dir))
+
+
+@dataclass(frozen=True)
+class UnitChanges:
+    """What a newer table changes for rows stored under the current units."""
+
+    communes: dict[str, str]  # a current commune's code → the code of the one it went into
+    names: dict[str, str]  # every current commune's name, kept on moved rows as their former place
+    provinces: dict[str, str]  # a current province's slug → the one it is part of now
+    added: int  # communes of the newer units that are not among the current ones
+
+    @property
+    def empty(self) -> bool:
+        return not (self.communes or self.provinces)
+
+
+def changes_between(old: AdminUnits, new: AdminUnits) -> UnitChanges:
+    """From the current units of `old` to those of `new` (built with one more table)."""
+    communes = {}
+    names = {code: commune.name for code, commune in old.communes.items()}
+    for code in old.communes:
+        former = new.former_communes.get((code, new.effective))
+        if code in new.communes and (former is None or former.now == (code,)):
+            continue
+        if former is not None and former.now:
+            communes[code] = former.now[0]
+    provinces = {slug: new.former_provinces[slug].now for slug in old.provinces
+                 if slug not in new.provinces and slug in new.former_provinces}
+    return UnitChanges(communes, names, provinces,
+                       added=len(set(new.communes) - set(old.communes)))
