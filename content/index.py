@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from content.acceptance import AcceptanceModel
 from content.loader import ContentStore
 from content.matcher import FaqDocument, FaqMatcher, MatchParams
+from content.normalize import tokenize
+from content.places import admin_units
 
 
 def build_matcher(content: ContentStore, params: MatchParams | None = None,
@@ -15,7 +19,17 @@ def build_matcher(content: ContentStore, params: MatchParams | None = None,
         for entry in content.faq.values()
     ]
     covered = {p.name: p.slug for p in content.provinces}
+    # A question naming the current province a pack's province is part of ("đồng tháp") is
+    # about that pack's plans too (Tiền Giang's, since 1/7/2025); answers say so.
+    units, aliases = admin_units(), []
+    for province in content.provinces:
+        if province.now and province.now in units.provinces:
+            today = units.provinces[province.now].short
+            if covered.setdefault(today, province.slug) == province.slug:
+                aliases.append((tuple(tokenize(today)), tuple(tokenize(province.name))))
+    lexicon = replace(content.lexicon, synonyms=tuple(sorted(
+        (*content.lexicon.synonyms, *aliases), key=lambda pair: len(pair[0]), reverse=True)))
     places: dict[str, str | None] = {name: covered.get(name) for name in content.lexicon.places}
     places.update(covered)
     model = AcceptanceModel.load() if acceptance is True else acceptance or None
-    return FaqMatcher(documents, content.lexicon, places, params, model)
+    return FaqMatcher(documents, lexicon, places, params, model)

@@ -57,3 +57,12 @@ async def test_answers_naming_the_ministry_say_what_it_is_part_of_today(pipeline
     await chat.send("chủ đề ngày chuyển đổi số do ai thông báo")
     assert "Bộ Thông tin và Truyền thông nay đã hợp nhất vào Bộ Khoa học và Công nghệ (từ" in \
         chat.text
+
+
+async def test_a_question_naming_todays_province_gets_the_plans_of_the_one_it_took_in(pipeline):
+    chat = Chat(pipeline)
+    await chat.send("cuộc thi tìm hiểu chuyển đổi số đồng tháp")
+    assert "Tìm hiểu về Chuyển đổi số tỉnh Tiền Giang" in chat.text
+    assert "Tiền Giang nay thuộc tỉnh Đồng Tháp" in chat.text
+    await chat.send("cuộc thi tìm hiểu chuyển đổi số đồng nai")  # no plans of Đồng Nai
+    assert "chưa có thông tin" in chat.text
