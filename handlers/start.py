@@ -83,7 +83,7 @@ async def choose_province(msg: IncomingMessage, ctx: Context) -> list[Reply]:
         lines.append(former_province_note(ctx, former.short, province))
     if ctx.content.pack_province(province.slug) is None:
         lines.append(ctx.t("Thank you! I have no plans of {province} yet, so I answer with the "
-                           "national information.", province=province.short))
+                           "national information.", province=province.in_sentence))
     else:
         lines.append(ctx.t("Thank you! Answers about {province} will come first.",
                            province=province.short))

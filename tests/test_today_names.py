@@ -47,7 +47,7 @@ async def test_a_former_province_typed_by_name_is_stored_as_the_current_one(pipe
 async def test_a_province_without_plans_gets_the_national_content_and_is_told_so(pipeline):
     chat = Chat(pipeline)
     said = await _choose(chat, "prov:ho-chi-minh")
-    assert "chưa có kế hoạch riêng của Hồ Chí Minh" in said and "cả nước" in said
+    assert "chưa có kế hoạch riêng của thành phố Hồ Chí Minh" in said and "cả nước" in said
     await chat.send("ngay chuyen doi so quoc gia la ngay nao")
     assert "10/10" in chat.text and "nay thuộc" not in chat.text
 
