@@ -59,7 +59,7 @@ def commune_codes(province: str, texts: Iterable[str], option: str = "--commune"
 
 @click.group("places")
 def places_command() -> None:
-    """Administrative units (content/places): see them, load a newer table."""
+    """Administrative units (content/places): load a newer table of them."""
 
 
 @places_command.command("update")

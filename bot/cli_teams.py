@@ -35,6 +35,9 @@ def teams_command() -> None:
 @click.option("--name", required=True, help="Team name, e.g. 'Tổ CNSCĐ phường Mỹ Phong'.")
 def create(province: str, communes: tuple[str, ...], name: str) -> None:
     """Create a team and print its first invite code."""
+    name = name.strip()
+    if not name or len(name) > 128:
+        raise click.BadParameter("a team name of 1 to 128 characters", param_hint="--name")
     slug = province_slug(province)
     asyncio.run(_create(_settings(), slug, commune_codes(slug, communes), name))
 
@@ -116,10 +119,17 @@ def users_command() -> None:
 def grant(account: str, role: str, province: str | None, communes: tuple[str, ...]) -> None:
     """Give ACCOUNT (channel:user id, e.g. telegram:123456) a ROLE."""
     channel, _, external_id = account.partition(":")
+    if ROLE_NAMES[role] in (Role.MEMBER, Role.LEADER):
+        raise click.UsageError("member and leader are places in a team: people join with "
+                               "/thamgia CODE (cdsbot teams invite TEAM), and an officer names "
+                               "the leader on the team card (/to TEAM)")
     if not (channel and external_id):
         raise click.UsageError("ACCOUNT is channel:user id, e.g. telegram:123456")
     if communes and not province:
         raise click.UsageError("--commune needs --province")
+    if (province or communes) and ROLE_NAMES[role] != Role.OFFICER:
+        raise click.UsageError("--province and --commune are an officer's area; a member or "
+                               "leader belongs to a team (/thamgia), an admin everywhere")
     if ROLE_NAMES[role] == Role.OFFICER and not province:
         raise click.UsageError("an officer needs --province (and optionally --commune)")
     slug = province_slug(province) if province else None
@@ -136,6 +146,8 @@ async def _grant(settings: Settings, channel: str, external_id: str, role: Role,
         user = identity.user
         user.role = int(role)
         user.scope_province, user.scope_communes = province, communes
+        units = app.services.places.units
+        area = ", ".join(units.communes[c].name for c in communes) if communes else ""
+        where = units.provinces[province].name if province else ""
     click.echo(f"{channel}:{external_id} is now {role.name.lower()}"
-               + (f" for {province}" + (f" / {', '.join(communes)}" if communes else "")
-                  if province else ""))
+               + (f" for {where}" + (f" ({area})" if area else "") if province else ""))

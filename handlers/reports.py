@@ -91,7 +91,7 @@ async def _period_question(ctx: Context, scope: ReportScope) -> Reply:
                for c in (await _campaigns(ctx, scope))[:MAX_CAMPAIGN_BUTTONS]]
     buttons += [Button(t("Last 7 days"), "report:last:7"), Button(t("Last 30 days"), "report:last:30")]
     return Reply.with_buttons(t("Which period? Choose one, or type a range such as "
-                                "1/10/2024 - 10/10/2024."), buttons, expects_text=True)
+                                "1/10/2024 - 10/10/2024."), buttons)
 
 
 def _short(name: str, limit: int = 28) -> str:

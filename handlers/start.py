@@ -55,6 +55,10 @@ async def record_consent(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     return []  # not a yes/no: the router hands the text on as a question
 
 
+PLACE_NAME_WORDS = 4
+"""Longer answers to the province question are questions, not province names."""
+
+
 def province_question(ctx: Context) -> Reply:
     """The 34 current provinces as buttons, those with provincial plans first; a typed name
     (also a former province's, "Tiền Giang") is understood too."""
@@ -73,7 +77,14 @@ async def choose_province(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     found = ctx.services.places.province(chosen.replace("-", " ") if chosen else msg.text)
     ctx.finish()
     if found is None:
-        return []
+        words = tokenize(msg.text)
+        if msg.payload is None and 0 < len(words) <= PLACE_NAME_WORDS and "?" not in msg.text:
+            # A short text is a province name we do not know (a typo): ask again, not the FAQ.
+            again = province_question(ctx)
+            return [Reply.with_buttons(ctx.t("I do not know the province “{name}”. ",
+                                             name=msg.text.strip()[:40]) + again.text,
+                                       again.buttons)]
+        return []  # a question instead: the router hands it to the FAQ
     if not ctx.user.location_consent:
         return [_consent_question(ctx)]
     province, former = found

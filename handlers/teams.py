@@ -90,6 +90,7 @@ async def _next_commune(ctx: Context, name: str, province: str, codes: list[str]
                         pending: list[str]) -> list[Reply]:
     """Resolve the typed communes one by one; create the team when all are known."""
     t, scope = ctx.t, scope_of(ctx)
+    notes: list[str] = []
     while pending:
         found = ctx.services.places.communes(pending[0], province)
         choices = [c for c in found if not scope.communes or c.commune.code in scope.communes]
@@ -108,18 +109,26 @@ async def _next_commune(ctx: Context, name: str, province: str, codes: list[str]
                      offered=[c.commune.code for c in shown])
             buttons = [Button(_choice_label(t, c), f"team:commune:{c.commune.code}")
                        for c in shown]
-            return [Reply.with_buttons(t("“{name}” may mean several communes. Which one?",
-                                         name=pending[0]), buttons)]
+            text = t("“{name}” may mean several communes. Which one?", name=pending[0])
+            if len(choices) > len(shown):
+                text += "\n" + t("…and {n} more: type a fuller name to see them.",
+                                  n=len(choices) - len(shown))
+            return [Reply.with_buttons(text, buttons)]
         codes.append(choices[0].commune.code)
+        if choices[0].former:
+            notes.append(t("{former} is now part of {commune}.", former=choices[0].former,
+                           commune=choices[0].commune.name))
         pending = pending[1:]
     ctx.finish()
     codes = list(dict.fromkeys(codes))
     team = await TeamRepository(ctx.session).create(name=name, province=province, communes=codes,
                                                     created_by=ctx.user.id)
     invite = await _new_invite(ctx, team)
-    return [Reply(t("Team #{id} “{name}” created ({communes}, {province}).", id=team.id,
-                    name=name, communes=area_names(ctx, team), province=_province_name(ctx, team))
-                  + "\n" + invite_text(ctx, team, invite.code, invite.expires_at, invite.max_uses))]
+    created = t("Team #{id} “{name}” created ({communes}, {province}).", id=team.id, name=name,
+                communes=area_names(ctx, team), province=_province_name(ctx, team))
+    return [Reply("\n".join([created, *notes,
+                              invite_text(ctx, team, invite.code, invite.expires_at,
+                                          invite.max_uses)]))]
 
 
 def _choice_label(t: Translator, choice: PlaceChoice) -> str:

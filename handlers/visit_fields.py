@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from content.i18n import N_, Translator
@@ -96,19 +96,25 @@ def read_people(text: str, maximum: int) -> tuple[int | None, FieldError | None]
     return people, None
 
 
-def read_commune(text: str, communes: Sequence[tuple[str, str]]) -> tuple[
+def read_commune(text: str, communes: Sequence[tuple[str, str]],
+                 resolve: Callable[[str], Sequence[str]] = lambda name: ()) -> tuple[
         tuple[str, str | None] | None, FieldError | None]:
     """'Mỹ Phong', 'phường Mỹ Phong' or 'Mỹ Phong, ấp 3' (with or without diacritics): one of the
-    team's communes ((code, name) pairs) as its code, and the rest as the hamlet/address."""
+    team's communes ((code, name) pairs) as its code, and the rest as the hamlet/address.
+    `resolve` gives the current communes a former name went into ("xã Tân Mỹ Chánh", "p.5"):
+    the first of them that is the team's is taken."""
     name, _, rest = text.partition(",")
     wanted = name_key(name)
-    for code, commune in communes:
-        if wanted and name_key(commune) == wanted:
-            address = rest.strip() or None
-            if address and len(address) > MAX_ADDRESS_CHARS:
-                return None, FieldError(N_("The address is too long (at most {n} characters)."),
-                                        {"n": MAX_ADDRESS_CHARS})
-            return (code, address), None
+    code = next((c for c, commune in communes if wanted and name_key(commune) == wanted), None)
+    if code is None and wanted:
+        ours = {c for c, _ in communes}
+        code = next((c for c in resolve(name) if c in ours), None)
+    if code is not None:
+        address = rest.strip() or None
+        if address and len(address) > MAX_ADDRESS_CHARS:
+            return None, FieldError(N_("The address is too long (at most {n} characters)."),
+                                    {"n": MAX_ADDRESS_CHARS})
+        return (code, address), None
     return None, FieldError(N_("“{text}” is not one of your team's communes: {communes}."),
                             {"text": name.strip()[:40],
                              "communes": ", ".join(commune for _, commune in communes)})

@@ -152,7 +152,8 @@ async def quick_form(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     errors: list[str] = []
     day, error = read_date(parts[0], ctx.today, rules.visit_max_age_days)
     _collect(ctx, errors, FIELD_LABELS["date"], error, data, "date", day.isoformat() if day else None)
-    place, error = read_commune(parts[1], commune_names(ctx, team.communes))
+    place, error = read_commune(parts[1], commune_names(ctx, team.communes),
+                                _resolver(ctx, team.province))
     _collect(ctx, errors, FIELD_LABELS["commune"], error, data, "commune", place[0] if place else None)
     data["address"] = place[1] if place else None
     people, error = read_people(parts[2], rules.visit_max_people)
@@ -200,6 +201,11 @@ async def take_date(msg: IncomingMessage, ctx: Context, data: Data) -> list[Repl
     return [_after(ctx, data, "date")]
 
 
+def _resolver(ctx: Context, province: str) -> Callable[[str], list[str]]:
+    """Typed names (also former communes and wards) → the current communes of the province."""
+    return lambda name: [c.commune.code for c in ctx.services.places.communes(name, province)]
+
+
 def commune_names(ctx: Context, codes: list[str]) -> list[tuple[str, str]]:
     """(code, name) of a team's communes, as they are called today."""
     communes = ctx.services.places.units.communes
@@ -213,7 +219,9 @@ async def take_commune(msg: IncomingMessage, ctx: Context, data: Data) -> list[R
     if index is not None and index < len(communes):
         data["commune"] = communes[index]
         return [_after(ctx, data, "commune")]
-    place, error = read_commune(msg.text, commune_names(ctx, communes))
+    team = await TeamRepository(ctx.session).get(int(data["team_id"]))
+    place, error = read_commune(msg.text, commune_names(ctx, communes),
+                                _resolver(ctx, team.province if team else ""))
     if error:
         return [_ask(ctx, data, "commune", error_text(ctx.t, error))]
     assert place is not None

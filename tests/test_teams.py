@@ -64,6 +64,7 @@ async def test_a_team_is_made_in_current_communes_and_a_name_that_fits_several_i
     # A former commune's name, without diacritics, is the current ward it went into.
     await boss.send("/taoto Tổ G; xa tan my chanh")
     assert "Phường Mỹ Phong, Đồng Tháp" in boss.text
+    assert "Xã Tân Mỹ Chánh, Thành phố Mỹ Tho nay thuộc Phường Mỹ Phong" in boss.text
     await boss.send("/taoto Tổ H; xã Không Có")
     assert "không tìm thấy xã/phường “xã Không Có” ở Đồng Tháp" in boss.text
 
@@ -155,7 +156,8 @@ def test_users_grant_stores_the_role_and_area(database_url):
     # Thái Bình is part of Hưng Yên now; Vũ Phúc is one of its wards, kept by code.
     assert (user.role, user.scope_province, user.scope_communes) == (
         Role.OFFICER, "hung-yen", ["12466"])
-    for bad in (["nocolon", "officer"], ["test:x", "officer"], ["test:x", "king"]):
+    for bad in (["nocolon", "officer"], ["test:x", "officer"], ["test:x", "king"],
+                ["test:x", "leader"], ["test:x", "admin", "--province", "nghe-an"]):
         assert CliRunner().invoke(cli, ["users", "grant", *bad], env=env).exit_code == 2
 
 
@@ -175,6 +177,9 @@ def test_teams_from_the_command_line(database_url):
     several = CliRunner().invoke(cli, ["teams", "create", "--province", "dong-thap",
                                        "--commune", "phường 5", "--name", "Z"], env=env)
     assert several.exit_code == 2 and "28249 Phường Đạo Thạnh" in several.output
+    blank = CliRunner().invoke(cli, ["teams", "create", "--province", "dong-thap",
+                                     "--commune", "28249", "--name", "  "], env=env)
+    assert blank.exit_code == 2 and "1 to 128 characters" in blank.output
 
 
 async def test_grant_helper_sets_role(pipeline):

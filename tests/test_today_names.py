@@ -66,3 +66,13 @@ async def test_a_question_naming_todays_province_gets_the_plans_of_the_one_it_to
     assert "Tiền Giang nay thuộc tỉnh Đồng Tháp" in chat.text
     await chat.send("cuộc thi tìm hiểu chuyển đổi số đồng nai")  # no plans of Đồng Nai
     assert "chưa có thông tin" in chat.text
+
+
+async def test_a_province_name_not_known_is_asked_again_not_taken_for_a_question(pipeline):
+    chat = Chat(pipeline)
+    await chat.send("/start")
+    await chat.press("consent:yes")
+    await chat.send("xyz")
+    assert "chưa nhận ra tỉnh, thành “xyz”" in chat.text and len(chat.buttons()) == 34
+    await chat.send("long an")
+    assert "Long An nay thuộc tỉnh Tây Ninh" in chat.text

@@ -217,3 +217,15 @@ async def test_old_form_buttons_do_nothing_once_the_form_is_closed(pipeline, mem
     await member.send("", payload=save)
     assert "Biểu mẫu này đã đóng" in member.text
     assert len(await visits(pipeline)) == 1
+
+
+async def test_a_former_commune_of_the_teams_area_is_understood_in_the_quick_form(pipeline, member):
+    """Tân Mỹ Chánh was a commune of Mỹ Tho; since 1/7/2025 it is part of Phường Mỹ Phong, one of
+    the team's communes. "p.5" of Mỹ Tho is part of Phường Đạo Thạnh, the other."""
+    await member.send("/gn hôm nay; xa tan my chanh, ấp 2; 2; dvc; xong")
+    assert "Phường Mỹ Phong, ấp 2" in member.text
+    await member.press("Lưu")
+    await member.send("/gn hôm nay; p.5; 1; dvc; xong")
+    assert "Phường Đạo Thạnh" in member.text
+    await member.press("Lưu")
+    assert [v.commune_code for v in await visits(pipeline)] == ["28273", "28249"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from content.i18n import N_, Translator
+from content.normalize import fold
 from content.services import ServiceCatalog
 from db.reports import Report, VisitRow, commune_name
 
@@ -19,6 +20,8 @@ def describe_scope(report: Report, t: Translator, province_name: str | None = No
     scope = report.scope
     if scope.team_id is not None:
         team = next((row for row in report.by_team if row.team_id == scope.team_id), None)
+        if team is not None and fold(team.name).startswith(("to ", "team ")):
+            return team.name  # "Tổ CNSCĐ …" already says it is a team
         return t("Team {name}", name=team.name if team else f"#{scope.team_id}")
     province = province_name or scope.province
     if scope.communes:
