@@ -28,20 +28,23 @@ DATA_DIR = Path(__file__).parent / "data"
 
 _CODED_RE = re.compile(r"^(?P<name>.*?)\s*\((?P<code>\d+)\)\s*$")
 _TYPES = ("thành phố", "tỉnh", "thị trấn", "thị xã", "đặc khu", "phường", "xã", "quận", "huyện")
+_FOLDED_TYPES = tuple((kind, fold(kind) + " ") for kind in _TYPES)
 
 
+@cache
 def slug_of(name: str) -> str:
     """'Hồ Chí Minh' → 'ho-chi-minh', 'Bà Rịa - Vũng Tàu' → 'ba-ria-vung-tau'."""
     return "-".join(re.findall(r"[a-z0-9]+", fold(name)))
 
 
+@cache  # the table repeats each name many times: fold it once
 def split_type(name: str) -> tuple[str, str]:
     """'Phường Mỹ Tho' → ('phường', 'Mỹ Tho'); a name without a type word keeps it whole.
     Compared folded: the table also writes 'Xa Ea Kly' and decomposed diacritics."""
     clean = unicodedata.normalize("NFC", " ".join(name.split()))
     folded = fold(clean)
-    for kind in _TYPES:
-        if folded.startswith(fold(kind) + " "):
+    for kind, prefix in _FOLDED_TYPES:
+        if folded.startswith(prefix):
             return kind, clean[len(kind) + 1:]
     return "", clean
 
