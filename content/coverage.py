@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from content.loader import ContentStore
+from content.yaml_files import load_yaml
 
 EXCLUSIONS_FILE = Path(__file__).resolve().parent / "coverage_exclusions.yaml"
 OPENING = "Phần mở đầu"
@@ -97,7 +96,7 @@ def _expand_range(code: str) -> list[str]:
 def audit(content: ContentStore, seeds_dir: Path,
           exclusions_file: Path = EXCLUSIONS_FILE) -> dict[str, list[Section]]:
     """Per seed file, its sections with the entries citing them (or under them)."""
-    exclusions = (yaml.safe_load(exclusions_file.read_text(encoding="utf-8")) or {}
+    exclusions = (load_yaml(exclusions_file.read_text(encoding="utf-8")) or {}
                   if exclusions_file.is_file() else {})
     files: dict[str, list[Section]] = {}
     for pack in content.packs:

@@ -10,13 +10,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from content.formatting import Formatter
 from content.loader import ContentStore
 from content.matcher import FaqMatcher
 from content.normalize import fold
 from content.smalltalk import SmallTalk
+from content.yaml_files import load_yaml
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ class LabelledQuestion:
 
 
 def load_questions(path: Path) -> list[LabelledQuestion]:
-    items = yaml.safe_load(path.read_text(encoding="utf-8"))
+    items = load_yaml(path.read_text(encoding="utf-8"))
     return [LabelledQuestion(str(i["q"]), tuple(str(e) for e in i["expect"]) if i.get("expect") else None,
                              str(i.get("kind", ""))) for i in items]
 

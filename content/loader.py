@@ -27,6 +27,7 @@ from content.normalize import Lexicon, Normalizer, tokenize
 from content.phrasing_shapes import shape_problems
 from content.question_types import unanswered_kinds
 from content.services import SERVICES_FILE, ServiceCatalog
+from content.yaml_files import load_yaml
 
 CONTENT_DIR = Path(__file__).resolve().parent
 PACKS_DIR = CONTENT_DIR / "packs"
@@ -190,7 +191,7 @@ def _current_province_problems(packs: list[Pack], packs_dir: Path) -> list[Conte
 def _load_pack(path: Path, problems: list[ContentProblem]) -> Pack | None:
     name = _display(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         problems.append(ContentProblem(name, None, f"not valid YAML: {exc}".replace("\n", " ")))
         return None
@@ -282,7 +283,7 @@ def _year_problems(entry: FaqEntry) -> list[str]:
 
 def _load_lexicon(path: Path, problems: list[ContentProblem]) -> Lexicon:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
         return Lexicon.from_mapping(data)
     except (OSError, yaml.YAMLError, AttributeError, TypeError) as exc:
         problems.append(ContentProblem(_display(path), None, f"invalid lexicon: {exc}"))

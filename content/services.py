@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from content.models import GuidanceService, ServiceList
 from content.normalize import fold
+from content.yaml_files import load_yaml
 
 SERVICES_FILE = Path(__file__).resolve().parent / "services.yaml"
 _SEPARATORS = re.compile(r"\s*(?:,|\+|/|&|\bva\b|\band\b)\s*")
@@ -26,7 +27,7 @@ class ServiceCatalog:
     def load(cls, path: Path = SERVICES_FILE) -> ServiceCatalog:
         """Raises ValueError with the file and the problem when the list is invalid."""
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = load_yaml(path.read_text(encoding="utf-8"))
             return cls(tuple(ServiceList.model_validate(data).services))
         except (OSError, yaml.YAMLError, ValidationError) as exc:
             raise ValueError(f"{path.name}: {exc}".replace("\n", " ")) from exc

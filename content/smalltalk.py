@@ -8,9 +8,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from content.normalize import fold, tokenize
+from content.yaml_files import load_yaml
 
 SMALLTALK_FILE = Path(__file__).resolve().parent / "smalltalk.yaml"
 EMOJI = "emoji"
@@ -36,7 +35,7 @@ class SmallTalk:
 
     @classmethod
     def load(cls, path: Path = SMALLTALK_FILE) -> SmallTalk:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
         particles = frozenset(" ".join(tokenize(str(p))) for p in data["particles"])
         phrases = {}
         for kind, items in data["kinds"].items():
