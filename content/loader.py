@@ -23,8 +23,9 @@ from content.models import (
     Resource,
     SourceDoc,
 )
-from content.normalize import Lexicon, Normalizer, tokenize
+from content.normalize import Lexicon, Normalizer
 from content.phrasing_shapes import shape_problems
+from content.places import admin_units
 from content.question_types import unanswered_kinds
 from content.services import SERVICES_FILE, ServiceCatalog
 from content.yaml_files import load_yaml
@@ -85,15 +86,6 @@ class ContentStore:
     @property
     def provinces(self) -> list[Province]:
         return [p.province for p in self.packs if p.province is not None]
-
-    def province(self, slug: str | None) -> Province | None:
-        return next((p for p in self.provinces if p.slug == slug), None)
-
-    def province_named(self, text: str) -> Province | None:
-        """The province a user typed: its name or slug, with or without diacritics."""
-        words = " ".join(tokenize(text))
-        return next((p for p in self.provinces
-                     if words in (" ".join(tokenize(p.name)), p.slug.replace("-", " "))), None)
 
     def pack_province(self, current: str | None) -> str | None:
         """The pack province (slug) of a current province: 'dong-thap' → 'tien-giang', whose
@@ -173,8 +165,6 @@ def load_content(packs_dir: Path = PACKS_DIR, provinces: Iterable[str] | None = 
 
 def _current_province_problems(packs: list[Pack], packs_dir: Path) -> list[ContentProblem]:
     """Each pack's province is a current one, or says which current one it is part of."""
-    from content.places import admin_units
-
     units, problems = admin_units(), []
     for pack in packs:
         province = pack.province

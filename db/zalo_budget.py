@@ -110,16 +110,18 @@ class ProactiveQuota:
     async def left(self, now: dt.datetime | None = None) -> int:
         return max(0, self.quota - await self.used(now))
 
-    async def reserve(self, now: dt.datetime | None = None) -> bool:
-        """Count one proactive message if the month's quota has room; False when used up."""
+    async def reserve(self, wanted: int = 1, now: dt.datetime | None = None) -> int:
+        """Count up to `wanted` proactive messages against the month's quota; how many fit (0
+        when it is used up). The month's row is locked, so two workers never overspend it."""
         month = month_of(now or utcnow(), self.tz)
         await self.session.execute(_insert(self.session, ZaloProactiveUsage.__table__)
                                    .values(month=month, used=0).on_conflict_do_nothing())
-        taken = await self.session.execute(
-            update(ZaloProactiveUsage)
-            .where(ZaloProactiveUsage.month == month, ZaloProactiveUsage.used < self.quota)
-            .values(used=ZaloProactiveUsage.used + 1).returning(ZaloProactiveUsage.used))
-        return taken.scalar_one_or_none() is not None
+        usage = (await self.session.execute(
+            select(ZaloProactiveUsage).where(ZaloProactiveUsage.month == month)
+            .with_for_update())).scalar_one()
+        granted = max(0, min(wanted, self.quota - usage.used))
+        usage.used += granted
+        return granted
 
     async def refund(self, now: dt.datetime | None = None) -> None:
         """A reserved message did not go out after all."""

@@ -220,14 +220,6 @@ class ZaloChannel:
             task.add_done_callback(self._apologies.discard)
             raise
 
-    async def _proactive(self, session: AsyncSession, wanted: int) -> int:
-        """Count up to `wanted` proactive messages against the month's quota; how many fit."""
-        quota = ProactiveQuota(session, self.settings.zalo_proactive_quota, self.settings.tz)
-        granted = 0
-        while granted < wanted and await quota.reserve():
-            granted += 1
-        return granted
-
     async def _open_reply_window(self, session: AsyncSession, msg: IncomingMessage) -> None:
         """A message the user wrote opens their free replies, which quote its id. Events without
         a message id of Zalo's (follow, unfollow: ids made up as name:user:time) open none."""
@@ -297,7 +289,8 @@ class ZaloChannel:
             grant = await budget.reserve(user_id, len(items))
             quote, granted = grant.quote, grant.granted
             if not grant.ever_wrote:  # a new follower's greeting: proactive, within the quota
-                granted = await self._proactive(session, len(items))
+                granted = await ProactiveQuota(session, self.settings.zalo_proactive_quota,
+                                               self.settings.tz).reserve(len(items))
             now, rest = fit(items, granted, translate(MORE_HINT), self.settings.zalo_text_limit)
             if rest:
                 await budget.keep_rest(user_id, rest)
