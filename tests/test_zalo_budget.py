@@ -91,18 +91,23 @@ async def test_the_broadcast_preview_states_the_proactive_messages_and_the_quota
     assert "Hạn mức không đủ" in preview
 
 
+def _worker_settings(fake: FakeZalo, database_url: str, **extra: object) -> Settings:
+    """A broadcast worker's settings for Zalo only, on the fake server, with a fresh token pair."""
+    access, refresh = fake.issue_tokens()
+    return Settings(
+        _env_file=None, database_url=database_url, zalo_app_id="app1",  # type: ignore[call-arg]
+        zalo_app_secret="appsecret", zalo_oa_secret_key="oakey", zalo_access_token=access,
+        zalo_refresh_token=refresh, zalo_api_base_url=fake.api_base_url,
+        zalo_oauth_base_url=fake.oauth_base_url, broadcast_poll_seconds=0.1,
+        broadcast_zalo_rate=100, **extra)
+
+
 async def test_a_used_up_quota_pauses_the_broadcast_with_an_alert_and_loses_nothing(
         sessions, database_url):
     async with FakeZalo() as fake:
-        access, refresh = fake.issue_tokens()
         chats = await add_people(sessions, 5, channel="zalo")
         broadcast_id = await create_broadcast(sessions, text="Chào cả nhà", filters=["all"])
-        settings = Settings(
-            _env_file=None, database_url=database_url, zalo_app_id="app1",  # type: ignore[call-arg]
-            zalo_app_secret="appsecret", zalo_oa_secret_key="oakey", zalo_access_token=access,
-            zalo_refresh_token=refresh, zalo_api_base_url=fake.api_base_url,
-            zalo_oauth_base_url=fake.oauth_base_url, broadcast_poll_seconds=0.1,
-            broadcast_zalo_rate=100, zalo_proactive_quota=3)
+        settings = _worker_settings(fake, database_url, zalo_proactive_quota=3)
         await run_worker(settings, until_idle=True, sessions=sessions)
         assert len(fake.sent) == 3 and {r.kind for r in fake.sent} == {"proactive"}
         assert await delivery_states(sessions, broadcast_id) == {"sent": 3, "pending": 2}
@@ -122,16 +127,10 @@ async def test_a_used_up_quota_pauses_the_broadcast_with_an_alert_and_loses_noth
 async def test_zalo_itself_refusing_for_quota_also_pauses_and_keeps_the_rows(
         sessions, database_url):
     async with FakeZalo() as fake:
-        access, refresh = fake.issue_tokens()
         fake.proactive_quota = 2  # the OA's real quota is smaller than configured
         await add_people(sessions, 4, channel="zalo")
         broadcast_id = await create_broadcast(sessions, text="Chào", filters=["all"])
-        settings = Settings(
-            _env_file=None, database_url=database_url, zalo_app_id="app1",  # type: ignore[call-arg]
-            zalo_app_secret="appsecret", zalo_oa_secret_key="oakey", zalo_access_token=access,
-            zalo_refresh_token=refresh, zalo_api_base_url=fake.api_base_url,
-            zalo_oauth_base_url=fake.oauth_base_url, broadcast_poll_seconds=0.1,
-            broadcast_zalo_rate=100, broadcast_concurrency=1)
+        settings = _worker_settings(fake, database_url, broadcast_concurrency=1)
         await run_worker(settings, until_idle=True, sessions=sessions)
         assert await delivery_states(sessions, broadcast_id) == {"sent": 2, "pending": 2}
 
