@@ -38,8 +38,12 @@ from content.smalltalk import SmallTalk
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 TUNING_SETS = ("dev_questions.yaml", "holdout_questions.yaml", "questions_c.yaml", "questions_d.yaml",
-               "questions_e.yaml", "questions_f.yaml", "questions_g.yaml", "questions_h.yaml")
+               "questions_e.yaml", "questions_f.yaml", "questions_g.yaml", "questions_h.yaml",
+               "questions_i.yaml", "questions_j.yaml", "questions_k.yaml", "questions_l.yaml",
+               "questions_m.yaml", "questions_n.yaml")
 L2 = 1.0
+WRONG_COST = 3.0
+"""A wrong answer misleads; a refusal offers the menu and is logged for the officers."""
 
 
 def samples(content: ContentStore, matcher: FaqMatcher, talk: SmallTalk,
@@ -111,7 +115,7 @@ def choose_threshold(content: ContentStore, base: FaqMatcher, talk: SmallTalk,
         threshold = step / 100
         matcher = base.with_params(base.params, AcceptanceModel(model.weights, model.bias, threshold))
         rates = [_evaluate(content, matcher, talk, qs) for qs in sets.values()]
-        value = sum((s.correct_rate + s.refusal_rate) / 2 - s.wrong_rate for s in rates) / len(rates)
+        value = sum((s.correct_rate + s.refusal_rate) / 2 - WRONG_COST * s.wrong_rate for s in rates) / len(rates)
         values.append((value, threshold))
     best = max(value for value, _ in values)
     plateau = [threshold for value, threshold in values if value >= best - 0.002]

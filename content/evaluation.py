@@ -6,6 +6,7 @@ folded: case and diacritics ignored); an out-of-scope one when the bot refuses.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,14 +68,28 @@ class Scores:
                 f"{self.out_of_scope}: refused {self.refusal_rate:.1%}{talk}")
 
 
+_LONG_DATE_RE = re.compile(r"\b(\d{1,2}) thang (\d{1,2})(?: nam (\d{4}))?\b")
+"""'17 tháng 7 năm 2023' is the date '17/7/2023', as answers write it."""
+_RANGE_RE = re.compile(r"\btu (?:ngay )?(\d[\d/]*) (?:den|toi) (?:het )?(?:ngay )?(\d[\d/]*)")
+"""'từ ngày 01/10/2024 đến ngày 10/10/2024' is the range '01/10/2024 - 10/10/2024'."""
+_LEADING_ZERO_RE = re.compile(r"(?<!\d)0(?=\d/)|(?<=/)0(?=\d)")
+"""'01/10/2024' is '1/10/2024'."""
+
+
 def contains_facts(answer: str, facts: Sequence[str]) -> bool:
     """Every fact is in the answer, compared folded; "₫" (as the bot formats money) and "đồng"
-    (as the plans write it) are the same."""
-    def same(text: str) -> str:
-        return " ".join(fold(text.replace("₫", " đồng")).split())
+    (as the plans write it) are the same, and so are the ways the plans write one date
+    ("17 tháng 7 năm 2023", "17/7/2023", "01/10" and "1/10") or one period ("từ ngày A đến
+    ngày B", "A - B")."""
+    def same(text: str, ranges: bool) -> str:
+        folded = " ".join(fold(text.replace("₫", " đồng").replace("–", "-")).split())
+        folded = _LONG_DATE_RE.sub(lambda m: "/".join(g for g in m.groups() if g), folded)
+        if ranges:
+            folded = _RANGE_RE.sub(r"\1 - \2", folded)
+        return _LEADING_ZERO_RE.sub("", folded)
 
-    folded = same(answer)
-    return all(same(f) in folded for f in facts)
+    plain, ranged = same(answer, False), same(answer, True)
+    return all(same(f, False) in plain or same(f, True) in ranged for f in facts)
 
 
 SMALL_TALK = "small_talk"

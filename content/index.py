@@ -15,7 +15,7 @@ def build_matcher(content: ContentStore, params: MatchParams | None = None,
                   acceptance: AcceptanceModel | None | bool = True) -> FaqMatcher:
     """`acceptance` True loads the committed answer-or-refuse model; None scores by threshold."""
     documents = [
-        FaqDocument(entry.id, entry.questions, entry.answer, content.province_of(entry.id))
+        FaqDocument(entry.id, entry.questions, entry.answer, content.province_of(entry.id), entry.year)
         for entry in content.faq.values()
     ]
     covered = {p.name: p.slug for p in content.provinces}

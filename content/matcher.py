@@ -51,6 +51,8 @@ from content.question_types import (
 )
 from content.vietnamese_words import vietnamese_words
 
+THE_DAY = "10/10"
+"""'dịp 10/10' names the Day every entry is about, not a date an entry must state."""
 RESULT_CACHE_SIZE = 10_000
 """Match results kept per (question, province): citizens ask the same things again and again."""
 
@@ -91,6 +93,8 @@ class FaqDocument:
     questions: Sequence[str]
     answer: str = ""
     province: str | None = None
+    year: int | None = None
+    """The year the entry applies to ("Áp dụng năm 2022" under its answer)."""
 
 
 @dataclass(frozen=True)
@@ -213,6 +217,8 @@ class FaqMatcher:
             vocabulary.update(answer_tokens)
             entry.answer_terms.update(_terms(answer_tokens))
             entry.numbers = {t for t in entry.terms | entry.answer_terms if _is_number(t)}
+            if doc.year is not None:
+                entry.numbers.add(str(doc.year))
             entry.years = {year for t in entry.numbers for year in _years_in(t)}
             entry.missing = missing_slots(doc.answer, lexicon)
             entry.kinds = answered_kinds(phrasing_tokens, doc.answer)
@@ -470,7 +476,7 @@ class FaqMatcher:
         """Lower the score when the question names a number or asks a fact the entry lacks."""
         factor = 1.0
         for number in query.numbers:
-            if number not in entry.numbers:
+            if number not in entry.numbers and number != THE_DAY:
                 factor *= self.params.number_penalty
         for year in query.years:
             if year not in entry.years:
@@ -508,6 +514,9 @@ class FaqMatcher:
         return factor
 
     def _place_factor(self, entry: _Entry, query: _Query) -> float:
+        named = {slug for _, slug in query.places}
+        if named and entry.doc.province is not None and entry.doc.province not in named:
+            return 0.0  # "Đà Nẵng tổ chức tuần lễ …": another province's plan never answers it
         factor = 1.0
         for _, slug in query.places:
             # A covered province: answers from other provinces are suspect. A place we have no

@@ -86,6 +86,14 @@ def undo_telex(token: str) -> str:
     return word
 
 
+def _plain_syllable(token: str) -> str:
+    """The syllable a Telex or VNI leftover stands for, when it is one; otherwise the token."""
+    if is_syllable(token):
+        return token
+    untelexed = undo_telex(token)
+    return untelexed if untelexed != token and is_syllable(untelexed) else token
+
+
 PhraseTable = Sequence[tuple[tuple[str, ...], tuple[str, ...]]]
 PhraseIndex = dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]
 
@@ -162,8 +170,10 @@ class Normalizer:
         self._cache.clear()
 
     def basic_tokens(self, text: str) -> list[str]:
-        """Tokens with abbreviations expanded and fillers removed; no vocabulary repair."""
-        return self._drop_fillers(self._expand(tokenize(text)))
+        """Tokens with abbreviations expanded and fillers removed; no vocabulary repair, but
+        Telex leftovers are undone ('ngayf' → 'ngay'): a phrasing written the way phones type
+        must index the words it means, or it would catch every Telex question on its own."""
+        return self._drop_fillers(self._expand([_plain_syllable(t) for t in tokenize(text)]))
 
     def tokens(self, text: str) -> list[str]:
         """Tokens ready for matching: basic tokens plus Telex, joined-word and typo repair."""

@@ -48,10 +48,12 @@ ENFORCED = ("when", "where", "who", "how_many", "link", "what_is", "office_holde
 """Kinds an answer either contains or does not (a date, a place, a name, a count, a link), and
 "what is", which only an entry written as a definition answers (its phrasings ask it). "How" and
 "why" are answered by explanations and are not checked this way."""
-_COUNTED_RE = re.compile(r"(?<!\bthu )(?<!\bngay )(?<!\bthang )(?<!\bnam )(?<!\bdien )\b(?:bao nhieu|may) (\w+)")
+_COUNTED_RE = re.compile(r"(?<!\bthu )(?<!\bngay )(?<!\bthang )(?<!\bnam )(?<!\bdien )(?<!\bso )"
+                         r"\b(?:bao nhieu|may) (\w+)")
 _NOT_COUNTED = {"gio", "ngay", "thang", "nam", "thu", "la", "thi", "tien", "phan", "dong", "vay",
                 "the", "nhi", "ha", "a", "roi", "day", "nhe", "ak", "z", "j", "gi", "tinh", "moc",
-                "chu", "lan", "luot", "bay", "anh"}
+                "chu", "lan", "luot", "bay", "anh", "tren", "duoi", "va", "voi", "cho", "o", "trong",
+                "ngoai", "cua", "nua", "khong", "ko", "co", "duoc", "dc", "ve", "den", "tu", "phai"}
 """'mấy giờ' asks when, 'bao nhiêu tiền' money (its own check), 'mấy vậy' nothing counted, and
 'máy tính' folds to 'may tinh': no counted noun."""
 _NUMBER_NOUN_RE = re.compile(r"\b\d[\d.,]*\s+(\w+)")
@@ -74,6 +76,11 @@ def _asks_definition(text: str) -> bool:
         return bool(re.search(r"\b(?:khai niem|dinh nghia)\b", text))
     subject = f" {found.group(1).strip()} "
     return not any(f" {attribute} " in subject for attribute in _ATTRIBUTES) and not re.search(r"\d", subject)
+
+
+_DETERMINER_MAY_RE = re.compile(r"^may (?!gio\b|ngay\b|thang\b|nam\b|lan\b)\w+\b.*\b(?:gi|nao|ten la|ai)\b")
+"""A question opening with "mấy X" that asks what or which ("mấy trang Zalo … tên là gì",
+"mấy cơ sở … làm kiểu gì") names the Xs; it does not ask how many."""
 
 
 _NOT_ASKING = {"where": re.compile(r"\b(?:o|tu) dau ra\b")}
@@ -116,6 +123,8 @@ def counted_nouns(tokens: Sequence[str]) -> frozenset[str]:
 
 
 def _counts(text: str) -> list[str]:
+    if _DETERMINER_MAY_RE.search(text) and "bao nhieu" not in text:
+        return []
     return [noun for noun in _COUNTED_RE.findall(text) if noun not in _NOT_COUNTED]
 
 
@@ -163,8 +172,10 @@ the topic names in other words."""
 
 _BEFORE_HEAD = frozenset({"nhung", "cac", "mot", "may", "cai", "loai", "tu", "tren", "vao", "tai", "ve",
                          "o", "thi", "toi", "den", "cho", "voi", "cua", "trong", "ngoai", "lay", "la",
-                         "nam", "chuyen", "gia", "y", "tham", "dat", "dung", "do", "bang"})
-"""Words before the head that are not part of it: "những tỉnh nào", "trên fanpage nào"."""
+                         "nam", "chuyen", "gia", "y", "tham", "dat", "dung", "do", "bang", "duoi",
+                         "to"})
+"""Words before the head that are not part of it: "những tỉnh nào", "trên fanpage nào", "dưới
+huyện nào", "tờ báo nào"."""
 
 
 def which_heads(tokens: Sequence[str]) -> frozenset[str]:

@@ -58,11 +58,29 @@ class SmallTalk:
         if key in self.phrases:
             return self.phrases[key]
         words = key.split()
+        opening = self._opening_kind(words)
+        if opening is not None:
+            return opening
         if len(words) > MAX_MIXED_TOKENS or not set(words) <= self.vocabulary:
             return None
         padded = f" {key} "
-        found = {kind for phrase, kind in self.phrases.items() if f" {phrase} " in padded}
+        found = {kind for phrase, kind in self.phrases.items()
+                 if phrase != _COPULA and f" {phrase} " in padded}
         return next((kind for kind in PRIORITY if kind in found), None)
+
+    def _opening_kind(self, words: list[str]) -> str | None:
+        """'cảm ơn, giải thích dễ hiểu lắm', 'chúc bạn một ngày vui vẻ': thanks, wishes, praise
+        or complaints followed by a short remark that neither asks nor requests anything."""
+        for size in range(min(len(words), 4), 0, -1):
+            opening = " ".join(words[:size])
+            wish = words[0] == "chuc" and words[1:2] not in (["nang"], ["vu"], ["danh"])  # chức năng …
+            kind = "goodbye" if wish else self.phrases.get(opening)
+            rest = words[size:]
+            if (kind in _REMARK_KINDS and len(rest) <= MAX_REMARK_WORDS
+                    and not _ASKS & set(rest) and not _asks_phrase(" ".join(rest))
+                    and not any(ch.isdigit() for word in rest for ch in word)):
+                return kind
+        return None
 
     def without_leading(self, text: str) -> str:
         """The question after a greeting or thanks ("chào bạn, cho hỏi …" → "cho hỏi …")."""
@@ -73,13 +91,34 @@ class SmallTalk:
         return text
 
 
+_REMARK_KINDS = frozenset({"thanks", "goodbye", "praise", "complaint"})
+MAX_REMARK_WORDS = 5
+_ASKS = frozenset({"gi", "nao", "sao", "ai", "dau", "may", "khong", "chua", "hoi", "muon", "xem",
+                   "tim", "giup", "cho", "dang", "ky", "j", "bn", "nhieu"})
+"""Words that ask or request: after 'cảm ơn' they make a question ('cảm ơn, cho hỏi …')."""
+
+
+def _asks_phrase(text: str) -> bool:
+    return any(phrase in f" {text} " for phrase in (" bao nhieu ", " khi nao ", " the nao ", " lam sao "))
+
+
+_COPULA = "la"
+"""'Bạn là bot à' keeps only 'là' once particles go: whole, it asks who answers; inside a
+longer message ('ngày này là ngày gì') it says nothing."""
+
+
 def _key(text: str, particles: frozenset[str]) -> str:
     raw = fold(text).strip()
     symbols = "".join(ch for ch in raw if not ch.isalnum() and not ch.isspace())
     if raw and symbols == raw.replace(" ", ""):
         return raw.replace(" ", "")  # ":))", "=))"
-    tokens = [t for t in tokenize(text) if t not in particles]
+    tokens = [_NOT.get(t, t) for t in tokenize(text) if t not in particles]
     return " ".join(_squeeze(t) for t in tokens)
+
+
+_NOT = {spelling: "khong" for spelling in ("ko", "k", "kh", "hong", "hok", "khum", "khog", "kg",
+                                            "hem", "khg")}
+"""'Không' as phones type it: 'khỏe ko', 'khoẻ khôg' are 'khỏe không'."""
 
 
 def _squeeze(token: str) -> str:

@@ -154,3 +154,26 @@ def test_a_tail_too_short_to_be_a_question_is_not_read_alone(services):
 
     assert question_clauses("hôm qua cô tới nhà, cho em hỏi ngày cđs là ngày nào") == [
         "hôm qua cô tới nhà", "cho em hỏi ngày cđs là ngày nào"]
+
+
+def test_a_phrasing_typed_in_telex_indexes_the_words_it_means():
+    # "ngayf … laf gif" written into one entry must not make it the only home of Telex questions.
+    matcher = _matcher(
+        FaqDocument("tb-event", ["suwj kieenj ngayf chuyeenr ddooir soos thai binh"], "Ngày Chủ nhật số",
+                    "tien-giang"),
+        FaqDocument("day-date", ["Ngày Chuyển đổi số quốc gia là ngày nào?"], "Ngày 10/10 hằng năm."),
+    )
+    result = matcher.match("ngayf chuyeenr ddooir soos quoocs gia laf ngayf naof")
+    assert result.best is not None and result.best.faq_id == "day-date"
+
+
+def test_another_provinces_entry_never_answers_a_question_naming_a_province(services):
+    for question in ["Đà Nẵng tổ chức tuần lễ chuyển đổi số vào ngày nào?",
+                     "Tổ công nghệ số cộng đồng ở TP.HCM ra quân ngày nào?",
+                     "quang nam to chuc tuan le chuyen doi so ngay nao"]:
+        assert services.matcher.match(question).best is None, question
+
+
+def test_a_deadline_the_plan_leaves_open_is_not_answered(services):
+    # Quảng Ngãi's plan says the video contest's deadline is set elsewhere ("Kế hoạch 140 không nêu").
+    assert services.matcher.match("hạn chót nộp video dự thi tổ CNSCĐ QNg là ngày nào").best is None

@@ -90,3 +90,8 @@ def test_impossible_syllable_is_corrected_without_context(normalizer):
 
 def test_very_long_input_is_bounded(normalizer):
     assert len(normalizer.tokens("chuyển đổi số " * 5000)) <= 200
+
+
+def test_basic_tokens_undo_telex_without_a_vocabulary():
+    assert Normalizer(Lexicon()).basic_tokens("ngayf chuyeenr ddooir soos viettel app") == [
+        "ngay", "chuyen", "doi", "so", "viettel", "app"]

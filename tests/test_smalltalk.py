@@ -8,13 +8,16 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.pipeline import Pipeline
+from content.smalltalk import SmallTalk
 from db.models import QuestionLog
 from tests.fakes.chat import Chat
 
 SMALL_TALK = ["chào bạn", "Xin chào ạ", "hello", "cám ơn nhé", "cam on ban nhieu", "thanks",
               "oke", "Okkkk", "ok", "dạ vâng ạ", "😀", "👍👍", ":))", "hihi", "tạm biệt nha",
               "bạn là ai", "ai đang trả lời vậy", "ban la nguoi that hay may vay", "bạn giỏi quá",
-              "hihi bạn dễ thương ghê", "bot ngu quá"]
+              "hihi bạn dễ thương ghê", "bot ngu quá", "bạn ngu thế, hỏi mãi không hiểu",
+              "tra loi cham qua", "sáng nay bạn khỏe ko", "cam on ban nhieu, giai thich de hieu lam",
+              "chúc bạn một ngày vui vẻ nhé 🌸", "thanks b", "Đang nói chuyện với nhân viên thật hay chatbot vậy?"]
 NOT_KNOWN = "chưa có thông tin"
 
 
@@ -57,3 +60,10 @@ async def test_a_place_name_alone_is_not_small_talk(pipeline: Pipeline):
     chat = Chat(pipeline)
     await chat.send("ha noi")
     assert "10/10" not in chat.text
+
+
+@pytest.mark.parametrize("text", ["ngày này là ngày gì", "cảm ơn, cho hỏi chủ đề năm 2024 là gì",
+                                  "cảm ơn, tôi muốn đăng ký nhận thông báo", "cảm ơn chủ đề năm 2024",
+                                  "chuc nang cua bot la gi"])
+def test_thanks_or_a_copula_in_front_of_a_question_is_not_small_talk(text):
+    assert SmallTalk.load().kind_of(text) is None
