@@ -40,7 +40,7 @@ DATA = ROOT / "tests" / "data"
 TUNING_SETS = ("dev_questions.yaml", "holdout_questions.yaml", "questions_c.yaml", "questions_d.yaml",
                "questions_e.yaml", "questions_f.yaml", "questions_g.yaml", "questions_h.yaml",
                "questions_i.yaml", "questions_j.yaml", "questions_k.yaml", "questions_l.yaml",
-               "questions_m.yaml", "questions_n.yaml")
+               "questions_m.yaml", "questions_n.yaml", "questions_o.yaml")
 L2 = 1.0
 WRONG_COST = 3.0
 """A wrong answer misleads; a refusal offers the menu and is logged for the officers."""

@@ -31,6 +31,7 @@ CACHE_SIZE = 10_000
 
 _EXTRA_FOLDS = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "Ɖ": "d", "ɖ": "d"})
 _WRITTEN_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
+_WORD_SPLIT_RE = re.compile(r"([^\W\d_]+)", re.UNICODE)
 _TOKEN_RE = re.compile(r"\d+(?:[/.,:]\d+)*%?(?![^\W_])|[^\W_]+", re.UNICODE)
 _DAY_MONTH_RE = re.compile(r"^\d{1,2}\.\d{1,2}$")
 _VOWELS = set("aeiouy")
@@ -134,6 +135,9 @@ class Lexicon:
     synonyms: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
     asks: dict[str, tuple[str, ...]] = field(default_factory=dict)
     answer_slots: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    written_fillers: frozenset[str] = frozenset()
+    """Words dropped only when written with their diacritics ("thì", "cái"): folded, they are
+    also words that matter ("thi" a contest, "cài" to install)."""
 
     @classmethod
     def from_mapping(cls, data: dict) -> Lexicon:
@@ -148,8 +152,10 @@ class Lexicon:
         synonyms = tuple(sorted(((tuple(tokenize(k)), tuple(tokenize(v)))
                                  for k, v in data.get("synonyms", {}).items()),
                                 key=lambda pair: len(pair[0]), reverse=True))
+        written = frozenset(unicodedata.normalize("NFC", str(w)).lower()
+                            for w in data.get("written_fillers", []))
         return cls(abbreviations, ordered, stopwords, tuple(data.get("places", [])), synonyms,
-                   phrases("asks"), phrases("answer_slots"))
+                   phrases("asks"), phrases("answer_slots"), written)
 
 
 class Normalizer:
@@ -173,7 +179,7 @@ class Normalizer:
         """Tokens with abbreviations expanded and fillers removed; no vocabulary repair, but
         Telex leftovers are undone ('ngayf' → 'ngay'): a phrasing written the way phones type
         must index the words it means, or it would catch every Telex question on its own."""
-        return self._drop_fillers(self._expand([_plain_syllable(t) for t in tokenize(text)]))
+        return self._drop_fillers(self._expand([_plain_syllable(t) for t in tokenize(self._unfilled(text))]))
 
     def tokens(self, text: str) -> list[str]:
         """Tokens ready for matching: basic tokens plus Telex, joined-word and typo repair."""
@@ -184,8 +190,15 @@ class Normalizer:
             cached = self._cache[text] = tuple(self._repair(text))
         return list(cached)
 
+    def _unfilled(self, text: str) -> str:
+        """The text without the fillers that only their diacritics tell apart."""
+        if not self.lexicon.written_fillers:
+            return text
+        words = _WORD_SPLIT_RE.split(unicodedata.normalize("NFC", text[:MAX_QUESTION_CHARS]))
+        return "".join(" " if w.lower() in self.lexicon.written_fillers else w for w in words)
+
     def _repair(self, text: str) -> list[str]:
-        raw = tokenize(text)
+        raw = tokenize(self._unfilled(text))
         repaired: list[str] = []
         for token in raw:
             repaired.extend(self._repair_shape(token))

@@ -95,3 +95,11 @@ def test_very_long_input_is_bounded(normalizer):
 def test_basic_tokens_undo_telex_without_a_vocabulary():
     assert Normalizer(Lexicon()).basic_tokens("ngayf chuyeenr ddooir soos viettel app") == [
         "ngay", "chuyen", "doi", "so", "viettel", "app"]
+
+
+def test_tt_and_tt_is_the_department_and_diacritic_fillers_go(services):
+    tokens = services.matcher.normalizer.tokens
+    assert tokens("Sở TT&TT Thái Bình") == ["so", "thong", "tin", "va", "truyen", "thong", "thai", "binh"]
+    # "thì" and "cái" typed with their marks are fillers; "thi" (a contest) and "cài" stay.
+    assert tokens("cuộc thi thì tổ chức khi nào") == ["cuoc", "thi", "to", "chuc", "khi", "nao"]
+    assert tokens("cài cái app nào") == ["cai", "ung", "dung", "nao"]
