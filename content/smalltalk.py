@@ -18,8 +18,8 @@ MAX_CHARS = 60
 """Longer messages are questions (or stories) even when they start like small talk."""
 
 
-PRIORITY = ("identity", "complaint", "thanks", "praise", "goodbye", "greeting", "acknowledgement",
-            "laugh")
+PRIORITY = ("identity", "complaint", "thanks", "praise", "wish", "goodbye", "greeting",
+            "acknowledgement", "laugh")
 """When a short message mixes kinds ("uh ok cảm ơn nha"), the first kind here answers it."""
 MAX_MIXED_TOKENS = 10
 
@@ -74,7 +74,7 @@ class SmallTalk:
         for size in range(min(len(words), 4), 0, -1):
             opening = " ".join(words[:size])
             wish = words[0] == "chuc" and words[1:2] not in (["nang"], ["vu"], ["danh"])  # chức năng …
-            kind = "goodbye" if wish else self.phrases.get(opening)
+            kind = "wish" if wish else self.phrases.get(opening)
             rest = words[size:]
             if (kind in _REMARK_KINDS and len(rest) <= MAX_REMARK_WORDS
                     and not _ASKS & set(rest) and not _asks_phrase(" ".join(rest))
@@ -91,7 +91,7 @@ class SmallTalk:
         return text
 
 
-_REMARK_KINDS = frozenset({"thanks", "goodbye", "praise", "complaint"})
+_REMARK_KINDS = frozenset({"thanks", "goodbye", "praise", "complaint", "wish"})
 MAX_REMARK_WORDS = 5
 _ASKS = frozenset({"gi", "nao", "sao", "ai", "dau", "may", "khong", "chua", "hoi", "muon", "xem",
                    "tim", "giup", "cho", "dang", "ky", "j", "bn", "nhieu"})

@@ -14,6 +14,7 @@ REPLIES: dict[str, tuple[str, bool]] = {
                     "about the Day, contests, events or promotions, or choose a topic:"), True),
     "thanks": (N_("You're welcome! Ask me again whenever you like."), False),
     "goodbye": (N_("Goodbye! Type /menu whenever you want to come back."), False),
+    "wish": (N_("Thank you, and the same to you! Ask me about the Day whenever you like."), False),
     "identity": (N_("I am an automated assistant (a bot), not a person. I answer from the official "
                     "Digital Transformation Day plans, and say so when they do not cover "
                     "something. Choose a topic:"), True),

@@ -67,3 +67,10 @@ async def test_a_place_name_alone_is_not_small_talk(pipeline: Pipeline):
                                   "chuc nang cua bot la gi"])
 def test_thanks_or_a_copula_in_front_of_a_question_is_not_small_talk(text):
     assert SmallTalk.load().kind_of(text) is None
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_wish_is_wished_back_not_said_goodbye_to(pipeline: Pipeline):
+    chat = Chat(pipeline)
+    await chat.send("chúc mừng ngày chuyển đổi số")
+    assert "chúc bạn cũng vậy" in chat.text and "Tạm biệt" not in chat.text
