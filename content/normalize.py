@@ -31,7 +31,6 @@ CACHE_SIZE = 10_000
 
 _EXTRA_FOLDS = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "Ɖ": "d", "ɖ": "d"})
 _WRITTEN_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
-_WORD_SPLIT_RE = re.compile(r"([^\W\d_]+)", re.UNICODE)
 _TOKEN_RE = re.compile(r"\d+(?:[/.,:]\d+)*%?(?![^\W_])|[^\W_]+", re.UNICODE)
 _DAY_MONTH_RE = re.compile(r"^\d{1,2}\.\d{1,2}$")
 _VOWELS = set("aeiouy")
@@ -194,8 +193,9 @@ class Normalizer:
         """The text without the fillers that only their diacritics tell apart."""
         if not self.lexicon.written_fillers:
             return text
-        words = _WORD_SPLIT_RE.split(unicodedata.normalize("NFC", text[:MAX_QUESTION_CHARS]))
-        return "".join(" " if w.lower() in self.lexicon.written_fillers else w for w in words)
+        fillers = self.lexicon.written_fillers
+        return _WRITTEN_RE.sub(lambda m: " " if m.group().lower() in fillers else m.group(),
+                               unicodedata.normalize("NFC", text[:MAX_QUESTION_CHARS]))
 
     def _repair(self, text: str) -> list[str]:
         raw = tokenize(self._unfilled(text))

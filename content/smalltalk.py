@@ -71,13 +71,11 @@ class SmallTalk:
     def _opening_kind(self, words: list[str]) -> str | None:
         """'cảm ơn, giải thích dễ hiểu lắm', 'chúc bạn một ngày vui vẻ': thanks, wishes, praise
         or complaints followed by a short remark that neither asks nor requests anything."""
+        wish = words[:1] == ["chuc"] and words[1:2] not in (["nang"], ["vu"], ["danh"])  # chức năng …
         for size in range(min(len(words), 4), 0, -1):
-            opening = " ".join(words[:size])
-            wish = words[0] == "chuc" and words[1:2] not in (["nang"], ["vu"], ["danh"])  # chức năng …
-            kind = "wish" if wish else self.phrases.get(opening)
+            kind = "wish" if wish else self.phrases.get(" ".join(words[:size]))
             rest = words[size:]
-            if (kind in _REMARK_KINDS and len(rest) <= MAX_REMARK_WORDS
-                    and not _ASKS & set(rest) and not _asks_phrase(" ".join(rest))
+            if (kind in _REMARK_KINDS and len(rest) <= MAX_REMARK_WORDS and not _ASKS & set(rest)
                     and not any(ch.isdigit() for word in rest for ch in word)):
                 return kind
         return None
@@ -94,12 +92,9 @@ class SmallTalk:
 _REMARK_KINDS = frozenset({"thanks", "goodbye", "praise", "complaint", "wish"})
 MAX_REMARK_WORDS = 5
 _ASKS = frozenset({"gi", "nao", "sao", "ai", "dau", "may", "khong", "chua", "hoi", "muon", "xem",
-                   "tim", "giup", "cho", "dang", "ky", "j", "bn", "nhieu"})
-"""Words that ask or request: after 'cảm ơn' they make a question ('cảm ơn, cho hỏi …')."""
-
-
-def _asks_phrase(text: str) -> bool:
-    return any(phrase in f" {text} " for phrase in (" bao nhieu ", " khi nao ", " the nao ", " lam sao "))
+                   "tim", "giup", "cho", "dang", "ky", "j", "bn"})
+"""Words that ask or request: after 'cảm ơn' they make a question ('cảm ơn, cho hỏi …', '… khi
+nào', '… làm sao'). The particles are gone by then ('nhiều' of 'bao nhiêu' among them)."""
 
 
 _COPULA = "la"
