@@ -257,6 +257,7 @@ async def serve_ours(api: Any, port: int, stack: AsyncExitStack, database: str =
     from bot.app import build_services
     from bot.channels.telegram import TelegramChannel
     from bot.pipeline import Pipeline
+    from bot.platforms.telegram import TelegramPlatform
     from bot.settings import Settings
     from bot.web import create_web_app, start_web
     from db.engine import create_engine, is_sqlite, session_factory
@@ -280,7 +281,7 @@ async def serve_ours(api: Any, port: int, stack: AsyncExitStack, database: str =
     stack.push_async_callback(engine.dispose)
     sessions = session_factory(engine)
     pipeline = Pipeline(services, sessions, serialize_writes=is_sqlite(url))  # as bot.app does
-    channel = TelegramChannel(settings, pipeline, sessions, services.catalogs)
+    channel = TelegramChannel(settings, pipeline, TelegramPlatform(settings))
     web_app = create_web_app()
     channel.add_routes(web_app)
     runner = await start_web(web_app, "127.0.0.1", port)

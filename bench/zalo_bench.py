@@ -146,6 +146,7 @@ async def serve_ours(fake: Any, port: int, stack: AsyncExitStack, database: str)
     from bot.app import build_services
     from bot.channels.zalo import ZaloChannel
     from bot.pipeline import Pipeline
+    from bot.platforms.zalo import ZaloPlatform
     from bot.settings import Settings
     from bot.web import create_web_app, start_web
     from db.engine import create_engine, is_sqlite, session_factory
@@ -168,7 +169,9 @@ async def serve_ours(fake: Any, port: int, stack: AsyncExitStack, database: str)
     stack.push_async_callback(engine.dispose)
     sessions = session_factory(engine)
     pipeline = Pipeline(services, sessions, serialize_writes=is_sqlite(url))  # as bot.app does
-    channel = ZaloChannel(settings, pipeline, sessions, services.catalogs)
+    platform = ZaloPlatform(settings, sessions)
+    stack.push_async_callback(platform.close)
+    channel = ZaloChannel(settings, pipeline, platform)
     await channel.start()
     stack.push_async_callback(channel.stop)
     web_app = create_web_app()

@@ -7,12 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from content.errors import BodyError
+
 MAX_DEPTH = 32
 """Telegram updates and Zalo events nest a handful of levels; 32 leaves room for any of them."""
-
-
-class BodyError(ValueError):
-    """The body is not JSON, or not JSON we accept."""
 
 
 def nesting_depth(body: bytes) -> int:

@@ -98,7 +98,8 @@ class Pipeline:
                 step = ctx.step
                 await ctx.conversations.save(identity.id, step.name if step else None,
                                              dict(step.data) if step else {}, state)
-            replies = [*notes, *replies] if replies else replies
+            replies = ([replace(r, locale=ctx.t.locale) for r in [*notes, *replies]]  # /lang: new
+                       if replies else [])
             if msg.is_group:  # private replies go to the person's own chat, never the group
                 replies = [replace(r, to=identity.chat_id) if r.private else r for r in replies]
             if entry_id is not None:

@@ -12,12 +12,16 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.app import App, open_app
-from bot.broadcast.worker import WorkerStats, run_worker
+from bot.broadcast.worker import run_worker
+from bot.channels.base import Channel
 from bot.channels.console import ConsoleChannel, run_console
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel
 from bot.failure_log import SCHEMA_MISSING_HINT, is_schema_missing
 from bot.housekeeping import run_housekeeping
+from bot.platforms import Platforms, configured_platforms, opened
+from bot.platforms.telegram import TelegramPlatform
+from bot.platforms.zalo import ZaloPlatform
 from bot.reminders import run_planner
 from bot.settings import Settings
 from bot.web import Check, NotReady, create_web_app, start_web
@@ -71,41 +75,57 @@ def readiness_checks(app: App) -> dict[str, Check]:
     return checks
 
 
+def build_channels(app: App, platforms: Platforms) -> list[Channel]:
+    """A chat channel on each platform the settings configure."""
+    channels: list[Channel] = []
+    for platform in platforms.values():
+        if isinstance(platform, TelegramPlatform):
+            channels.append(TelegramChannel(app.settings, app.pipeline, platform))
+        elif isinstance(platform, ZaloPlatform):
+            channels.append(ZaloChannel(app.settings, app.pipeline, platform))
+    return channels
+
+
 async def serve(app: App, stop: asyncio.Event) -> None:
     """Run the web server and the configured channels until `stop` is set."""
     settings = app.settings
     web_app = create_web_app(readiness_checks(app))
-    channels: list[TelegramChannel | ZaloChannel] = []
-    if settings.telegram_enabled:
-        channels.append(TelegramChannel(settings, app.pipeline, app.sessions, app.services.catalogs))
-    if settings.zalo_enabled:
-        channels.append(ZaloChannel(settings, app.pipeline, app.sessions, app.services.catalogs))
+    platforms = configured_platforms(settings, app.sessions)
+    channels = build_channels(app, platforms)
     for channel in channels:
         channel.add_routes(web_app)
-    runner = await start_web(web_app, settings.web_host, settings.web_port)
+    runner = await start_web(web_app, settings.web_host, settings.web_port)  # a port in use: first
     log.info("Web server on %s:%s (/healthz)", settings.web_host, settings.web_port)
-    started: list[TelegramChannel | ZaloChannel] = []
-    reminders: asyncio.Task[None] | None = None
-    housekeeping: asyncio.Task[None] | None = None
-    worker: asyncio.Task[WorkerStats] | None = None
+    try:
+        async with opened(platforms):
+            await _run_channels(app, channels, platforms, stop)
+    finally:
+        await runner.cleanup()
+
+
+async def _run_channels(app: App, channels: list[Channel], platforms: Platforms,
+                        stop: asyncio.Event) -> None:
+    """The channels, the reminder planner, the housekeeping and the worker until `stop`."""
+    settings = app.settings
+    started: list[Channel] = []
+    background: list[asyncio.Task[object]] = []
     try:
         for channel in channels:
             await channel.start()
             started.append(channel)
-        reminders = asyncio.create_task(run_planner(
-            app.services, app.sessions, settings.reminder_days_before, stop))
-        housekeeping = asyncio.create_task(run_housekeeping(
-            app.sessions, dt.timedelta(days=settings.message_retention_days), stop))
-        if settings.broadcast_worker_in_run:
-            worker = asyncio.create_task(run_worker(settings, stop_event=stop, sessions=app.sessions))
+        background.append(asyncio.create_task(run_planner(
+            app.services, app.sessions, settings.reminder_days_before, stop)))
+        background.append(asyncio.create_task(run_housekeeping(
+            app.sessions, dt.timedelta(days=settings.message_retention_days), stop)))
+        if settings.broadcast_worker_in_run:  # on the channels' own connections
+            background.append(asyncio.create_task(run_worker(
+                settings, stop_event=stop, sessions=app.sessions, platforms=platforms)))
         await stop.wait()
     finally:
-        for task in (reminders, housekeeping, worker):
-            if task is not None:
-                await task
+        for task in background:
+            await task
         for channel in reversed(started):
             await channel.stop()
-        await runner.cleanup()
 
 
 def _stop_event() -> asyncio.Event:

@@ -10,16 +10,14 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from content.errors import NotReady
+
 log = logging.getLogger(__name__)
 Check = Callable[[], Awaitable[object]]
 READY_CHECKS: web.AppKey[dict[str, Check]] = web.AppKey("ready_checks", dict)
 CHECK_SECONDS = 2.0
 """A dependency that has not answered in this long is taken as down."""
 
-
-
-class NotReady(Exception):
-    """A dependency answers but cannot be used; the message says why and what to do."""
 
 
 MAX_BODY_BYTES = 1024 * 1024

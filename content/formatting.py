@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from babel.dates import format_date, format_skeleton, format_time, format_timedelta
+from babel.dates import format_skeleton, format_time, format_timedelta
 from babel.numbers import format_currency, format_decimal
 
 _VND_RE = re.compile(r"\{vnd:(\d+)\}")
@@ -30,9 +30,6 @@ class Formatter:
 
     def time(self, value: dt.time) -> str:
         return format_time(value, "short", locale=self.locale)
-
-    def month_year(self, value: dt.date) -> str:
-        return format_date(value, "MM/yyyy", locale=self.locale)
 
     def duration(self, value: dt.timedelta) -> str:
         """'2 phút' / '2 minutes': the largest sensible unit, rounded."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from content.errors import ContentError
 from content.models import (
     Campaign,
     Contest,
@@ -46,15 +47,6 @@ class ContentProblem:
     def __str__(self) -> str:
         where = f"{self.file}: {self.entry}" if self.entry else self.file
         return f"{where}: {self.message}"
-
-
-class ContentError(Exception):
-    """The packs are invalid; `problems` lists each error with its file and entry id."""
-
-    def __init__(self, problems: Sequence[ContentProblem]) -> None:
-        self.problems = list(problems)
-        lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{len(self.problems)} content error(s):\n{lines}")
 
 
 ScheduleItem = Contest | Event | Promotion | Campaign | Deadline
@@ -100,12 +92,6 @@ class ContentStore:
     def source_of(self, pack: Pack, doc_id: str) -> SourceDoc:
         return next(s for s in pack.sources if s.id == doc_id)
 
-    def packs_for(self, province: str | None) -> list[Pack]:
-        """The national pack and, when given, that (current) province's packs first."""
-        return sorted(self.packs, key=lambda p: (p.province is not None,
-                                                 p.province is None
-                                                 or province not in (p.province.slug,
-                                                                     p.province.current)))
 
     def contests(self) -> list[tuple[Pack, Contest]]:
         return [(p, c) for p in self.packs for c in p.contests]

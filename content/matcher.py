@@ -390,10 +390,6 @@ class FaqMatcher:
         other._unknown_weight = max(self._idf.values(), default=1.0) * params.unknown_weight_factor
         return other
 
-    @property
-    def vocabulary_size(self) -> int:
-        return len(self.normalizer.vocabulary)
-
     # -- internals -----------------------------------------------------------------------------
 
     def _compute_idf(self) -> dict[str, float]:

@@ -8,6 +8,7 @@ threshold, and the closest entries are offered as "perhaps one of these helps" i
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 
@@ -195,6 +196,7 @@ def which_heads(tokens: Sequence[str]) -> frozenset[str]:
     return frozenset(heads)
 
 
+@functools.lru_cache(maxsize=4096)  # every phrasing of an entry asks about the same answer
 def evidenced_kinds(answer: str) -> frozenset[str]:
     """The kinds of fact an answer's text shows (a date, a place, a name, a number, a link)."""
     return frozenset(kind for kind, pattern in _ANSWER_EVIDENCE.items() if pattern.search(answer))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -103,6 +103,14 @@ class UserRepository:
 
     async def count(self) -> int:
         return int((await self.session.execute(select(func.count(User.id)))).scalar_one())
+
+    async def mark_unreachable(self, channel: str, chat_id: str) -> None:
+        """The platform says this chat cannot be messaged: stop sending to whoever it belongs to
+        (their subscriptions stay, paused, until they write again)."""
+        await self.session.execute(
+            update(ChannelIdentity).where(ChannelIdentity.channel == channel,
+                                          ChannelIdentity.chat_id == chat_id)
+            .values(reachable=False))
 
 
 class ConversationRepository:

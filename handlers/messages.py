@@ -81,6 +81,9 @@ class Reply:
     """Send to the person's private chat, not to the group the message came from (reports)."""
     to: str | None = None
     """The chat to send to, when not the one the message came from (set by the pipeline)."""
+    locale: str | None = None
+    """The reader's language (set by the pipeline), for the words a channel adds itself
+    (Zalo's "Or type a number", a followed broadcast's progress)."""
 
     @classmethod
     def with_buttons(cls, text: str, buttons: list[Button] | tuple[Button, ...],
@@ -117,6 +120,8 @@ def reply_to_json(reply: Reply) -> dict[str, object]:
         data["attachment"] = [a.kind, str(a.path), a.filename, a.caption]
     if reply.track is not None:
         data["track"] = reply.track
+    if reply.locale is not None:
+        data["locale"] = reply.locale
     return data
 
 
@@ -128,6 +133,7 @@ def reply_from_json(data: dict[str, object]) -> Reply:
     if isinstance(stored, list):
         kind, path, filename, caption = (str(v) if v is not None else None for v in stored)
         attachment = Attachment(kind or "document", Path(path or ""), filename or "", caption)
-    track = data.get("track")
+    track, locale = data.get("track"), data.get("locale")
     return Reply(str(data.get("text", "")), buttons, attachment,
-                 track=int(track) if isinstance(track, int) else None)
+                 track=int(track) if isinstance(track, int) else None,
+                 locale=locale if isinstance(locale, str) else None)

@@ -21,7 +21,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def test_run_serves_both_channels_and_stops_cleanly(tmp_path: Path):
+async def test_run_serves_both_channels_on_one_connection_each_and_stops_cleanly(tmp_path: Path):
     port = free_port()
     async with FakeTelegramAPI() as telegram, FakeZalo() as zalo:
         access, refresh = zalo.issue_tokens()
@@ -58,3 +58,6 @@ async def test_run_serves_both_channels_and_stops_cleanly(tmp_path: Path):
                 stop.set()
                 await asyncio.wait_for(task, 15)
         assert task.done() and task.exception() is None
+        # The chat channel and the broadcast worker share one Bot: it introduced itself once.
+        assert settings.broadcast_worker_in_run
+        assert len(telegram.calls_of("getMe")) == 1

@@ -17,14 +17,15 @@ from telegram.ext import TypeHandler
 
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramChannel
 from bot.pipeline import Pipeline
+from bot.platforms.telegram import TelegramPlatform
 from bot.settings import Settings
 from bot.web import create_web_app
 from db.engine import create_engine, session_factory
-from db.models import ChannelIdentity, QuestionLog
+from db.models import ChannelIdentity, OutboxReply, QuestionLog
 from handlers.context import Services
 from handlers.messages import Attachment, IncomingMessage, Reply
 from tests.conftest import FIXED_NOW, sqlite_database
-from tests.fakes.telegram_api import FakeTelegramAPI, SentRecord
+from tests.fakes.telegram_api import FakeTelegramAPI, SentRecord, visible_text
 
 SECRET = "test-secret_123"
 
@@ -140,7 +141,7 @@ async def bot(request: pytest.FixtureRequest, services: Services, tmp_path: Path
             telegram_webhook_secret=SECRET if webhook else None)
         sessions = session_factory(engine)
         pipeline = Pipeline(services, sessions, clock=lambda: FIXED_NOW)
-        channel = TelegramChannel(settings, pipeline, sessions, services.catalogs)
+        channel = TelegramChannel(settings, pipeline, TelegramPlatform(settings))
         handled = HandledUpdates()
         handled.observe(channel)
         client = None
@@ -166,10 +167,14 @@ async def test_commands_are_registered_in_vietnamese_and_english(bot: Bot):
     assert bot.api.commands("") == bot.api.commands("vi")
 
 
-async def test_html_is_escaped_and_long_answers_are_split(bot: Bot):
+async def test_replies_are_shown_exactly_as_written_never_as_markup(bot: Bot):
     an = User_(bot, 1002)
-    record = await an.say("<b>" + "x" * 20, "chưa có thông tin")
-    assert record.parse_mode == "HTML"
+    await an.say("/menu", "Chọn một chủ đề")
+    written = "Giải <b>nhất</b> & <nhì> 5 < 10"
+    await bot.channel.send("1002", [Reply(written)])
+    record = an.received[-1]
+    assert record.parse_mode == "HTML" and "<b>" not in record.text
+    assert visible_text(record.text, record.parse_mode) == written  # what the person sees
 
 
 async def test_blocking_marks_the_user_unreachable_and_unblocking_restores(bot: Bot):
@@ -297,8 +302,9 @@ async def test_a_user_who_blocked_the_bot_is_marked_unreachable_when_sending_fai
     an = User_(bot, 4002)
     await an.say("/menu", "Chọn một chủ đề")
     bot.api.block_user(4002)
-    await bot.channel.send("4002", [Reply("Thông báo mới")])
+    await bot.deliver(bot.api.message_update(4002, "ngày chuyển đổi số là ngày nào"))
     assert await bot.count(ChannelIdentity, ChannelIdentity.reachable.is_(False)) == 1
+    assert await bot.count(OutboxReply, OutboxReply.sent_at.is_(None)) == 0  # not retried
 
 
 async def test_polling_restart_redelivery_is_handled_once(bot: Bot):
@@ -309,8 +315,8 @@ async def test_polling_restart_redelivery_is_handled_once(bot: Bot):
     await bot.deliver(update)
     await an._expect(0, "10/10")
     await bot.channel.stop()  # a restart: the new poller may fetch the last update again
-    restarted = TelegramChannel(bot.channel.settings, bot.pipeline, bot.pipeline.sessions,
-                                bot.channel.catalogs)
+    restarted = TelegramChannel(bot.channel.settings, bot.pipeline,
+                                TelegramPlatform(bot.channel.settings))
     bot.handled.observe(restarted)
     bot.handled.ids.clear()
     await restarted.start()

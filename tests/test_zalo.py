@@ -101,8 +101,8 @@ async def test_unfollow_pauses_and_a_new_message_resumes(zalo: Zalo):
 
 async def test_token_expiry_mid_conversation_refreshes_once_and_delivers(zalo: Zalo):
     await zalo.say("u8", "/menu")
-    assert zalo.channel.tokens is not None
-    current = await zalo.channel.tokens.access_token()
+    assert zalo.channel.platform.tokens is not None
+    current = await zalo.channel.platform.tokens.access_token()
     zalo.fake.expire_access_token(current)
     answer = await zalo.say("u8", "ngày chuyển đổi số là ngày nào")
     assert "10/10" in texts(answer)
@@ -110,12 +110,12 @@ async def test_token_expiry_mid_conversation_refreshes_once_and_delivers(zalo: Z
 
 
 async def test_two_workers_refreshing_at_once_make_one_oauth_call(zalo: Zalo):
-    assert zalo.channel.tokens is not None and zalo.channel.http is not None
-    stale = await zalo.channel.tokens.access_token()
+    assert zalo.channel.platform.tokens is not None and zalo.channel.platform.http is not None
+    stale = await zalo.channel.platform.tokens.access_token()
     zalo.fake.token_delay = 0.3
-    other_worker = ZaloTokens(zalo.pipeline.sessions, zalo.channel.http, zalo.fake.oauth_base_url,
+    other_worker = ZaloTokens(zalo.pipeline.sessions, zalo.channel.platform.http, zalo.fake.oauth_base_url,
                               "app1", "appsecret")
-    first, second = await asyncio.gather(zalo.channel.tokens.refresh(stale), other_worker.refresh(stale))
+    first, second = await asyncio.gather(zalo.channel.platform.tokens.refresh(stale), other_worker.refresh(stale))
     assert first == second != stale
     assert zalo.fake.refresh_calls == 1
 
@@ -124,14 +124,19 @@ async def test_one_unreachable_user_does_not_stop_others(zalo: Zalo):
     await zalo.say("u9", "/menu")
     await zalo.say("u10", "/menu")
     zalo.fake.set_user_error("u9", -230)
-    await zalo.channel.send("u9", [Reply("Thông báo")])
-    await zalo.channel.send("u10", [Reply("Thông báo")])
-    assert "Thông báo" in texts(zalo.fake.sent_to("u10"))
+    before = len(zalo.fake.sent_to("u9"))
+    assert await zalo.post(zalo.fake.text_event("u9", "ngày chuyển đổi số là ngày nào")) == 200
+    await zalo.channel.idle()  # the answer could not be sent: u9 is marked unreachable
+    assert len(zalo.fake.sent_to("u9")) == before
+    assert "10/10" in texts(await zalo.say("u10", "ngày chuyển đổi số là ngày nào"))
+    unreachable = await zalo.count(ChannelIdentity, ChannelIdentity.reachable.is_(False),
+                                   ChannelIdentity.external_id == "u9")
+    assert unreachable == 1
     assert await zalo.count(ChannelIdentity, ChannelIdentity.reachable.is_(False)) == 1
 
 
 async def test_rate_limit_is_retried(zalo: Zalo):
-    zalo.channel.client.backoff = 0.01  # type: ignore[union-attr]
+    zalo.channel.platform.client.backoff = 0.01
     zalo.fake.fail_next(-32)
     assert "10/10" in texts(await zalo.say("u11", "ngày chuyển đổi số là ngày nào"))
 
@@ -258,3 +263,10 @@ async def test_a_flooding_zalo_user_is_throttled_and_redeliveries_do_not_count(z
     replies = texts(zalo.fake.sent_to("flood")[1:])
     assert replies.count("nhanh. Bạn chờ") == 1
     assert len(zalo.fake.sent_to("flood")) < 1 + 20  # the quota is not spent on every message
+
+
+async def test_the_words_zalo_adds_to_a_reply_are_in_the_readers_language(zalo: Zalo):
+    vietnamese = texts(await zalo.say("u40", "/menu"))
+    assert "Hoặc gõ số để chọn:" in vietnamese  # six topics: more than one message's buttons
+    english = texts(await zalo.say("u40", "/lang en"))
+    assert "Or type a number:" in english and "Hoặc gõ" not in english

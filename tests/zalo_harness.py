@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from bot.channels.zalo import PAYLOAD_MARK, WEBHOOK_PATH, ZaloChannel
 from bot.pipeline import Pipeline
+from bot.platforms.zalo import ZaloPlatform
 from bot.settings import Settings
 from bot.web import create_web_app
 from db.engine import create_engine, session_factory
@@ -73,7 +74,8 @@ async def zalo_harness(services: Services, url: str,
             zalo_api_base_url=fake.api_base_url, zalo_oauth_base_url=fake.oauth_base_url)
         sessions = session_factory(engine)
         pipeline = Pipeline(services, sessions, clock=clock)
-        channel = ZaloChannel(settings, pipeline, sessions, services.catalogs)
+        platform = ZaloPlatform(settings, sessions)
+        channel = ZaloChannel(settings, pipeline, platform)
         await channel.start()
         web_app = create_web_app()
         channel.add_routes(web_app)
@@ -84,4 +86,5 @@ async def zalo_harness(services: Services, url: str,
         finally:
             await client.close()
             await channel.stop()
+            await platform.close()
             await engine.dispose()

@@ -4,7 +4,7 @@ The data side (audience, formatting, outbox, control, reporting) is in db/broadc
 handlers may use it; this package sends:
 
 - `ratelimit`: one send rate per channel shared by every worker (database or Redis);
-- `senders`: one message to one chat on Telegram or Zalo, and what came of it;
+- `outcome`: what came of one message to one chat (bot/platforms sends it);
 - `worker` (with `lane` per channel and `recorder`): claims due deliveries, sends them at the
   rate, records each outcome;
 - `progress`: following one broadcast's status from anywhere;

@@ -13,9 +13,9 @@ import logging
 from collections import deque
 from typing import TYPE_CHECKING
 
+from bot.broadcast.outcome import Outcome, Sender
 from bot.broadcast.ratelimit import RateGate
 from bot.broadcast.recorder import Recorder, handed_back, result_of
-from bot.broadcast.senders import Outcome, Sender
 from db.broadcasts import control, outbox
 from db.broadcasts.outbox import Claimed, Result
 from db.channel_state import AlertRepository
@@ -37,7 +37,7 @@ class Lane:
         self.worker = worker
         self.sender = sender
         self.gate = gate
-        self.channel = sender.channel
+        self.channel = sender.name
         self.queue: deque[Claimed] = deque()
         self.held = 0  # claimed by this lane and not yet recorded
         self.recorder = Recorder(worker.sessions, worker.id, self._written)
@@ -124,7 +124,7 @@ class Lane:
         message = await self.worker.message(row.broadcast_id)
         if not await self.gate.wait_turn():
             return handed_back(row)
-        outcome = await self.sender.send(row.chat_id, message)
+        outcome = await self.sender.deliver(row.chat_id, message)
         if outcome.kind == "quota":
             await self._stop_for_quota(row.broadcast_id, outcome)
             return handed_back(row)

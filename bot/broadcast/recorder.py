@@ -11,7 +11,7 @@ from collections.abc import Callable
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast.config import WorkerConfig
-from bot.broadcast.senders import Outcome
+from bot.broadcast.outcome import Outcome
 from db.broadcasts import outbox
 from db.broadcasts.outbox import Claimed, Result
 
@@ -26,7 +26,7 @@ MAX_BACKOFF = 600.0
 
 
 def result_of(row: Claimed, outcome: Outcome, config: WorkerConfig, now: dt.datetime) -> Result:
-    """The row's next state for a send outcome (see senders.py for the kinds)."""
+    """The row's next state for a send outcome (see outcome.py for the kinds)."""
     if outcome.kind in ("sent", "blocked", "failed"):
         return Result(row, outcome.kind, row.attempts + 1, outcome.error)
     if outcome.kind == "wait":  # the platform's pace, not the message's fault: no attempt spent

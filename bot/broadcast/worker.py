@@ -32,9 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast.config import WorkerConfig
 from bot.broadcast.lane import Lane
+from bot.broadcast.outcome import Sender
 from bot.broadcast.progress import ProgressHook, report
 from bot.broadcast.ratelimit import RateGate, RateStore, open_rate_store
-from bot.broadcast.senders import Sender, build_senders
+from bot.platforms import Platforms, configured_platforms, opened
 from bot.settings import Settings
 from db.broadcasts import control, outbox, reporting
 from db.broadcasts.formatting import BroadcastMessage
@@ -207,34 +208,35 @@ def _signals_stop(stop: asyncio.Event) -> Iterator[None]:
 async def run_worker(settings: Settings, until_idle: bool = False,
                      stop_event: asyncio.Event | None = None, *,
                      sessions: async_sessionmaker[AsyncSession] | None = None,
+                     platforms: Platforms | None = None,
                      on_progress: ProgressHook | None = None,
                      rows_done: RowsDone | None = None) -> WorkerStats:
     """Send due broadcasts on every configured channel until stopped (SIGTERM, SIGINT or
     `stop_event`), or with `until_idle` until nothing is due. Opens its own engine unless given
-    `sessions` (the database must be migrated)."""
+    `sessions` (the database must be migrated), and its own platform connections unless given
+    the process's `platforms` (`cdsbot run` shares its channels')."""
     engine = None
     if sessions is None:
         engine = create_engine(settings.database_url, settings.database_pool_size)
         sessions = session_factory(engine)
-    senders = build_senders(settings, sessions)
     store = open_rate_store(settings.redis_url, sessions)
     stop = stop_event or asyncio.Event()
-    started: list[Sender] = []
     try:
-        if not senders:
-            log.warning("no channel is configured (TELEGRAM_BOT_TOKEN, ZALO_APP_ID): nothing to send")
-            return WorkerStats()
-        for sender in senders.values():
-            await sender.start()
-            started.append(sender)
-        worker = Worker(sessions, senders, store, WorkerConfig.from_settings(settings),
-                        until_idle=until_idle, stop=stop, on_progress=on_progress,
-                        rows_done=rows_done)
-        with _signals_stop(stop):
-            return await worker.run()
+        async with contextlib.AsyncExitStack() as stack:
+            if platforms is None:
+                platforms = await stack.enter_async_context(
+                    opened(configured_platforms(settings, sessions)))
+            if not platforms:
+                log.warning("no channel is configured (TELEGRAM_BOT_TOKEN, ZALO_APP_ID): "
+                            "nothing to send")
+                return WorkerStats()
+            senders: dict[str, Sender] = dict(platforms)
+            worker = Worker(sessions, senders, store, WorkerConfig.from_settings(settings),
+                            until_idle=until_idle, stop=stop, on_progress=on_progress,
+                            rows_done=rows_done)
+            with _signals_stop(stop):
+                return await worker.run()
     finally:
-        for sender in started:
-            await sender.close()
         await store.close()
         if engine is not None:
             await engine.dispose()

@@ -1,11 +1,14 @@
-"""The way in for platform messages (Telegram, Zalo): accepted durably, handled once, in order.
+"""The one way in for platform messages (every channel): accepted durably, handled once, in order.
 
-    accept(msg)   store it in the inbox (a redelivery is recognised here, before anything else),
-                  count it against the user's throttle, commit: only then does the platform
-                  hear "received".
-    per user      one queue, handled in arrival order; other users run alongside.
+    accept(msg)   take the user's lock first (so a message cannot overtake the one before it),
+                  store it in the inbox (a redelivery is recognised here, before anything else),
+                  count it against the user's throttle, commit, queue: only then does the
+                  platform hear "received".
+    per user      one queue, handled in arrival order; other users run alongside. A channel's
+                  own look-ups (a stored button payload, a typed number) run in the queue too.
     handle        the pipeline takes the message and records its replies in one transaction;
-                  the replies are sent, then marked sent.
+                  the replies are sent, then marked sent. A chat the platform calls unreachable
+                  (content.errors.Unreachable) is marked so, without going back into the pipeline.
     resume        on start, and every `sweep_seconds`: messages accepted but never handled and
                   replies recorded but never sent (their process died) are taken up again.
 
@@ -16,11 +19,12 @@ at the moment of the crash.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import itertools
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,8 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.failure_log import FailureLog
 from bot.pipeline import Pipeline
 from bot.throttle import Throttle, Verdict
+from content.errors import Unreachable
 from db.inbox import THROTTLED, Inbox, ReplyOutbox
 from db.models import utcnow
+from db.repositories import UserRepository
 from handlers.messages import (
     IncomingMessage,
     Reply,
@@ -73,6 +79,8 @@ class Intake:
         self.resume_after = dt.timedelta(seconds=resume_after_seconds)
         self.sweep_seconds = sweep_seconds
         self.max_send_attempts = max_send_attempts
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        """Per user: the lock accept() holds from the first await to the queue, and its users."""
         self._queues: dict[str, deque[_Job]] = {}
         self._drainers: dict[str, asyncio.Task[None]] = {}
         self._known: set[int] = set()
@@ -90,6 +98,25 @@ class Intake:
             raise ValueError("a platform message needs its update id")
         if msg.is_group and not msg.addressed:
             return False
+        async with self._user_lock(msg.user_id):
+            return await self._accept(msg)
+
+    @contextlib.asynccontextmanager
+    async def _user_lock(self, user_id: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(user_id) or (asyncio.Lock(), 0)
+        self._locks[user_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[user_id]
+            if users == 1:
+                del self._locks[user_id]
+            else:
+                self._locks[user_id] = (lock, users - 1)
+
+    async def _accept(self, msg: IncomingMessage) -> bool:
+        assert msg.update_id is not None
         reply: Reply | None = None
         async with self.pipeline.writing(), self.sessions() as session, session.begin():
             inbox = Inbox(session)
@@ -160,9 +187,16 @@ class Intake:
             outgoing = [(reply.to or msg.chat_id, reply) for reply in replies]
         if not outgoing:
             return
+        unreachable: list[str] = []
         for chat_id, group in itertools.groupby(outgoing, key=lambda pair: pair[0]):
-            await self.send(chat_id, [reply for _, reply in group])
+            try:
+                await self.send(chat_id, [reply for _, reply in group])
+            except Unreachable as exc:  # blocked, unfollowed: these replies can never be sent
+                log.info("%s chat %s cannot be messaged: %s", self.channel, chat_id, exc)
+                unreachable.append(chat_id)
         async with self.pipeline.writing(), self.sessions() as session, session.begin():
+            for chat_id in unreachable:
+                await UserRepository(session).mark_unreachable(self.channel, chat_id)
             await ReplyOutbox(session).mark_sent(job.entry_id)
 
     async def idle(self) -> None:

@@ -1,14 +1,15 @@
 """Telegram channel on python-telegram-bot: updates in, replies out, polling or secured webhook.
 
 Pure conversions at the edge (`to_incoming`, `split_text`, `escape`); `TelegramChannel` wires
-them to PTB's Application, the intake (bot/channels/intake.py) and the web server. An update is
-acknowledged once it is stored in the inbox; it is handled after, one user's updates in arrival
-order, different users' alongside.
+them to PTB's Application (on the process's one Bot, bot/platforms/telegram.py), the intake
+(bot/channels/intake.py) and the web server. An update is acknowledged once it is stored in the
+inbox; it is handled after, one user's updates in arrival order, different users' alongside.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import html
 import logging
@@ -18,7 +19,6 @@ from typing import Any
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import (
     BotCommand,
     InlineKeyboardButton,
@@ -28,17 +28,18 @@ from telegram import (
 )
 from telegram.constants import ChatType, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.channels.base import Limits
 from bot.channels.intake import Intake
-from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.text import split_text as split_into_parts
 from bot.channels.tracking import ProgressTracker, Show
 from bot.json_body import load_object
 from bot.pipeline import Pipeline
+from bot.platforms.telegram import TelegramPlatform, TelegramUnreachable
 from bot.settings import Settings
 from bot.throttle import Throttle
-from content.i18n import Catalogs
+from content.errors import Unreachable
 from db.models import Role
 from db.payloads import CallbackPayloadRepository
 from handlers.commands import visible_commands
@@ -135,38 +136,31 @@ class TelegramChannel:
 
     name = CHANNEL
 
-    def __init__(self, settings: Settings, pipeline: Pipeline,
-                 sessions: async_sessionmaker[AsyncSession], catalogs: Catalogs) -> None:
-        assert settings.telegram_bot_token is not None
+    @property
+    def limits(self) -> Limits:
+        return Limits(text_chars=TEXT_LIMIT, buttons=None)
+
+    def __init__(self, settings: Settings, pipeline: Pipeline, platform: TelegramPlatform) -> None:
         self.settings = settings
         self.pipeline = pipeline
-        self.sessions = sessions
-        self.catalogs = catalogs
+        self.platform = platform
+        self.sessions = pipeline.sessions
+        self.catalogs = pipeline.services.catalogs
         self.intake = Intake(CHANNEL, pipeline, self.send, prepare=self._restore_payload,
                              throttle=Throttle(settings.incoming_max_messages,
                                                settings.incoming_window_seconds))
         self._callbacks: set[asyncio.Task[None]] = set()
-        self.application = self._build_application(settings)
+        self.application = self._build_application(settings, platform)
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
-        self.tracker = ProgressTracker(sessions, catalogs)
+        self.tracker = ProgressTracker(self.sessions, self.catalogs)
 
     @staticmethod
-    def _build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
-        assert settings.telegram_bot_token is not None
-        builder = (ApplicationBuilder()
-                   .token(settings.telegram_bot_token.get_secret_value())
-                   .base_url(settings.telegram_api_base_url)
-                   .base_file_url(settings.telegram_file_base_url)
-                   .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_max_rate,
-                                                max_retries=settings.telegram_max_retries))
-                   # Telegram accepts about 30 messages/s: 32 connections are plenty.
-                   .request(AiohttpRequest(settings.telegram_connection_pool_size))
-                   # getUpdates long-polls on its own connection, apart from the replies.
-                   .get_updates_request(AiohttpRequest(connection_pool_size=1))
-                   # Our handler only stores the update (the intake handles it after): one at a
-                   # time keeps arrival order.
-                   .concurrent_updates(False))
+    def _build_application(settings: Settings, platform: TelegramPlatform
+                           ) -> Application[Any, Any, Any, Any, Any, Any]:
+        # Our handler only stores the update (the intake handles it after): one at a time keeps
+        # arrival order.
+        builder = ApplicationBuilder().bot(platform.bot).concurrent_updates(False)
         if settings.telegram_webhook_url:
             builder = builder.updater(None)  # our own aiohttp server receives the updates
         return builder.build()
@@ -253,7 +247,8 @@ class TelegramChannel:
                                          type(exc).__name__, exc=exc)
             msg = to_incoming(update, self.application.bot.username or "")
             if msg is not None and (not msg.is_group or msg.addressed):
-                await self.send(msg.chat_id, [self.intake.not_received(msg)])
+                with contextlib.suppress(Unreachable):
+                    await self.send(msg.chat_id, [self.intake.not_received(msg)])
 
     async def _receive(self, update: Update) -> None:
         if update.callback_query is not None:  # the spinner stops at once; the press is queued
@@ -286,18 +281,18 @@ class TelegramChannel:
         try:
             for reply in replies:
                 markup = await self._markup(reply.buttons)
-                parts = split_text(reply.text) if reply.text else []
+                parts = split_text(reply.text, self.limits.text_chars) if reply.text else []
                 for index, part in enumerate(parts):
                     last = index == len(parts) - 1
                     sent = await bot.send_message(chat_id, escape(part), parse_mode=ParseMode.HTML,
                                                   reply_markup=markup if last else None)
                 if reply.track is not None and parts:
-                    self.tracker.follow(reply.track, self._editor(chat_id, sent.message_id))
+                    self.tracker.follow(reply.track, self._editor(chat_id, sent.message_id),
+                                        reply.locale)
                 if reply.attachment is not None:
                     await self._send_attachment(chat_id, reply)
-        except Forbidden as exc:  # blocked or deactivated: remember, stop sending
-            log.info("chat %s cannot be messaged: %s", chat_id, exc)
-            await self.pipeline.process(IncomingMessage(CHANNEL, chat_id, chat_id, event="blocked"))
+        except Forbidden as exc:  # blocked or deactivated
+            raise TelegramUnreachable(str(exc)) from exc
 
     def _editor(self, chat_id: str, message_id: int) -> Show:
         """Edit the message that announced a broadcast as its progress changes."""

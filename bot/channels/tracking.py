@@ -30,13 +30,16 @@ class ProgressTracker:
         self.catalogs = catalogs
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def follow(self, broadcast_id: int, show: Show, interval: float = INTERVAL) -> None:
-        task = asyncio.create_task(self._follow(broadcast_id, show, interval))
+    def follow(self, broadcast_id: int, show: Show, locale: str | None,
+               interval: float = INTERVAL) -> None:
+        """Show the broadcast's progress, in the reader's language, until it is over."""
+        task = asyncio.create_task(self._follow(broadcast_id, show, locale, interval))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _follow(self, broadcast_id: int, show: Show, interval: float) -> None:
-        t = self.catalogs.translator(self.catalogs.default_locale)
+    async def _follow(self, broadcast_id: int, show: Show, locale: str | None,
+                      interval: float) -> None:
+        t = self.catalogs.translator(self.catalogs.resolve(locale))
 
         async def on_progress(_: int, current: dict[str, Any]) -> None:
             final = current["state"] in FINAL_STATES

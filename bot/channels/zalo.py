@@ -8,6 +8,7 @@ stopped process left. A redelivered event is recognised by the inbox.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -17,20 +18,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.base import Limits
 from bot.channels.intake import Intake
 from bot.channels.tracking import ProgressTracker, Show
-from bot.channels.zalo_client import (
-    ZaloClient,
-    ZaloError,
-    ZaloQuotaExceeded,
-    ZaloTokens,
-    ZaloUnreachable,
-)
+from bot.channels.zalo_client import ZaloError, ZaloQuotaExceeded
 from bot.channels.zalo_outgoing import (
     PAYLOAD_MARK,
     Item,
@@ -41,13 +36,15 @@ from bot.channels.zalo_outgoing import (
 )
 from bot.json_body import BodyError, load_object
 from bot.pipeline import Pipeline
+from bot.platforms.zalo import ZaloPlatform
 from bot.settings import Settings
 from bot.throttle import Throttle
-from content.i18n import N_, Catalogs
+from content.errors import Unreachable
+from content.i18n import N_
 from db.channel_state import AlertRepository, ButtonChoiceRepository
 from db.models import utcnow
 from db.zalo_budget import ProactiveQuota, ReplyBudget
-from handlers.messages import Attachment, IncomingMessage, Reply
+from handlers.messages import IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 
@@ -118,36 +115,29 @@ def to_incoming(event: dict[str, Any]) -> IncomingMessage | None:
 class ZaloChannel:
     name = CHANNEL
 
-    def __init__(self, settings: Settings, pipeline: Pipeline,
-                 sessions: async_sessionmaker[AsyncSession], catalogs: Catalogs) -> None:
-        assert settings.zalo_app_id and settings.zalo_app_secret and settings.zalo_oa_secret_key
+    def __init__(self, settings: Settings, pipeline: Pipeline, platform: ZaloPlatform) -> None:
+        assert settings.zalo_app_id and settings.zalo_oa_secret_key
         self.settings = settings
         self.pipeline = pipeline
-        self.sessions = sessions
-        self.catalogs = catalogs
+        self.platform = platform
+        self.sessions = pipeline.sessions
+        self.catalogs = pipeline.services.catalogs
         self.app_id = settings.zalo_app_id
         self.oa_secret_key = settings.zalo_oa_secret_key.get_secret_value()
-        self.http: aiohttp.ClientSession | None = None
-        self.client: ZaloClient | None = None
-        self.tokens: ZaloTokens | None = None
         self.intake = Intake(CHANNEL, pipeline, self.send, prepare=self._numbered_choice,
                              on_accept=self._open_reply_window,
                              throttle=Throttle(settings.incoming_max_messages,
                                                settings.incoming_window_seconds))
         self._apologies: set[asyncio.Task[None]] = set()
-        self.tracker = ProgressTracker(sessions, catalogs)
+        self.tracker = ProgressTracker(self.sessions, self.catalogs)
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(text_chars=self.settings.zalo_text_limit,
+                      buttons=self.settings.zalo_max_buttons)
 
     async def start(self) -> None:
-        settings = self.settings
-        assert settings.zalo_app_secret is not None
-        self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
-        self.tokens = ZaloTokens(self.sessions, self.http, settings.zalo_oauth_base_url,
-                                 self.app_id, settings.zalo_app_secret.get_secret_value())
-        await self.tokens.seed(
-            settings.zalo_access_token.get_secret_value() if settings.zalo_access_token else None,
-            settings.zalo_refresh_token.get_secret_value() if settings.zalo_refresh_token else None)
-        self.client = ZaloClient(self.http, self.tokens, settings.zalo_api_base_url,
-                                 max_retries=settings.zalo_max_retries)
+        await self.platform.start()  # a no-op when the runner started it
         await self.intake.start()
 
     async def idle(self) -> None:
@@ -156,12 +146,10 @@ class ZaloChannel:
         await asyncio.gather(*self._apologies, return_exceptions=True)
 
     async def stop(self) -> None:
-        """Finish the events being handled, then close the HTTP session."""
+        """Finish the events being handled (the platform's connection is its owner's to close)."""
         await self.intake.stop()
         await self.idle()
         await self.tracker.stop()
-        if self.http is not None:
-            await self.http.close()
 
     def add_routes(self, web_app: web.Application) -> None:
         web_app.router.add_post(WEBHOOK_PATH, self.handle_webhook)
@@ -215,10 +203,14 @@ class ZaloChannel:
             await self.intake.accept(msg)
         except (SQLAlchemyError, OSError):
             # Whether Zalo delivers an event again after an error is not known: say so now.
-            task = asyncio.create_task(self.send(msg.user_id, [self.intake.not_received(msg)]))
+            task = asyncio.create_task(self._apologise(msg))
             self._apologies.add(task)
             task.add_done_callback(self._apologies.discard)
             raise
+
+    async def _apologise(self, msg: IncomingMessage) -> None:
+        with contextlib.suppress(Unreachable):
+            await self.send(msg.user_id, [self.intake.not_received(msg)])
 
     async def _open_reply_window(self, session: AsyncSession, msg: IncomingMessage) -> None:
         """A message the user wrote opens their free replies, which quote its id. Events without
@@ -234,7 +226,7 @@ class ZaloChannel:
             async with self.sessions() as session, session.begin():
                 rest = await ReplyBudget(session).take_rest(msg.user_id)
             if rest:
-                await self._send_items(msg.user_id, rest)
+                await self._send_items(msg.user_id, rest, msg.locale_hint)
                 return replace(msg, text="", event="more_sent")
         if msg.payload is not None or not msg.text.strip().isdigit():
             return msg
@@ -242,20 +234,6 @@ class ZaloChannel:
             payload = await ButtonChoiceRepository(session).payload_for(CHANNEL, msg.user_id,
                                                                        msg.text.strip())
         return replace(msg, payload=payload, text="") if payload is not None else msg
-
-    async def _attachment_message(self, attachment: Attachment) -> dict[str, Any]:
-        """Upload the file, then a message that shows it (an image inline, a document as a file)."""
-        assert self.client is not None
-        if attachment.kind == "image":
-            attachment_id = await self.client.upload("image", attachment.path, attachment.filename)
-            message: dict[str, Any] = {"attachment": {"type": "template", "payload": {
-                "template_type": "media",
-                "elements": [{"media_type": "image", "attachment_id": attachment_id}]}}}
-            if attachment.caption:
-                message["text"] = attachment.caption
-            return message
-        token = await self.client.upload("file", attachment.path, attachment.filename)
-        return {"attachment": {"type": "file", "payload": {"token": token}}}
 
     def _final_only(self, user_id: str) -> Show:
         """Zalo messages cannot be edited: send a broadcast's state once it is over."""
@@ -268,22 +246,24 @@ class ZaloChannel:
         """The replies to the user's message, packed into as few Zalo messages as possible and
         sent as free replies quoting it; what does not fit in the user's free replies is kept
         for "tiếp" instead of spending proactive messages."""
-        translate = self.catalogs.translator(self.catalogs.default_locale)
-        items, choices = pack(replies, self.settings.zalo_text_limit,
-                              self.settings.zalo_max_buttons, translate(TYPE_A_NUMBER))
+        locale = next((reply.locale for reply in replies if reply.locale), None)
+        translate = self.catalogs.translator(self.catalogs.resolve(locale))
+        assert self.limits.buttons is not None
+        items, choices = pack(replies, self.limits.text_chars, self.limits.buttons,
+                              translate(TYPE_A_NUMBER))
         if choices:
             async with self.sessions() as session, session.begin():
                 await ButtonChoiceRepository(session).remember(CHANNEL, user_id, choices)
-        await self._send_items(user_id, items)
+        await self._send_items(user_id, items, locale)
         for reply in replies:
             if reply.track is not None:
-                self.tracker.follow(reply.track, self._final_only(user_id))
+                self.tracker.follow(reply.track, self._final_only(user_id), reply.locale)
 
-    async def _send_items(self, user_id: str, items: list[Item]) -> None:
-        assert self.client is not None
+    async def _send_items(self, user_id: str, items: list[Item], locale: str | None) -> None:
+        """Raises Unreachable when Zalo says the user cannot be messaged now."""
         if not items:
             return
-        translate = self.catalogs.translator(self.catalogs.default_locale)
+        translate = self.catalogs.translator(self.catalogs.resolve(locale))
         async with self.sessions() as session, session.begin():
             budget = ReplyBudget(session, self.settings.zalo_free_replies)
             grant = await budget.reserve(user_id, len(items))
@@ -291,23 +271,23 @@ class ZaloChannel:
             if not grant.ever_wrote:  # a new follower's greeting: proactive, within the quota
                 granted = await ProactiveQuota(session, self.settings.zalo_proactive_quota,
                                                self.settings.tz).reserve(len(items))
-            now, rest = fit(items, granted, translate(MORE_HINT), self.settings.zalo_text_limit)
+            now, rest = fit(items, granted, translate(MORE_HINT), self.limits.text_chars)
             if rest:
                 await budget.keep_rest(user_id, rest)
         if rest:
             log.info("Zalo user %s: %d messages kept for “tiếp” (free replies used up)",
                      user_id, len(rest))
+        client = self.platform.client
         try:
             for item in now:
-                message = (await self._attachment_message(attachment_of(item))
+                message = (await self.platform.attachment_message(attachment_of(item))
                            if "upload" in item else item)
-                await self.client.send(user_id, message, quote=quote)
-        except ZaloUnreachable as exc:
-            log.info("Zalo user %s cannot be messaged now (%s)", user_id, exc.code)
-            await self.pipeline.process(IncomingMessage(CHANNEL, user_id, user_id, event="blocked"))
+                await client.send(user_id, message, quote=quote)
+        except Unreachable:
+            raise
         except ZaloQuotaExceeded as exc:
             log.warning("Zalo quota exceeded (%s): replies to %s not sent", exc.code, user_id)
             async with self.sessions() as session, session.begin():  # officers see it: /canhbao
-                await AlertRepository(session).add(CHANNEL, exc.code, str(exc))
+                await AlertRepository(session).add(CHANNEL, exc.code or 0, str(exc))
         except ZaloError as exc:
             log.error("Zalo send to %s failed: %s", user_id, exc)

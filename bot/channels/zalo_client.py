@@ -1,10 +1,12 @@
 """Zalo OA API v3 client (aiohttp) with OAuth v4 token rotation.
 
-Errors (Zalo answers HTTP 200 with a negative `error`):
-- ZaloUnreachable: this user cannot be messaged now (-213, -227, -230, -232, -244).
-- ZaloQuotaExceeded: the OA's or the user's quota is used up (-211, -218, -224); tell an officer.
-- ZaloError: anything else after retries (rate limit -32 and network errors are retried with
-  back-off; an invalid or expired token (-216, -220) is refreshed once and the send retried).
+Errors (Zalo answers HTTP 200 with a negative `error`), each also the kind in content/errors.py:
+- ZaloUnreachable (Unreachable): this user cannot be messaged now (-213, -227, -230, -232, -244).
+- ZaloQuotaExceeded (QuotaExceeded): the OA's or the user's quota is used up (-211, -218, -224).
+- ZaloRateLimited (RateLimited): still -32 after the retries.
+- ZaloUnavailable (PlatformUnavailable): a network error or a 5xx after the retries (no code).
+- ZaloError: anything else (an invalid or expired token (-216, -220) is refreshed once and the
+  send retried first).
 """
 
 from __future__ import annotations
@@ -25,6 +27,13 @@ import aiohttp
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from content.errors import (
+    PlatformError,
+    PlatformUnavailable,
+    QuotaExceeded,
+    RateLimited,
+    Unreachable,
+)
 from db.models import ZaloToken, as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -38,17 +47,27 @@ REFRESH_MARGIN = dt.timedelta(minutes=10)
 TOKEN_ROW = 1
 
 
-class ZaloError(Exception):
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(f"Zalo error {code}: {message}")
+class ZaloError(PlatformError):
+    """Zalo refused; `code` is Zalo's error number (None when Zalo did not answer)."""
+
+    def __init__(self, code: int | None, message: str) -> None:
+        super().__init__(f"Zalo error {code}: {message}" if code is not None else message)
         self.code = code
 
 
-class ZaloUnreachable(ZaloError):
+class ZaloUnreachable(ZaloError, Unreachable):
     pass
 
 
-class ZaloQuotaExceeded(ZaloError):
+class ZaloQuotaExceeded(ZaloError, QuotaExceeded):
+    pass
+
+
+class ZaloRateLimited(ZaloError, RateLimited):
+    pass
+
+
+class ZaloUnavailable(ZaloError, PlatformUnavailable):
     pass
 
 
@@ -167,20 +186,22 @@ class ZaloClient:
         self.max_retries = max_retries
         self.backoff = backoff_seconds
 
-    async def send(self, user_id: str, message: dict[str, Any],
-                   quote: str | None = None) -> dict[str, Any]:
+    async def send(self, user_id: str, message: dict[str, Any], quote: str | None = None,
+                   retries: int | None = None) -> dict[str, Any]:
         """Send a consultation message: a reply quoting the user's message `quote` (a free "tin
-        phản hồi"), or, without it, to the user id (a proactive "tin chủ động")."""
+        phản hồi"), or, without it, to the user id (a proactive "tin chủ động"). `retries`
+        overrides the client's number of retries for this send."""
         recipient = {"message_id": quote} if quote else {"user_id": user_id}
         body = {"recipient": recipient, "message": message}
         refreshed = False
-        for attempt in range(self.max_retries + 1):
+        max_retries = self.max_retries if retries is None else retries
+        for attempt in range(max_retries + 1):
             token = await self.tokens.access_token()
             try:
                 data = await self._post("/v3.0/oa/message/cs", body, token)
             except (aiohttp.ClientError, TimeoutError) as exc:
-                if attempt == self.max_retries:
-                    raise ZaloError(-1, f"network error: {exc}") from exc
+                if attempt == max_retries:
+                    raise ZaloUnavailable(None, f"network error: {exc}") from exc
                 await self._sleep(attempt)
                 continue
             code = int(data.get("error", 0))
@@ -191,15 +212,18 @@ class ZaloClient:
                 await self.tokens.refresh(token)
                 refreshed = True
                 continue
-            if code == RATE_LIMITED and attempt < self.max_retries:
-                await self._sleep(attempt)
-                continue
+            if code == RATE_LIMITED:
+                if attempt < max_retries:
+                    await self._sleep(attempt)
+                    continue
+                raise ZaloRateLimited(code, message_text)
             if code in UNREACHABLE_ERRORS:
                 raise ZaloUnreachable(code, message_text)
             if code in QUOTA_ERRORS:
                 raise ZaloQuotaExceeded(code, message_text)
             raise ZaloError(code, message_text)
-        raise ZaloError(RATE_LIMITED, "still rate limited after retries")
+        # The last attempt met an expired token and refreshed it: no attempt is left for the send.
+        raise ZaloUnavailable(None, "no attempt left after refreshing the access token")
 
     async def upload(self, kind: str, path: Path, filename: str) -> str:
         """Upload an image (≤ 1 MB) or a file (≤ 5 MB); returns its attachment id or file token."""

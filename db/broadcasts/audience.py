@@ -36,6 +36,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, se
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from content.errors import AudienceError
 from content.places import place_finder
 from db.models import (
     REMINDER_KINDS,
@@ -56,10 +57,6 @@ ZALO_WINDOW = dt.timedelta(days=7)
 KINDS = ("topic", "province", "commune", "team", "role", "reminder", "area")
 TEAM_ROLES = {"member": Role.MEMBER, "leader": Role.LEADER}
 USER_ROLES = {"citizen": Role.CITIZEN, "officer": Role.OFFICER, "admin": Role.ADMIN}
-
-
-class AudienceError(ValueError):
-    """A filter that cannot be understood; the message says which and why."""
 
 
 @dataclass(frozen=True)

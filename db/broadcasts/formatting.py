@@ -11,16 +11,14 @@ import html
 import re
 from dataclasses import dataclass
 
+from content.errors import MessageError
+
 MARKERS = {"**": "b", "__": "i"}
 _TOKEN_RE = re.compile(r"(\*\*|__)")
 TEXT_LIMIT = 2000
 """Characters of visible text: Zalo's limit, the strictest of the channels (Telegram: 4,096)."""
 CAPTION_LIMIT = 1024
 """Telegram's limit for a photo caption, in UTF-16 code units."""
-
-
-class MessageError(ValueError):
-    """A broadcast message that cannot be sent as written; the message says why."""
 
 
 @dataclass(frozen=True)

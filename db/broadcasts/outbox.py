@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from content.errors import BroadcastError
 from db.broadcasts.audience import (
     DEFAULT_RULES,
     SYSTEM,
@@ -69,10 +70,6 @@ class Link(NamedTuple):
 
     url: str
     label: str
-
-
-class BroadcastError(ValueError):
-    """A broadcast that cannot be created as asked; the message says why."""
 
 
 @dataclass(frozen=True)

@@ -38,10 +38,6 @@ def period_text(report: Report, t: Translator) -> str:
     return t.fmt.date_range(report.start, report.end)
 
 
-def outcome_text(outcome: str, t: Translator) -> str:
-    return t(OUTCOMES[outcome]) if outcome in OUTCOMES else outcome
-
-
 def service_names(catalog: ServiceCatalog, locale: str) -> dict[str, str]:
     return {service.code: service.label(locale) for service in catalog.services}
 

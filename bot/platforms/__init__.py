@@ -1,0 +1,44 @@
+"""One connection per messaging platform and process: Telegram's Bot, Zalo's client with its
+token manager. Conversation replies (bot/channels), broadcasts and reminders (bot/broadcast)
+all send through the same object, so a process holds one connection pool and one token pair
+per platform.
+
+`configured_platforms(settings, sessions)` makes those the settings configure; `opened(…)` starts
+them and closes them on exit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.platforms.telegram import TelegramPlatform
+from bot.platforms.zalo import ZaloPlatform
+from bot.settings import Settings
+
+Platforms = dict[str, TelegramPlatform | ZaloPlatform]
+
+
+def configured_platforms(settings: Settings,
+                         sessions: async_sessionmaker[AsyncSession]) -> Platforms:
+    """A platform object for each one the settings configure, not started yet."""
+    platforms: Platforms = {}
+    if settings.telegram_enabled:
+        platforms[TelegramPlatform.name] = TelegramPlatform(settings)
+    if settings.zalo_enabled:
+        platforms[ZaloPlatform.name] = ZaloPlatform(settings, sessions)
+    return platforms
+
+
+@asynccontextmanager
+async def opened(platforms: Platforms) -> AsyncIterator[Platforms]:
+    """The platforms, started; every one closed on exit (also when starting one failed)."""
+    try:
+        for platform in platforms.values():
+            await platform.start()
+        yield platforms
+    finally:
+        for platform in reversed(platforms.values()):
+            await platform.close()
