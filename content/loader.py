@@ -59,6 +59,7 @@ class ContentStore:
     packs: list[Pack]
     lexicon: Lexicon
     services: ServiceCatalog = field(default_factory=lambda: ServiceCatalog(()))
+    packs_dir: Path = PACKS_DIR
     faq: dict[str, FaqEntry] = field(default_factory=dict)
     faq_pack: dict[str, Pack] = field(default_factory=dict)
     schedule: dict[str, ScheduleItem] = field(default_factory=dict)
@@ -138,7 +139,6 @@ def load_content(packs_dir: Path = PACKS_DIR, provinces: Iterable[str] | None = 
     problems.extend(_cross_check(packs, packs_dir, seeds_dir))
     problems.extend(_current_province_problems(packs, packs_dir))
     lexicon = _load_lexicon(lexicon_file, problems)
-    problems.extend(_kind_problems(packs, packs_dir, lexicon))
     services = ServiceCatalog(())
     try:
         services = ServiceCatalog.load(services_file)
@@ -146,7 +146,7 @@ def load_content(packs_dir: Path = PACKS_DIR, provinces: Iterable[str] | None = 
         problems.append(ContentProblem(_display(services_file), None, str(exc)))
     if problems:
         raise ContentError(problems)
-    return ContentStore(packs, lexicon, services)
+    return ContentStore(packs, lexicon, services, packs_dir=packs_dir)
 
 
 def _current_province_problems(packs: list[Pack], packs_dir: Path) -> list[ContentProblem]:
@@ -232,13 +232,14 @@ def _cross_check(packs: list[Pack], packs_dir: Path, seeds_dir: Path | None) -> 
     return problems
 
 
-def _kind_problems(packs: list[Pack], packs_dir: Path, lexicon: Lexicon) -> list[ContentProblem]:
-    """A phrasing asking a kind of fact (when, where, who, how many, a link) its answer does not
-    give: the matcher would take that entry for an answer to such questions."""
-    normalizer = Normalizer(lexicon)
+def authoring_problems(store: ContentStore) -> list[ContentProblem]:
+    """What `cdsbot content check` adds to loading (too slow for every start of the bot): a
+    phrasing asking a kind of fact (when, where, who, how many, a link) its answer does not
+    give, which would make the matcher take that entry for an answer to such questions."""
+    normalizer = Normalizer(store.lexicon)
     problems = []
-    for pack in packs:
-        name = _display(packs_dir / f"{pack.pack}.yaml")
+    for pack in store.packs:
+        name = _display(store.packs_dir / f"{pack.pack}.yaml")
         for entry in pack.faq:
             for question in entry.questions:
                 missing = unanswered_kinds(normalizer.basic_tokens(question), entry.answer)

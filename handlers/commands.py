@@ -22,6 +22,8 @@ from handlers import (
     topics,
     visits,
 )
+from handlers.context import Context
+from handlers.messages import IncomingMessage, Reply
 from handlers.types import Handler
 
 
@@ -35,10 +37,21 @@ class Command:
     in_menu: bool = True
 
 
+async def show_help(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """List the commands this user may use, then the topic menu."""
+    lines = [ctx.t("Commands you can type:")]
+    for command in visible_commands(ctx.role):
+        aliases = "".join(f", {alias}" for alias in command.aliases)
+        lines.append(f"{command.name}{aliases}: {ctx.t(command.description)}")
+    lines.append(ctx.t("Or simply type your question, with or without diacritics."))
+    ctx.finish()
+    return [Reply("\n".join(lines)), menu.menu_reply(ctx)]
+
+
 COMMANDS: tuple[Command, ...] = (
     Command("/start", start.start, N_("greeting, what the bot stores, your province")),
     Command("/menu", menu.show_menu, N_("topic menu"), ("/trogiup",)),
-    Command("/help", menu.show_help, N_("all commands"), ("/huongdan",)),
+    Command("/help", show_help, N_("all commands"), ("/huongdan",)),
     Command("/ngaycds", topics.show_day, N_("the Day: date, meaning, countdown"), ("/ngaychuyendoiso",)),
     Command("/chude", topics.show_themes, N_("each year's theme"), ("/chudenam",)),
     Command("/cuocthi", topics.show_contests, N_("contests: open, upcoming, finished"), ("/thi",)),

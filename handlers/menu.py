@@ -1,4 +1,4 @@
-"""The topic menu and the help text (generated from the command table)."""
+"""The topic menu."""
 
 from __future__ import annotations
 
@@ -30,19 +30,6 @@ async def show_menu(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """Show the topic menu; ends any conversation in progress."""
     ctx.finish()
     return [menu_reply(ctx)]
-
-
-async def show_help(msg: IncomingMessage, ctx: Context) -> list[Reply]:
-    """List the commands this user may use, then the topic menu."""
-    from handlers.commands import visible_commands
-
-    lines = [ctx.t("Commands you can type:")]
-    for command in visible_commands(ctx.role):
-        aliases = "".join(f", {alias}" for alias in command.aliases)
-        lines.append(f"{command.name}{aliases}: {ctx.t(command.description)}")
-    lines.append(ctx.t("Or simply type your question, with or without diacritics."))
-    ctx.finish()
-    return [Reply("\n".join(lines)), menu_reply(ctx)]
 
 
 async def cancel(msg: IncomingMessage, ctx: Context) -> list[Reply]:

@@ -22,6 +22,7 @@ from handlers import (
 )
 from handlers.commands import find_command
 from handlers.context import Context
+from handlers.menu import menu_reply
 from handlers.messages import IncomingMessage, Reply
 from handlers.types import Handler
 
@@ -141,8 +142,6 @@ async def topic_word(msg: IncomingMessage, ctx: Context) -> list[Reply]:
 
 async def unknown_command(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """A command we do not have: say so and show the menu."""
-    from handlers.menu import menu_reply
-
     name = msg.command[0] if msg.command else msg.text
     return [menu_reply(ctx, ctx.t("I don't know the command {command}. Type /help for the list, "
                                   "or choose a topic:", command=name[:40]))]
@@ -155,6 +154,4 @@ async def not_allowed(msg: IncomingMessage, ctx: Context) -> list[Reply]:
 
 async def stale_button(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """A button from an old message whose action no longer exists."""
-    from handlers.menu import menu_reply
-
     return [menu_reply(ctx, ctx.t("That button has expired. Choose a topic:"))]

@@ -8,6 +8,7 @@ from handlers.answers import former_province_note
 from handlers.context import Context
 from handlers.messages import Button, IncomingMessage, Reply
 from handlers.subscriptions import offer_subscription
+from handlers.teams import join_with_code
 
 YES_WORDS = {"co", "dong y", "ok", "yes", "y", "u", "uh", "vang", "da", "dong"}
 NO_WORDS = {"khong", "ko", "k", "no", "n", "thoi", "khong dong y", "tu choi"}
@@ -26,8 +27,6 @@ async def start(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     With an invite code after it (a team's deep link t.me/<bot>?start=CODE): join that team."""
     command = msg.command
     if command and command[1]:
-        from handlers.teams import join_with_code
-
         return await join_with_code(ctx, command[1])
     greeting = ctx.t(
         "Hello! I am the assistant for National Digital Transformation Day (10/10) and your "

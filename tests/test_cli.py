@@ -64,7 +64,7 @@ def test_invalid_content_stops_the_bot_with_the_same_message(tmp_path):
     text = (PACKS_DIR / "national.yaml").read_text(encoding="utf-8")
     (packs / "national.yaml").write_text(text.replace("topic: day", "topic: weather", 1), encoding="utf-8")
     check = cdsbot(tmp_path, "content", "check", CONTENT_PACKS_DIR=str(packs))
-    assert check.returncode == 1
+    assert check.returncode == 2  # bad content: the same exit code as at start-up
     assert "national.yaml: faq[0] nat-" in check.stderr and "topic" in check.stderr
     start = cdsbot(tmp_path, "ask", "x", CONTENT_PACKS_DIR=str(packs))
     assert start.returncode == 2
@@ -80,8 +80,8 @@ def test_content_check_ok(tmp_path):
 
 def test_db_upgrade_and_unanswered(tmp_path):
     assert cdsbot(tmp_path, "db", "upgrade").returncode == 0
-    cdsbot(tmp_path, "ask", "giá vàng hôm nay bao nhiêu")
-    cdsbot(tmp_path, "ask", "tôi tên Nguyễn Văn An, sđt 0987654321, CCCD 079123456789, hỏi giá vàng")
+    cdsbot(tmp_path, "ask", "giá vàng hôm nay bao nhiêu",
+           "tôi tên Nguyễn Văn An, sđt 0987654321, CCCD 079123456789, hỏi giá vàng")
     result = cdsbot(tmp_path, "unanswered")
     assert "giá vàng hôm nay bao nhiêu" in result.stdout  # as the person wrote it
     assert "tôi tên [NAME], sđt [PHONE], CCCD [ID], hỏi giá vàng" in result.stdout

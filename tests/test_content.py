@@ -6,9 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.settings import DEFAULT_SEEDS_DIR
-from content.loader import PACKS_DIR, ContentError, load_content
+from content.loader import PACKS_DIR, ContentError, authoring_problems, load_content
+from content.question_types import evidenced_kinds
 
 GOOD_FAQ = """
 pack: {name}
@@ -121,3 +123,16 @@ def test_province_setting_limits_the_packs():
     assert [p.slug for p in store.provinces] == ["nghe-an"]
     assert any(e.startswith("nat-") for e in store.faq)
     assert not any(e.startswith("tg-") for e in store.faq)
+
+
+def test_a_phrasing_asking_what_its_answer_does_not_give_is_an_authoring_problem(tmp_path):
+    assert authoring_problems(load_content()) == []  # the committed packs
+    packs = tmp_path / "packs"
+    shutil.copytree(PACKS_DIR, packs)
+    national = yaml.safe_load((packs / "national.yaml").read_text(encoding="utf-8"))
+    entry = next(e for e in national["faq"] if "where" not in evidenced_kinds(e["answer"]))
+    entry["questions"].append("tổ chức ở đâu vậy")
+    (packs / "national.yaml").write_text(yaml.safe_dump(national, allow_unicode=True),
+                                         encoding="utf-8")
+    [problem] = authoring_problems(load_content(packs))
+    assert problem.entry == entry["id"] and "where" in problem.message

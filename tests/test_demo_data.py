@@ -17,13 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.cli import main
 from bot.demo_data import (
     DEMO_CHANNEL,
-    PLACES,
-    SPREAD_DAYS,
     campaign_windows,
     clear_demo_data,
     generate_demo_data,
     has_real_data,
 )
+from bot.demo_shape import PLACES, SPREAD_DAYS
 from content.places import admin_units
 from content.services import ServiceCatalog
 from db.engine import create_engine, session_factory

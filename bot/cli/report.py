@@ -13,7 +13,8 @@ from typing import Any
 import click
 
 from bot.app import App, open_app
-from bot.cli_places import commune_codes, province_slug
+from bot.cli.common import load_settings, run_command
+from bot.cli.places import commune_codes, province_slug
 from bot.settings import Settings
 from content.loader import ContentStore
 from db.models import Team
@@ -74,8 +75,6 @@ def report_command(start: dt.date | None, end: dt.date | None, province: str | N
                    locale: str | None, xlsx: Path | None, csv_path: Path | None,
                    chart: Path | None) -> None:
     """Visits of a period and scope: prints a summary and writes Excel, CSV and/or a chart."""
-    from bot.cli import _run, _settings  # here: bot.cli registers this command at its end
-
     outputs = Outputs(xlsx, csv_path, chart)
     if not (xlsx or csv_path or chart):
         raise click.UsageError("give at least one of --xlsx, --csv and --chart")
@@ -84,7 +83,7 @@ def report_command(start: dt.date | None, end: dt.date | None, province: str | N
     slug = province_slug(province) if province else None
     scope = ReportScope(province=slug, communes=frozenset(commune_codes(slug, communes))
                         if slug else frozenset(), team_id=team_id)
-    _run(_report(_settings(), scope, start, end, campaign, locale, outputs))
+    run_command(_report(load_settings(), scope, start, end, campaign, locale, outputs))
 
 
 async def _report(settings: Settings, scope: ReportScope, start: dt.date | None,

@@ -34,6 +34,7 @@ from bot.broadcast import (
 from bot.broadcast import cancel as cancel_broadcast
 from bot.broadcast import pause as pause_broadcast
 from bot.broadcast import resume as resume_broadcast
+from bot.cli.common import load_settings, run_command
 from bot.settings import Settings
 from content.i18n import N_
 from db.broadcasts.formatting import check_message
@@ -64,12 +65,6 @@ def parse_when(value: str, tz: dt.tzinfo, now: dt.datetime) -> dt.datetime:
     return when
 
 
-def _cli() -> tuple[Callable[[object], None], Callable[[], Settings]]:
-    from bot.cli import _run, _settings  # here: bot.cli registers this group at its end
-
-    return _run, _settings
-
-
 @click.group("broadcast")
 def broadcast_command() -> None:
     """Officers' broadcasts: create, send (worker), status, list, pause, resume, cancel."""
@@ -89,8 +84,7 @@ def broadcast_command() -> None:
 def create(text: str, image: str | None, link: str | None, link_label: str | None,
            filters: tuple[str, ...], at: str | None, yes: bool) -> None:
     """Create a broadcast (prints its id); `broadcast worker` sends it."""
-    run, configured = _cli()
-    settings = configured()
+    settings = load_settings()
     when = parse_when(at, settings.tz, utcnow()) if at else None
     try:
         audience = parse_filters(filters)
@@ -100,7 +94,7 @@ def create(text: str, image: str | None, link: str | None, link_label: str | Non
         check_message(BroadcastMessage(text, image, link, link_label or DEFAULT_LINK_LABEL))
     except MessageError as error:
         raise click.UsageError(str(error)) from None
-    run(_create(settings, text, image, link, link_label, audience, when, yes))
+    run_command(_create(settings, text, image, link, link_label, audience, when, yes))
 
 
 async def _create(settings: Settings, text: str, image: str | None, link: str | None,
@@ -168,8 +162,7 @@ def _bar(length: int, label: str) -> Iterator[Callable[[int], None]]:
 @click.option("--until-idle", is_flag=True, help="Exit when nothing is due.")
 def worker(until_idle: bool) -> None:
     """Send due broadcasts until stopped (SIGTERM/Ctrl-C stop gracefully)."""
-    run, configured = _cli()
-    run(_worker(configured(), until_idle))
+    run_command(_worker(load_settings(), until_idle))
 
 
 async def _worker(settings: Settings, until_idle: bool) -> None:
@@ -191,8 +184,7 @@ async def _worker(settings: Settings, until_idle: bool) -> None:
               help='{"id", "state", "total", "sent", "failed", "blocked", "pending"}')
 def status_command(broadcast_id: int, as_json: bool) -> None:
     """How far a broadcast has got."""
-    run, configured = _cli()
-    run(_status(configured(), broadcast_id, as_json))
+    run_command(_status(load_settings(), broadcast_id, as_json))
 
 
 async def _status(settings: Settings, broadcast_id: int, as_json: bool) -> None:
@@ -212,8 +204,7 @@ def _describe(s: dict[str, Any]) -> str:
 @click.option("--limit", default=20, show_default=True)
 def list_command(limit: int) -> None:
     """The latest broadcasts, newest first."""
-    run, configured = _cli()
-    run(_list(configured(), limit))
+    run_command(_list(load_settings(), limit))
 
 
 async def _list(settings: Settings, limit: int) -> None:
@@ -230,8 +221,7 @@ async def _list(settings: Settings, limit: int) -> None:
 def _state_change(name: str, change: Callable[..., Any], done: str) -> click.Command:
     @click.argument("broadcast_id", type=int)
     def command(broadcast_id: int) -> None:
-        run, configured = _cli()
-        run(_change(configured(), broadcast_id, change, done))
+            run_command(_change(load_settings(), broadcast_id, change, done))
 
     command.__doc__ = f"{name.capitalize()} a broadcast."
     return broadcast_command.command(name)(command)
@@ -261,9 +251,8 @@ _state_change("resume", resume_broadcast, "resumed")
               help="CSV file (default: REPORTS_DIR/broadcast-ID-failures.csv).")
 def failures_command(broadcast_id: int, path: Path | None) -> None:
     """Write a broadcast's failed and blocked deliveries as CSV."""
-    run, configured = _cli()
-    settings = configured()
-    run(_failures(settings, broadcast_id,
+    settings = load_settings()
+    run_command(_failures(settings, broadcast_id,
                   path or settings.reports_dir / f"broadcast-{broadcast_id}-failures.csv"))
 
 

@@ -1,76 +1,30 @@
-"""`cdsbot`: the command line (run, chat, ask, content check, db upgrade, questions)."""
+"""`cdsbot`'s own commands: run, chat, ask, content check and coverage, db upgrade, unanswered
+questions, Zalo's first token pair."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import sys
 from collections.abc import Iterable
 
+import aiohttp
 import click
-from pydantic import ValidationError
 
+from bot import runner
 from bot.app import App, open_app
 from bot.channels.console import ConsoleChannel, run_console
-from bot.cli_places import province_slug
-from bot.log_secrets import SecretsFilter, mask_secrets_in_logs
-from bot.settings import Settings, describe_invalid
-from bot.startup import explain
-from content.loader import ContentError, load_content
+from bot.channels.zalo_client import ZaloTokens, permission_url, pkce_pair
+from bot.cli.common import BAD_INPUT, FAILED, load_settings, run_command
+from bot.cli.places import province_slug
+from bot.settings import Settings
+from content.coverage import audit
+from content.errors import ContentError
+from content.loader import authoring_problems, load_content
 from db.migrate import upgrade
+from db.repositories import QuestionLogRepository
 from handlers.messages import IncomingMessage
 
 ASK_CHANNEL = "cli"
-
-
-def _settings() -> Settings:
-    """The settings from the environment and .env; invalid ones stop with exit code 2 and a line
-    per setting that never shows the value given. Logging masks every secret set."""
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        click.echo("Cannot start: invalid settings (see .env.example):", err=True)
-        for line in describe_invalid(error):
-            click.echo(f"  {line}", err=True)
-        sys.exit(2)
-    logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is noise
-    mask_secrets_in_logs(settings.secrets)
-    _LAST_SETTINGS.append(settings)
-    return settings
-
-
-_LAST_SETTINGS: list[Settings] = []
-"""The settings `_settings` read, so a failure can name the setting to change."""
-
-
-def _run(coro: object) -> None:
-    """Run a coroutine. Invalid content stops with its list of errors; a known start-up
-    failure (port in use, database missing or unreachable, folder not writable) with one line
-    naming the setting to change; anything else with one line too. Exit code 2; the traceback
-    only with LOG_LEVEL=DEBUG."""
-    try:
-        asyncio.run(coro)  # type: ignore[arg-type]
-    except ContentError as exc:
-        click.echo(f"Cannot start: {exc}", err=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        pass
-    except (click.ClickException, click.Abort, click.exceptions.Exit):
-        raise  # click's own answers to the person at the terminal, with its exit codes
-    except Exception as exc:
-        settings = _LAST_SETTINGS[-1] if _LAST_SETTINGS else None
-        known = explain(exc, settings)
-        line = (f"Cannot start: {known}" if known else
-                f"Stopped by an error: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}")
-        click.echo(SecretsFilter(settings.secrets if settings else []).mask(line), err=True)
-        if logging.getLogger().isEnabledFor(logging.DEBUG):
-            logging.getLogger(__name__).debug("the error in full", exc_info=exc)
-        else:
-            click.echo("(LOG_LEVEL=DEBUG shows the details)", err=True)
-        sys.exit(2)
 
 
 @click.group()
@@ -81,16 +35,14 @@ def main() -> None:
 @main.command()
 def run() -> None:
     """Run every configured channel (with no tokens: the local console chat)."""
-    from bot import runner
-
-    _run(runner.run(_settings()))
+    run_command(runner.run(load_settings()))
 
 
 @main.command()
 @click.option("--user", default=None, help="Console user id (default: your login name).")
 def chat(user: str | None) -> None:
     """Chat with the bot in this terminal; type a button's number to press it, /quit to leave."""
-    _run(_chat(_settings(), user))
+    run_command(_chat(load_settings(), user))
 
 
 async def _chat(settings: Settings, user: str | None = None) -> None:
@@ -105,7 +57,7 @@ async def _chat(settings: Settings, user: str | None = None) -> None:
 def ask(as_json: bool, province: str | None, questions: tuple[str, ...]) -> None:
     """Answer QUESTIONS, or one question per line of standard input when none are given."""
     lines: Iterable[str] = questions or (line.rstrip("\n") for line in sys.stdin)
-    _run(_ask(_settings(), lines, as_json, province))
+    run_command(_ask(load_settings(), lines, as_json, province))
 
 
 async def _ask(settings: Settings, lines: Iterable[str], as_json: bool, province: str | None) -> None:
@@ -137,15 +89,17 @@ def content() -> None:
 @content.command("check")
 def content_check() -> None:
     """Validate the content packs; print each error with its file and entry id."""
-    settings = _settings()
+    settings = load_settings()
     try:
         store = load_content(settings.packs_path, provinces=settings.provinces,
-                         seeds_dir=settings.seeds_path)
+                             seeds_dir=settings.seeds_path)
+        if problems := authoring_problems(store):
+            raise ContentError(problems)
     except ContentError as exc:
         for problem in exc.problems:
             click.echo(f"ERROR {problem}", err=True)
         click.echo(f"{len(exc.problems)} error(s).", err=True)
-        sys.exit(1)
+        sys.exit(BAD_INPUT)
     faq = len(store.faq)
     schedule = len(store.schedule)
     click.echo(f"OK: {len(store.packs)} packs, {faq} FAQ entries, {schedule} dated items, "
@@ -157,9 +111,7 @@ def content_check() -> None:
 def content_coverage(show_all: bool) -> None:
     """For every section of every seed, the FAQ entries that answer from it; sections with none
     and no written reason (content/coverage_exclusions.yaml) are listed, and exit with 1."""
-    from content.coverage import audit
-
-    settings = _settings()
+    settings = load_settings()
     if settings.seeds_path is None:
         raise click.ClickException("SEEDS_DIR is not set: the audit reads the seed documents")
     store = load_content(settings.packs_path, provinces=settings.provinces,
@@ -176,7 +128,7 @@ def content_coverage(show_all: bool) -> None:
                 what = ", ".join(section.entries) or f"left out: {section.excluded}"
                 click.echo(f"  ok        {section.code:24} {what}")
     click.echo(f"{open_sections} section(s) without an entry or a reason.")
-    sys.exit(1 if open_sections else 0)
+    sys.exit(FAILED if open_sections else 0)
 
 
 @main.group()
@@ -187,8 +139,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations (alembic) up to the latest."""
-    settings = _settings()
-    asyncio.run(upgrade(settings.database_url))
+    run_command(upgrade(load_settings().database_url))
     click.echo("Database is up to date.")
 
 
@@ -196,12 +147,10 @@ def db_upgrade() -> None:
 @click.option("--limit", default=50, show_default=True)
 def unanswered(limit: int) -> None:
     """Questions the bot could not answer, newest first (for officers)."""
-    _run(_unanswered(_settings(), limit))
+    run_command(_unanswered(load_settings(), limit))
 
 
 async def _unanswered(settings: Settings, limit: int) -> None:
-    from db.repositories import QuestionLogRepository
-
     async with open_app(settings) as app, app.sessions() as session:
         for row in await QuestionLogRepository(session).unanswered(limit):
             when = row.created_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
@@ -217,9 +166,7 @@ def zalo() -> None:
 @click.option("--state", default="cdsbot", show_default=True)
 def zalo_auth_url(state: str) -> None:
     """Print the OA permission URL and the PKCE code verifier to keep for `exchange`."""
-    from bot.channels.zalo_client import permission_url, pkce_pair
-
-    settings = _settings()
+    settings = load_settings()
     if not (settings.zalo_app_id and settings.zalo_redirect_uri):
         raise click.UsageError("set ZALO_APP_ID and ZALO_REDIRECT_URI first")
     verifier, challenge = pkce_pair()
@@ -235,14 +182,10 @@ def zalo_auth_url(state: str) -> None:
 @click.option("--verifier", required=True, help="The code_verifier printed by `auth-url`.")
 def zalo_exchange(code: str, verifier: str) -> None:
     """Trade the authorisation CODE for the first token pair and store it in the database."""
-    _run(_zalo_exchange(_settings(), code, verifier))
+    run_command(_zalo_exchange(load_settings(), code, verifier))
 
 
 async def _zalo_exchange(settings: Settings, code: str, verifier: str) -> None:
-    import aiohttp
-
-    from bot.channels.zalo_client import ZaloTokens
-
     if not (settings.zalo_app_id and settings.zalo_app_secret):
         raise click.UsageError("set ZALO_APP_ID and ZALO_APP_SECRET first")
     async with open_app(settings) as app, aiohttp.ClientSession() as http:
@@ -250,49 +193,3 @@ async def _zalo_exchange(settings: Settings, code: str, verifier: str) -> None:
                             settings.zalo_app_secret.get_secret_value())
         await tokens.exchange_code(code, verifier)
     click.echo("Zalo token pair stored; the bot refreshes it from now on.")
-
-
-def _register_commands() -> None:
-    from bot.cli_teams import teams_command, users_command
-
-    main.add_command(teams_command)
-    main.add_command(users_command)
-
-
-_register_commands()
-
-
-def _register_demo_data() -> None:
-    from bot.demo_data import demo_data_command
-
-    main.add_command(demo_data_command)
-
-
-_register_demo_data()
-
-
-def _register_report() -> None:
-    from bot.cli_report import report_command
-
-    main.add_command(report_command)
-
-
-_register_report()
-
-
-def _register_places() -> None:
-    from bot.cli_places import places_command
-
-    main.add_command(places_command)
-
-
-_register_places()
-
-
-def _register_broadcast() -> None:
-    from bot.cli_broadcast import broadcast_command
-
-    main.add_command(broadcast_command)
-
-
-_register_broadcast()

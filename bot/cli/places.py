@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from bot.cli.common import load_settings, run_command
 from content.places import PlaceFinder, place_finder
 from content.places.units import (
     DATA_DIR,
@@ -21,6 +22,9 @@ from content.places.units import (
     read_text,
     table_files,
 )
+from db.engine import create_engine, session_factory
+from db.migrate import upgrade
+from db.unit_changes import apply_changes
 
 
 def province_slug(text: str, option: str = "--province",
@@ -74,8 +78,6 @@ def update(table: Path, effective: dt.datetime, data_dir: Path, yes: bool) -> No
     content/places/data/2025-07-01.csv.gz: new province, new commune and code, former commune
     and code, note, former district, former province), and move the stored teams, visits,
     users and officers' scopes to the units it gives."""
-    from bot.cli import _run, _settings
-
     day = effective.date()
     tables = [(d, read_text(p)) for d, p in table_files(data_dir)]
     if tables and day <= tables[-1][0]:
@@ -97,14 +99,10 @@ def update(table: Path, effective: dt.datetime, data_dir: Path, yes: bool) -> No
         click.confirm("Write the table and move the stored rows?", abort=True)
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / f"{day.isoformat()}.csv.gz").write_bytes(gzip.compress(raw.encode("utf-8")))
-    _run(_move_rows(_settings(), changes))
+    run_command(_move_rows(load_settings(), changes))
 
 
 async def _move_rows(settings: Any, changes: UnitChanges) -> None:
-    from db.engine import create_engine, session_factory
-    from db.migrate import upgrade
-    from db.unit_changes import apply_changes
-
     await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
     try:

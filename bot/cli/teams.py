@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 import click
 
-from bot.cli_places import commune_codes, province_slug
+from bot.app import open_app
+from bot.cli.common import load_settings, run_command
+from bot.cli.places import commune_codes, province_slug
 from bot.settings import Settings
 from db.models import Role
 from db.repositories import UserRepository
 from db.teams import InviteRepository, Scope, TeamRepository
 
 ROLE_NAMES = {role.name.lower(): role for role in Role}
-
-
-def _settings() -> Settings:
-    from bot.cli import _settings as configured
-
-    return configured()
 
 
 @click.group("teams")
@@ -39,12 +34,10 @@ def create(province: str, communes: tuple[str, ...], name: str) -> None:
     if not name or len(name) > 128:
         raise click.BadParameter("a team name of 1 to 128 characters", param_hint="--name")
     slug = province_slug(province)
-    asyncio.run(_create(_settings(), slug, commune_codes(slug, communes), name))
+    run_command(_create(load_settings(), slug, commune_codes(slug, communes), name))
 
 
 async def _create(settings: Settings, province: str, communes: list[str], name: str) -> None:
-    from bot.app import open_app
-
     async with open_app(settings) as app:
         async with app.sessions() as session, session.begin():
             team = await TeamRepository(session).create(name=name, province=province,
@@ -68,12 +61,10 @@ def list_(province: str | None, communes: tuple[str, ...]) -> None:
         raise click.UsageError("--commune needs --province")
     slug = province_slug(province) if province else None
     scope = Scope(slug, frozenset(commune_codes(slug, communes)) if slug else frozenset())
-    asyncio.run(_list(_settings(), scope))
+    run_command(_list(load_settings(), scope))
 
 
 async def _list(settings: Settings, scope: Scope) -> None:
-    from bot.app import open_app
-
     async with open_app(settings) as app, app.sessions() as session:
         teams = TeamRepository(session)
         names = app.services.places.units.communes
@@ -89,12 +80,10 @@ async def _list(settings: Settings, scope: Scope) -> None:
 @click.option("--uses", type=click.IntRange(1, 10_000), default=None, help="How many may join.")
 def invite(team_id: int, days: int | None, uses: int | None) -> None:
     """A new invite code for TEAM_ID."""
-    asyncio.run(_invite(_settings(), team_id, days, uses))
+    run_command(_invite(load_settings(), team_id, days, uses))
 
 
 async def _invite(settings: Settings, team_id: int, days: int | None, uses: int | None) -> None:
-    from bot.app import open_app
-
     async with open_app(settings) as app, app.sessions() as session, session.begin():
         team = await TeamRepository(session).get(team_id)
         if team is None:
@@ -134,13 +123,11 @@ def grant(account: str, role: str, province: str | None, communes: tuple[str, ..
         raise click.UsageError("an officer needs --province (and optionally --commune)")
     slug = province_slug(province) if province else None
     codes = commune_codes(slug, communes) if slug else []
-    asyncio.run(_grant(_settings(), channel, external_id, ROLE_NAMES[role], slug, codes))
+    run_command(_grant(load_settings(), channel, external_id, ROLE_NAMES[role], slug, codes))
 
 
 async def _grant(settings: Settings, channel: str, external_id: str, role: Role,
                  province: str | None, communes: list[str]) -> None:
-    from bot.app import open_app
-
     async with open_app(settings) as app, app.sessions() as session, session.begin():
         identity, _ = await UserRepository(session).identify(channel, external_id, external_id)
         user = identity.user

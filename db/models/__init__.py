@@ -1,0 +1,69 @@
+"""SQLAlchemy 2 models, one module per area; every name is importable from `db.models`.
+Schema changes go through alembic (db/migrations)."""
+
+from db.models.base import Base, Role, as_utc, utcnow
+from db.models.broadcasts import (
+    BROADCAST_STATES,
+    DELIVERY_STATES,
+    OPEN_DELIVERY_STATES,
+    Broadcast,
+    Delivery,
+    RateSlot,
+)
+from db.models.channels import (
+    ButtonChoices,
+    CallbackPayload,
+    ChannelAlert,
+    InboxEntry,
+    OutboxReply,
+    ZaloOverflow,
+    ZaloProactiveUsage,
+    ZaloReplyWindow,
+    ZaloToken,
+)
+from db.models.people import (
+    REMINDER_KINDS,
+    TOPICS,
+    ChannelIdentity,
+    ConversationState,
+    QuestionLog,
+    ReminderOptOut,
+    Subscription,
+    User,
+)
+from db.models.teams import OUTCOMES, InviteCode, Team, TeamMember, Visit
+
+__all__ = [
+    "BROADCAST_STATES",
+    "Base",
+    "Broadcast",
+    "ButtonChoices",
+    "CallbackPayload",
+    "ChannelAlert",
+    "ChannelIdentity",
+    "ConversationState",
+    "DELIVERY_STATES",
+    "Delivery",
+    "InboxEntry",
+    "InviteCode",
+    "OPEN_DELIVERY_STATES",
+    "OUTCOMES",
+    "OutboxReply",
+    "QuestionLog",
+    "REMINDER_KINDS",
+    "RateSlot",
+    "ReminderOptOut",
+    "Role",
+    "Subscription",
+    "TOPICS",
+    "Team",
+    "TeamMember",
+    "User",
+    "Visit",
+    "ZaloOverflow",
+    "ZaloProactiveUsage",
+    "ZaloReplyWindow",
+    "ZaloToken",
+    "as_utc",
+    "utcnow",
+]
