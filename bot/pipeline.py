@@ -83,14 +83,15 @@ class Pipeline:
             if entry_id is not None and not await Inbox(session).take(entry_id):
                 log.info("%s message %s was handled by another worker", msg.channel, entry_id)
                 return []
-            users = UserRepository(session)
+            now = self.clock().astimezone(dt.UTC)
+            users = UserRepository(session, lambda: now)
             if msg.event in LEAVING_EVENTS and await users.find(msg.channel, msg.user_id) is None:
                 return []  # someone we never stored left: nothing to record about them
             identity, state = await users.identify(msg.channel, msg.user_id, msg.chat_id,
                                                    in_group=msg.is_group)
             catalogs = self.services.catalogs
             locale = catalogs.resolve(identity.user.locale, msg.locale_hint)
-            ctx = Context(self.services, session, identity, self.clock().astimezone(dt.UTC),
+            ctx = Context(self.services, session, identity, now,
                           catalogs.translator(locale),
                           step=ConversationStep(state.name, dict(state.data)) if state else None)
             replies = await dispatch(msg, ctx)

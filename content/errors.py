@@ -15,10 +15,10 @@
         ├── QuotaExceeded       the messages the platform allows are used up: tell an officer
         └── PlatformUnavailable network error, time-out or a 5xx: may work later
 
-A form field that cannot be read is not an exception: handlers/forms.py returns a FieldError
-value (the reason, in the person's language) and asks again. Each platform's errors subclass
-these (bot/channels/zalo_client.py, bot/platforms/telegram.py), so callers catch the kind and
-never a platform's code.
+A form field that cannot be read is not an exception: its reader returns a FieldError value
+(handlers/visit_fields.py), the reason in the person's language, and the form asks again.
+Each platform's errors subclass these (bot/channels/zalo_client.py, bot/platforms/telegram.py),
+so callers catch the kind and never a platform's code.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from db.models import (
     TOPICS,
     ButtonChoices,
     ChannelIdentity,
+    Clock,
     ConversationState,
     QuestionLog,
     Subscription,
@@ -44,8 +45,10 @@ _FIND_IDENTITY = (
 
 
 class UserRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock = utcnow) -> None:
         self.session = session
+        self.clock = clock
+        """Now, as the message being handled sees it (handlers.context passes ctx.now)."""
 
     async def identify(self, channel: str, external_id: str, chat_id: str, *,
                        in_group: bool = False) -> tuple[ChannelIdentity, ConversationState | None]:
@@ -65,7 +68,7 @@ class UserRepository:
             except IntegrityError:  # another worker created it a moment ago
                 identity = await self._find(channel, external_id)
                 assert identity is not None
-        now = utcnow()
+        now = self.clock()
         # Assign only real changes: an assignment marks the row dirty, and every later query
         # would then flush it first.
         if not identity.reachable:
@@ -114,8 +117,10 @@ class UserRepository:
 
 
 class ConversationRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock = utcnow) -> None:
         self.session = session
+        self.clock = clock
+        """Now, as the message being handled sees it (handlers.context passes ctx.now)."""
 
     async def save(self, identity_id: int, name: str | None, data: dict[str, Any],
                    current: ConversationState | None) -> None:
@@ -128,7 +133,7 @@ class ConversationRepository:
         if current is None:
             self.session.add(ConversationState(identity_id=identity_id, name=name, data=data))
         else:
-            current.name, current.data, current.updated_at = name, dict(data), utcnow()
+            current.name, current.data, current.updated_at = name, dict(data), self.clock()
 
 
 QUESTION_LOG_TABLE: Table = QuestionLog.__table__  # type: ignore[assignment]
@@ -136,8 +141,10 @@ _INSERT_QUESTION = insert(QUESTION_LOG_TABLE)
 
 
 class QuestionLogRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock = utcnow) -> None:
         self.session = session
+        self.clock = clock
+        """Now, as the message being handled sees it (handlers.context passes ctx.now)."""
 
     async def add(self, *, user_id: int | None, channel: str, province: str | None, text: str,
                   normalized_text: str, faq_id: str | None, score: float, matched: bool) -> None:
@@ -145,7 +152,7 @@ class QuestionLogRepository:
         once by handlers.faq, the one place questions are logged from)."""
         # A Core INSERT: one row per question, no ORM bookkeeping on the hot path.
         await self.session.execute(_INSERT_QUESTION, {
-            "created_at": utcnow(), "user_id": user_id, "channel": channel, "province": province,
+            "created_at": self.clock(), "user_id": user_id, "channel": channel, "province": province,
             "text": text[:1000], "normalized_text": normalized_text[:1000],
             "faq_id": faq_id, "score": score, "matched": matched})
 
@@ -157,7 +164,7 @@ class QuestionLogRepository:
     async def last_answered(self, user_id: int, within: dt.timedelta) -> str | None:
         """The user's last answered question of the last `within`, as logged (for follow-ups)."""
         statement = (select(QuestionLog.text).where(
-            QuestionLog.matched.is_(True), QuestionLog.created_at >= utcnow() - within,
+            QuestionLog.matched.is_(True), QuestionLog.created_at >= self.clock() - within,
             QuestionLog.user_id == user_id).order_by(QuestionLog.id.desc()).limit(1))
         return (await self.session.execute(statement)).scalar_one_or_none()
 
@@ -173,8 +180,10 @@ class QuestionLogRepository:
 class SubscriptionRepository:
     """A user's topic subscriptions (db.models.TOPICS)."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock = utcnow) -> None:
         self.session = session
+        self.clock = clock
+        """Now, as the message being handled sees it (handlers.context passes ctx.now)."""
 
     async def topics(self, user_id: int) -> list[str]:
         """The topics the user is subscribed to, in TOPICS order."""
@@ -189,7 +198,7 @@ class SubscriptionRepository:
             raise ValueError(f"unknown topics: {sorted(unknown)}")
         if not topics:
             return
-        now = utcnow()
+        now = self.clock()
         statement = _insert_ignoring_conflicts(self.session, Subscription.__table__).values(
             [{"user_id": user_id, "topic": topic, "created_at": now} for topic in dict.fromkeys(topics)])
         await self.session.execute(statement)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import InviteCode, Role, Team, TeamMember, User, Visit, utcnow
+from db.models import Clock, InviteCode, Role, Team, TeamMember, User, Visit, utcnow
 
 # Codes people type: no 0/O or 1/I/L to confuse.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -36,8 +36,10 @@ class Scope:
 
 
 class TeamRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock = utcnow) -> None:
         self.session = session
+        self.clock = clock
+        """Now, as the message being handled sees it (handlers.context passes ctx.now)."""
 
     async def create(self, *, name: str, province: str, communes: list[str],
                      created_by: int | None = None) -> Team:
@@ -80,7 +82,7 @@ class TeamRepository:
             current = TeamMember(user_id=user.id, team_id=team.id, role=int(role))
             self.session.add(current)
         else:
-            current.team_id, current.role, current.joined_at = team.id, int(role), utcnow()
+            current.team_id, current.role, current.joined_at = team.id, int(role), self.clock()
         user.role = max(user.role, int(role))
         await self.session.flush()
         return current
@@ -100,12 +102,14 @@ class TeamRepository:
 
 
 class InviteRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock = utcnow) -> None:
         self.session = session
+        self.clock = clock
+        """Now, as the message being handled sees it (handlers.context passes ctx.now)."""
 
     async def create(self, team: Team, *, valid_for: dt.timedelta, max_uses: int,
                      created_by: int | None = None, now: dt.datetime | None = None) -> InviteCode:
-        now = now or utcnow()
+        now = now or self.clock()
         invite = InviteCode(code=new_code(), team_id=team.id, created_by=created_by,
                             created_at=now, expires_at=now + valid_for, max_uses=max_uses, uses=0)
         self.session.add(invite)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from content.i18n import SUPPORTED_LOCALES
 from db.models import Role
-from db.teams import TeamRepository, VisitRepository
 from db.zalo_budget import ReplyBudget
 from handlers.context import Context
 from handlers.menu import menu_reply
@@ -42,12 +41,12 @@ async def show_my_data(msg: IncomingMessage, ctx: Context) -> list[Reply]:
         t("• News you receive: {topics}", topics=topic_names(ctx, subscribed) if subscribed else t("none")),
         t.plural("• Questions logged: {n}", "• Questions logged: {n}", asked),
     ]
-    membership = await TeamRepository(ctx.session).membership(user.id)
+    membership = await ctx.teams.membership(user.id)
     if membership is not None:
         member, team = membership
         lines.append(t("• Team: {team} ({role})", team=team.name,
                        role=t("leader") if member.role >= Role.LEADER else t("member")))
-        visits = await VisitRepository(ctx.session).count_of(user.id)
+        visits = await ctx.visits.count_of(user.id)
         lines.append(t("• Visits you logged: {n} (deleting your data keeps them for the team's "
                        "report, without your name or account)", n=t.fmt.number(visits)))
     lines.append(t("Delete everything with /xoadulieu."))

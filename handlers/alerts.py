@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from db.channel_state import AlertRepository
 from handlers.context import Context
 from handlers.messages import IncomingMessage, Reply
 
@@ -11,7 +10,7 @@ ALERTS_SHOWN = 10
 
 async def show_alerts(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """List the most recent channel alerts, newest first (officers and admins only)."""
-    alerts = await AlertRepository(ctx.session).recent(ALERTS_SHOWN)
+    alerts = await ctx.alerts.recent(ALERTS_SHOWN)
     if not alerts:
         return [Reply(ctx.t("No channel alerts."))]
     lines = [ctx.t("Channel alerts, newest first:")]

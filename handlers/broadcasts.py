@@ -29,12 +29,13 @@ from db.broadcasts.reporting import failures_csv, status
 from db.models import TOPICS, Broadcast, Role
 from db.zalo_budget import ProactiveQuota
 from handlers.context import Context
+from handlers.forms import Answer, Data, Form, Step, asking
 from handlers.messages import Attachment, Button, IncomingMessage, Reply
 from handlers.numbers import read_id
 from handlers.subscriptions import TOPIC_LABELS
+from handlers.types import Declined
 from handlers.visit_fields import parse_day
 
-Data = dict[str, Any]
 _URL_RE = re.compile(r"^https?://[^\s/]+\S*$")
 _DAY_MONTH_RE = re.compile(r"^\d{1,2}\s*[/.-]\s*\d{1,2}$")
 _TIME_RE = re.compile(r"^(\d{1,2})\s*[:hg]\s*(\d{2})?$")
@@ -47,19 +48,6 @@ AUDIENCE_CHOICES: tuple[tuple[str, str], ...] = (
 STATE_LABELS = {"draft": N_("being prepared"), "scheduled": N_("scheduled"),
                 "sending": N_("sending"), "paused": N_("paused"), "done": N_("finished"),
                 "cancelled": N_("cancelled")}
-
-
-def _data(ctx: Context) -> Data:
-    return dict(ctx.step.data) if ctx.step else {}
-
-
-def _skip(ctx: Context) -> Button:
-    return Button(ctx.t("Skip"), "bc:skip")
-
-
-def _choice(msg: IncomingMessage) -> str | None:
-    """The value after 'bc:' of a button, or None for typed text."""
-    return msg.payload.partition(":")[2] if msg.payload and msg.payload.startswith("bc:") else None
 
 
 def sender_of(ctx: Context) -> Sender:
@@ -81,104 +69,109 @@ def _area_text(ctx: Context) -> str:
     return f"{', '.join(communes)}, {name}" if communes else name
 
 
-# -- composing ----------------------------------------------------------------------------------
+# -- composing: a form (handlers/forms.py) ------------------------------------------------------
 
 async def compose(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """/thongbao: ask for the text (next: bc.text)."""
-    ctx.goto("bc.text")
-    return [Reply(ctx.t("Send the announcement's text. **bold** and __italic__ work; at most "
-                        "{n} characters. /huy to stop.", n=ctx.t.fmt.number(TEXT_LIMIT)),
-                  expects_text=True)]
+    return await COMPOSER.go(ctx, {}, "text")
 
 
-async def take_text(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:
-    shown = to_plain(msg.text).strip()
+def _ask_text(ctx: Context, data: Data) -> Reply:
+    return Reply(ctx.t("Send the announcement's text. **bold** and __italic__ work; at most "
+                       "{n} characters. /huy to stop.", n=ctx.t.fmt.number(TEXT_LIMIT)),
+                 expects_text=True)
+
+
+async def take_text(answer: Answer, ctx: Context, data: Data) -> list[Reply]:
+    shown = to_plain(answer.text).strip()
     if not shown:
         return [Reply(ctx.t("The text is empty. Send the announcement's text."), expects_text=True)]
     if len(shown) > TEXT_LIMIT:
         return [Reply(ctx.t("The text has {n} characters; at most {limit} fit every channel. "
                             "Please shorten it.", n=ctx.t.fmt.number(len(shown)),
                             limit=ctx.t.fmt.number(TEXT_LIMIT)), expects_text=True)]
-    data["text"] = msg.text.strip()
-    return [_ask(ctx, data, "image")]
+    data["text"] = answer.text
+    return await COMPOSER.go(ctx, data, "image")
 
 
-async def take_image(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:
-    if _choice(msg) == "skip":
+def _skip(ctx: Context) -> Button:
+    return COMPOSER.button(ctx.t("Skip"), "skip")
+
+
+def _ask_image(ctx: Context, data: Data) -> Reply:
+    return Reply.with_buttons(ctx.t("Add an image? Send its link (https://…), or press “Skip”."),
+                              [_skip(ctx)])
+
+
+async def take_image(answer: Answer, ctx: Context, data: Data) -> list[Reply]:
+    if answer.choice == "skip":
         data["image"] = None
-        return [_ask(ctx, data, "link")]
-    url = msg.text.strip()
-    if not _URL_RE.match(url):
-        return [_ask(ctx, data, "image", ctx.t("Send the image as a link starting with https://, "
-                                              "or press “Skip”."))]
+        return await COMPOSER.go(ctx, data, "link")
+    if not _URL_RE.match(answer.text):
+        return await COMPOSER.go(ctx, data, "image", ctx.t(
+            "Send the image as a link starting with https://, or press “Skip”."))
     if utf16_len(to_plain(data["text"])) > CAPTION_LIMIT:
-        return [_ask(ctx, data, "image", ctx.t("With an image the text becomes its caption: at most "
-                                              "{n} characters. Skip the image or /huy and shorten "
-                                              "the text.", n=ctx.t.fmt.number(CAPTION_LIMIT)))]
-    data["image"] = url
-    return [_ask(ctx, data, "link")]
+        return await COMPOSER.go(ctx, data, "image", ctx.t(
+            "With an image the text becomes its caption: at most {n} characters. Skip the image "
+            "or /huy and shorten the text.", n=ctx.t.fmt.number(CAPTION_LIMIT)))
+    data["image"] = answer.text
+    return await COMPOSER.go(ctx, data, "link")
 
 
-async def take_link(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:
-    if _choice(msg) == "skip":
+def _ask_link(ctx: Context, data: Data) -> Reply:
+    return Reply.with_buttons(ctx.t("Add a link button? Write “label | https://…”, or press "
+                                    "“Skip”."), [_skip(ctx)])
+
+
+async def take_link(answer: Answer, ctx: Context, data: Data) -> list[Reply]:
+    if answer.choice == "skip":
         data["link"] = None
-        return [_ask(ctx, data, "audience")]
-    label, _, url = msg.text.rpartition("|")
+        return await COMPOSER.go(ctx, data, "audience")
+    label, _, url = answer.text.rpartition("|")
     label, url = label.strip(), url.strip()
     if not label or not _URL_RE.match(url) or len(label) > 40:
-        return [_ask(ctx, data, "link", ctx.t("Write the button as “label | https://…” (a label "
-                                             "of at most 40 characters), or press “Skip”."))]
+        return await COMPOSER.go(ctx, data, "link", ctx.t(
+            "Write the button as “label | https://…” (a label of at most 40 characters), or "
+            "press “Skip”."))
     data["link"] = [label, url]
-    return [_ask(ctx, data, "audience")]
+    return await COMPOSER.go(ctx, data, "audience")
 
 
-async def take_audience(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:
-    """Toggle buttons, 'done', or typed filters (province:nghe-an topic:contests …)."""
-    choice = _choice(msg)
-    chosen: list[str] = list(data.get("audience") or [])
-    if choice is None:
-        try:
-            chosen = list(parse_filters(msg.text.split()).filters)
-        except AudienceError:
-            return [_ask(ctx, data, "audience", ctx.t("I could not read those filters. Press the "
-                                                     "buttons, or write for example: "
-                                                     "topic:contests province:nghe-an"))]
-        data["audience"] = chosen
-        return await _preview(ctx, data)
-    if choice == "done":
-        if not chosen:
-            return [_ask(ctx, data, "audience", ctx.t("Choose at least one group."))]
-        return await _preview(ctx, data)
-    value = choice.removeprefix("aud:")
-    if value in dict(AUDIENCE_CHOICES):
-        chosen = [c for c in chosen if c != value] if value in chosen else [*chosen, value]
-        data["audience"] = chosen
-    return [_ask(ctx, data, "audience")]
-
-
-def _ask(ctx: Context, data: Data, field: str, prefix: str = "") -> Reply:
-    ctx.goto(f"bc.{field}", **data)
+def _ask_audience(ctx: Context, data: Data) -> Reply:
     t = ctx.t
-    head = f"{prefix}\n" if prefix else ""
-    if field == "image":
-        return Reply.with_buttons(head + t("Add an image? Send its link (https://…), or press "
-                                           "“Skip”."), [_skip(ctx)])
-    if field == "link":
-        return Reply.with_buttons(head + t("Add a link button? Write “label | https://…”, or "
-                                           "press “Skip”."), [_skip(ctx)])
-    if field == "audience":
-        chosen = set(data.get("audience") or [])
-        buttons = [Button(("✅ " if value in chosen else "") + t(label), f"bc:aud:{value}")
-                   for value, label in AUDIENCE_CHOICES]
-        buttons.append(Button(t("Next"), "bc:done"))
-        area = _area_text(ctx)
-        return Reply.with_buttons(head + t("Who should receive it? Press the groups (several "
-                                           "groups: people in any of them), then “Next”. Your "
-                                           "area: {area}.", area=area), buttons)
-    if field == "at":
-        return Reply(head + t("When? Write the date and time, for example 20/11 08:00 "
-                              "(Vietnam time)."), expects_text=True)
-    raise ValueError(field)
+    chosen = set(data.get("audience") or [])
+    buttons = [COMPOSER.button(("✅ " if value in chosen else "") + t(label), f"aud:{value}")
+               for value, label in AUDIENCE_CHOICES]
+    buttons.append(COMPOSER.button(t("Next"), "done"))
+    return Reply.with_buttons(t("Who should receive it? Press the groups (several groups: people "
+                                "in any of them), then “Next”. Your area: {area}.",
+                                area=_area_text(ctx)), buttons)
+
+
+async def take_audience(answer: Answer, ctx: Context, data: Data) -> list[Reply]:
+    """Toggle buttons, 'done', or typed filters (province:nghe-an topic:contests …)."""
+    chosen: list[str] = list(data.get("audience") or [])
+    if answer.choice is None:
+        try:
+            data["audience"] = list(parse_filters(answer.text.split()).filters)
+        except AudienceError:
+            return await COMPOSER.go(ctx, data, "audience", ctx.t(
+                "I could not read those filters. Press the buttons, or write for example: "
+                "topic:contests province:nghe-an"))
+        return await COMPOSER.go(ctx, data, "confirm")
+    if answer.choice == "done":
+        if not chosen:
+            return await COMPOSER.go(ctx, data, "audience", ctx.t("Choose at least one group."))
+        return await COMPOSER.go(ctx, data, "confirm")
+    value = answer.choice.removeprefix("aud:")
+    if value in dict(AUDIENCE_CHOICES):
+        data["audience"] = [c for c in chosen if c != value] if value in chosen else [*chosen, value]
+    return await COMPOSER.go(ctx, data, "audience")
+
+
+def _ask_time(ctx: Context, data: Data) -> Reply:
+    return Reply(ctx.t("When? Write the date and time, for example 20/11 08:00 (Vietnam time)."),
+                 expects_text=True)
 
 
 def _filters(ctx: Context, data: Data) -> list[str]:
@@ -188,9 +181,9 @@ def _filters(ctx: Context, data: Data) -> list[str]:
 
 
 async def _preview(ctx: Context, data: Data) -> list[Reply]:
+    """The confirm step's question: who can be reached now, the message as they will see it."""
     counts = await count_reachable(ctx.session, _filters(ctx, data), ctx.now,
                                    ctx.services.broadcast_rules, sender=sender_of(ctx))
-    ctx.goto("bc.confirm", **data)
     t = ctx.t
     reach = ", ".join(f"{channel.capitalize()}: {t.fmt.number(n)}" for channel, n in counts.items())
     total = sum(counts.values())
@@ -201,9 +194,9 @@ async def _preview(ctx: Context, data: Data) -> list[Reply]:
     if data.get("image"):
         preview = Reply.with_buttons(t("[image: {url}]", url=data["image"]) + "\n" + data["text"],
                                      preview.buttons)
-    actions = Reply.with_buttons(t("Send it?"), [Button(t("Send now"), "bc:send"),
-                                                 Button(t("Schedule"), "bc:schedule"),
-                                                 Button(t("Cancel"), "bc:drop")])
+    actions = Reply.with_buttons(t("Send it?"), [COMPOSER.button(t("Send now"), "send"),
+                                                 COMPOSER.button(t("Schedule"), "schedule"),
+                                                 COMPOSER.button(t("Cancel"), "drop")])
     quota = await proactive_note(ctx, counts.get("zalo", 0))
     return [Reply(head + (f"\n{quota}" if quota else "")), preview, actions]
 
@@ -224,22 +217,21 @@ async def proactive_note(ctx: Context, zalo_people: int) -> str | None:
     return note
 
 
-async def confirm(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:
-    choice = _choice(msg)
-    if choice == "send":
+async def confirm(answer: Answer, ctx: Context, data: Data) -> list[Reply]:
+    if answer.choice == "send":
         return await _create(ctx, data, None)
-    if choice == "schedule":
-        return [_ask(ctx, data, "at")]
-    if choice == "drop":
+    if answer.choice == "schedule":
+        return await COMPOSER.go(ctx, data, "at")
+    if answer.choice == "drop":
         ctx.finish()
         return [Reply(ctx.t("Cancelled: nothing was sent."))]
-    return await _preview(ctx, data)
+    return await COMPOSER.go(ctx, data, "confirm")  # typed text: the preview again
 
 
-async def take_time(msg: IncomingMessage, ctx: Context, data: Data) -> list[Reply]:
-    when = read_when(msg.text, ctx)
+async def take_time(answer: Answer, ctx: Context, data: Data) -> list[Reply]:
+    when = read_when(answer.text, ctx)
     if isinstance(when, str):
-        return [_ask(ctx, data, "at", when)]
+        return await COMPOSER.go(ctx, data, "at", when)
     return await _create(ctx, data, when)
 
 
@@ -319,7 +311,7 @@ def status_text(t: Translator, current: dict[str, Any]) -> str:
              pending=number(current["pending"]))
 
 
-async def on_button(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+async def on_button(msg: IncomingMessage, ctx: Context) -> list[Reply] | Declined:
     """'bc:…' buttons: the compose steps, or an action on a broadcast (officers only, on
     broadcasts they created; admins on any)."""
     if ctx.role < Role.OFFICER:
@@ -328,7 +320,7 @@ async def on_button(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     if len(parts) == 3 and read_id(parts[2]) is not None and parts[1] in ("status", "pause", "resume",
                                                                 "cancel", "failures"):
         return await _act(ctx, parts[1], read_id(parts[2]) or 0)
-    if ctx.step is None or not ctx.step.name.startswith("bc."):
+    if not COMPOSER.is_open(ctx):
         return [Reply(ctx.t("This form is closed. Start a new announcement with /thongbao."))]
     return await continue_compose(msg, ctx)
 
@@ -364,14 +356,19 @@ async def _failures(ctx: Context, broadcast_id: int) -> Reply:
                  attachment=Attachment("document", path, path.name))
 
 
-STEPS = {"text": take_text, "image": take_image, "link": take_link, "audience": take_audience,
-         "confirm": confirm, "at": take_time}
+COMPOSER = Form("bc", {
+    "text": Step(asking(_ask_text), take_text),
+    "image": Step(asking(_ask_image), take_image),
+    "link": Step(asking(_ask_link), take_link),
+    "audience": Step(asking(_ask_audience), take_audience),
+    "confirm": Step(_preview, confirm),
+    "at": Step(asking(_ask_time), take_time),
+})
 
 
-async def continue_compose(msg: IncomingMessage, ctx: Context) -> list[Reply]:
-    """The conversation step 'bc.<field>'."""
-    assert ctx.step is not None
+async def continue_compose(msg: IncomingMessage, ctx: Context) -> list[Reply] | Declined:
+    """The conversation step 'bc.<step>': the composer's answer to it."""
     if ctx.role < Role.OFFICER:  # demoted while composing
         ctx.finish()
         return [Reply(ctx.t("Sorry, only officers can send announcements."))]
-    return await STEPS[ctx.step.name.removeprefix("bc.")](msg, ctx, _data(ctx))
+    return await COMPOSER.take(msg, ctx)

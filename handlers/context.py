@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from content.matcher import FaqMatcher
 from content.places import PlaceFinder, place_finder
 from content.smalltalk import SmallTalk
 from db.broadcasts.audience import DEFAULT_RULES, AudienceRules
+from db.channel_state import AlertRepository
 from db.models import ChannelIdentity, Role, User
 from db.repositories import (
     ConversationRepository,
@@ -22,6 +24,7 @@ from db.repositories import (
     SubscriptionRepository,
     UserRepository,
 )
+from db.teams import InviteRepository, TeamRepository, VisitRepository
 from handlers.messages import ConversationStep
 
 
@@ -79,10 +82,31 @@ class Context:
     subscriptions: SubscriptionRepository = field(init=False)
 
     def __post_init__(self) -> None:
-        self.users = UserRepository(self.session)
-        self.conversations = ConversationRepository(self.session)
-        self.questions = QuestionLogRepository(self.session)
-        self.subscriptions = SubscriptionRepository(self.session)
+        self.users = UserRepository(self.session, self.clock)
+        self.conversations = ConversationRepository(self.session, self.clock)
+        self.questions = QuestionLogRepository(self.session, self.clock)
+        self.subscriptions = SubscriptionRepository(self.session, self.clock)
+
+    def clock(self) -> dt.datetime:
+        """The message's now, for the repositories (everything a message writes has its time)."""
+        return self.now
+
+    # Handlers reach storage only through these repositories (made when first used).
+    @cached_property
+    def teams(self) -> TeamRepository:
+        return TeamRepository(self.session, self.clock)
+
+    @cached_property
+    def visits(self) -> VisitRepository:
+        return VisitRepository(self.session)
+
+    @cached_property
+    def invites(self) -> InviteRepository:
+        return InviteRepository(self.session, self.clock)
+
+    @cached_property
+    def alerts(self) -> AlertRepository:
+        return AlertRepository(self.session)
 
     @property
     def user(self) -> User:

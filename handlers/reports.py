@@ -18,7 +18,6 @@ from pathlib import Path
 from content.models import Campaign
 from db.models import Role
 from db.reports import Report, ReportScope, build_report, stream_visits
-from db.teams import TeamRepository
 from handlers.context import Context
 from handlers.exports.chart import render_chart
 from handlers.exports.labels import describe_scope
@@ -43,7 +42,7 @@ async def report_scope(ctx: Context) -> ReportScope | str:
     if ctx.role >= Role.OFFICER and ctx.user.scope_province:
         return ReportScope(province=ctx.user.scope_province,
                            communes=frozenset(ctx.user.scope_communes or ()))
-    found = await TeamRepository(ctx.session).membership(ctx.user.id)
+    found = await ctx.teams.membership(ctx.user.id)
     if found is not None and (found[0].role >= Role.LEADER or ctx.role >= Role.OFFICER):
         return ReportScope(team_id=found[1].id)
     return ctx.t("Reports are for team leaders and officers. Ask your team leader for your "
@@ -102,7 +101,7 @@ async def _campaigns(ctx: Context, scope: ReportScope) -> list[Campaign]:
     """Campaign windows that concern the scope: its province's and the national ones, newest first."""
     province = scope.province
     if scope.team_id is not None:
-        team = await TeamRepository(ctx.session).get(scope.team_id)
+        team = await ctx.teams.get(scope.team_id)
         province = team.province if team else None
     chosen = [campaign for pack, campaign in ctx.content.campaigns()
               if pack.province is None or province is None or pack.province.current == province]

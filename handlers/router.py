@@ -24,7 +24,7 @@ from handlers.commands import find_command
 from handlers.context import Context
 from handlers.menu import menu_reply
 from handlers.messages import IncomingMessage, Reply
-from handlers.types import Handler
+from handlers.types import NOT_HANDLED, Handler
 
 # Button payloads are "<prefix>:<value>".
 BUTTONS: dict[str, Handler] = {
@@ -58,8 +58,12 @@ STEPS: dict[str, Handler] = {
     "account.erase": account.erase_data,
     "report.period": reports.choose_period,
     "team.create": teams.continue_create,
-    **{f"bc.{step}": broadcasts.continue_compose for step in broadcasts.STEPS},
-    **{f"visit.{step}": visits.continue_form for step in (*visits.STEPS, "confirm", "edit")},
+}
+
+# Forms (handlers/forms.py): every step "<form>.<step>" goes to the form, which knows its steps.
+FORMS: dict[str, Handler] = {
+    "bc": broadcasts.continue_compose,
+    "visit": visits.continue_form,
 }
 
 TOPIC_WORD_CHARS = 40
@@ -80,10 +84,12 @@ PERSONAL_COMMANDS = frozenset({"/start", "/toi", "/xoadulieu", "/thamgia", "/tin
 async def dispatch(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """Route a message and run its handler; a step that declines the text hands it to the FAQ."""
     handler = route(msg, ctx)
-    replies = await handler(msg, ctx)
-    if not replies and handler is not faq.answer_question and msg.payload is None and msg.event is None:
-        replies = await faq.answer_question(msg, ctx)
-    elif not replies and msg.payload is not None and msg.event is None:
+    handled = await handler(msg, ctx)
+    if handled is NOT_HANDLED:
+        handled = (await faq.answer_question(msg, ctx) if msg.payload is None
+                   else await stale_button(msg, ctx))
+    replies = handled if isinstance(handled, list) else []
+    if not replies and msg.payload is not None and msg.event is None:
         replies = await stale_button(msg, ctx)  # a press always gets an answer, even a forged one
     if msg.is_group and replies and _is_personal(msg, ctx, handler):
         note = Reply(ctx.t("I have answered you in a private chat. If you do not see it, open a "
@@ -94,7 +100,7 @@ async def dispatch(msg: IncomingMessage, ctx: Context) -> list[Reply]:
 
 def _is_personal(msg: IncomingMessage, ctx: Context, handler: Handler) -> bool:
     """Reports, visits, teams, forms, a person's own data: nothing for a group to read."""
-    if handler in STEPS.values():
+    if handler in STEPS.values() or handler in FORMS.values():
         return True
     command = msg.command
     found = find_command(command[0]) if command else None
@@ -119,8 +125,10 @@ def route(msg: IncomingMessage, ctx: Context) -> Handler:
     if subscriptions.is_opt_out(msg.text):
         return subscriptions.opt_out
     # 3. An unfinished conversation takes the typed text.
-    if ctx.step is not None and ctx.step.name in STEPS:
-        return STEPS[ctx.step.name]
+    if ctx.step is not None:
+        step = STEPS.get(ctx.step.name) or FORMS.get(ctx.step.name.partition(".")[0])
+        if step is not None:
+            return step
     # A photo outside a form that asks for one: say what the bot can read.
     if msg.photo is not None:
         return platform.explain_unsupported

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from content.normalize import fold, tokenize
-from db.models import utcnow
 from handlers.answers import former_province_note
 from handlers.context import Context
 from handlers.messages import Button, IncomingMessage, Reply
 from handlers.subscriptions import offer_subscription
 from handlers.teams import join_with_code
+from handlers.types import NOT_HANDLED, Declined
 
 YES_WORDS = {"co", "dong y", "ok", "yes", "y", "u", "uh", "vang", "da", "dong"}
 NO_WORDS = {"khong", "ko", "k", "no", "n", "thoi", "khong dong y", "tu choi"}
@@ -39,11 +39,11 @@ async def start(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     return [Reply(greeting), Reply(privacy), _consent_question(ctx)]
 
 
-async def record_consent(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+async def record_consent(msg: IncomingMessage, ctx: Context) -> list[Reply] | Declined:
     """Consent by button or typed yes/no: yes asks the province (next: start.province), no offers news."""
     answer = (msg.payload or "").partition(":")[2] or _yes_no(msg.text)
     if answer == "yes":
-        ctx.user.location_consent, ctx.user.location_consent_at = True, utcnow()
+        ctx.user.location_consent, ctx.user.location_consent_at = True, ctx.now
         return [province_question(ctx)]
     if answer == "no":
         ctx.user.location_consent, ctx.user.location_consent_at = False, None
@@ -51,7 +51,7 @@ async def record_consent(msg: IncomingMessage, ctx: Context) -> list[Reply]:
         ctx.finish()
         return [await offer_subscription(ctx, ctx.t("All right, I will not store your location."))]
     ctx.finish()
-    return []  # not a yes/no: the router hands the text on as a question
+    return NOT_HANDLED  # not a yes/no: a question, for the FAQ
 
 
 PLACE_NAME_WORDS = 4
@@ -70,7 +70,7 @@ def province_question(ctx: Context) -> Reply:
                               buttons)
 
 
-async def choose_province(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+async def choose_province(msg: IncomingMessage, ctx: Context) -> list[Reply] | Declined:
     """A province button (or its typed name): store it if consent was given, then offer subscribing."""
     chosen = (msg.payload or "").partition(":")[2]
     found = ctx.services.places.province(chosen.replace("-", " ") if chosen else msg.text)
@@ -83,7 +83,7 @@ async def choose_province(msg: IncomingMessage, ctx: Context) -> list[Reply]:
             return [Reply.with_buttons(ctx.t("I do not know the province “{name}”. ",
                                              name=msg.text.strip()[:40]) + again.text,
                                        again.buttons)]
-        return []  # a question instead: the router hands it to the FAQ
+        return NOT_HANDLED  # a question instead, for the FAQ
     if not ctx.user.location_consent:
         return [_consent_question(ctx)]
     province, former = found

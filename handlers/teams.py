@@ -12,10 +12,11 @@ from typing import Any
 from content.i18n import Translator
 from content.places import PlaceChoice
 from db.models import InviteCode, Role, Team, User
-from db.teams import InviteRepository, Scope, TeamRepository
+from db.teams import Scope
 from handlers.context import Context
 from handlers.messages import Button, IncomingMessage, Reply
 from handlers.numbers import read_id
+from handlers.types import NOT_HANDLED, Declined
 
 CREATE_USAGE = ("/taoto Tổ CNSCĐ phường Mỹ Phong; Mỹ Phong\n"
                 "/taoto Đồng Tháp; Tổ CNSCĐ phường Mỹ Phong; Mỹ Phong, Đạo Thạnh")
@@ -66,7 +67,7 @@ async def create_team(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     return await _next_commune(ctx, name, province, [], typed)
 
 
-async def continue_create(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+async def continue_create(msg: IncomingMessage, ctx: Context) -> list[Reply] | Declined:
     """The commune asked about: a button, or the name typed again more precisely."""
     data: dict[str, Any] = ctx.step.data if ctx.step else {}
     name, province = str(data.get("team_name", "")), str(data.get("province", ""))
@@ -82,7 +83,7 @@ async def continue_create(msg: IncomingMessage, ctx: Context) -> list[Reply]:
         return await _next_commune(ctx, name, province, [*codes, code], pending[1:])
     if msg.command:
         ctx.finish()
-        return []
+        return NOT_HANDLED
     return await _next_commune(ctx, name, province, codes, [msg.text.strip(), *pending[1:]])
 
 
@@ -121,7 +122,7 @@ async def _next_commune(ctx: Context, name: str, province: str, codes: list[str]
         pending = pending[1:]
     ctx.finish()
     codes = list(dict.fromkeys(codes))
-    team = await TeamRepository(ctx.session).create(name=name, province=province, communes=codes,
+    team = await ctx.teams.create(name=name, province=province, communes=codes,
                                                     created_by=ctx.user.id)
     invite = await _new_invite(ctx, team)
     created = t("Team #{id} “{name}” created ({communes}, {province}).", id=team.id, name=name,
@@ -150,7 +151,7 @@ def _province_name(ctx: Context, team: Team) -> str:
 
 async def _new_invite(ctx: Context, team: Team) -> InviteCode:
     rules = ctx.services.rules
-    return await InviteRepository(ctx.session).create(
+    return await ctx.invites.create(
         team, valid_for=dt.timedelta(days=rules.invite_valid_days), max_uses=rules.invite_max_uses,
         created_by=ctx.user.id, now=ctx.now)
 
@@ -158,7 +159,7 @@ async def _new_invite(ctx: Context, team: Team) -> InviteCode:
 async def _team_for(ctx: Context, args: str, min_role: Role = Role.LEADER) -> Team | str:
     """The team a command is about: a number after it (officers: inside their scope), else the
     user's own team, where they must be at least `min_role`. A string is the refusal."""
-    teams = TeamRepository(ctx.session)
+    teams = ctx.teams
     team_id = read_id(args.strip().lstrip("#"))
     if team_id is not None:
         team = await teams.get(team_id)
@@ -202,8 +203,8 @@ async def join(msg: IncomingMessage, ctx: Context) -> list[Reply]:
 
 
 async def join_with_code(ctx: Context, code: str) -> list[Reply]:
-    teams = TeamRepository(ctx.session)
-    invites = InviteRepository(ctx.session)
+    teams = ctx.teams
+    invites = ctx.invites
     known = await invites.find(code)
     current = await teams.membership(ctx.user.id)
     if known is not None and current is not None and current[1].id == known.team_id:
@@ -226,7 +227,7 @@ async def show_team(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     if isinstance(team, str):
         return [Reply(team)]
     t = ctx.t
-    members = await TeamRepository(ctx.session).members(team.id)
+    members = await ctx.teams.members(team.id)
     lines = [t("Team #{id}: {name}", id=team.id, name=team.name),
              t("Area: {communes}, {province}", communes=area_names(ctx, team),
                province=_province_name(ctx, team)),
@@ -244,7 +245,7 @@ async def show_team(msg: IncomingMessage, ctx: Context) -> list[Reply]:
 
 async def list_teams(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """/dsto: the teams in the officer's area."""
-    teams = await TeamRepository(ctx.session).in_scope(scope_of(ctx))
+    teams = await ctx.teams.in_scope(scope_of(ctx))
     if not teams:
         return [Reply(ctx.t("There are no teams in your area yet. Create one with /taoto."))]
     lines = [ctx.t("Teams in your area:")]
@@ -255,7 +256,7 @@ async def list_teams(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     return [Reply("\n".join(lines))]
 
 
-async def on_button(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+async def on_button(msg: IncomingMessage, ctx: Context) -> list[Reply] | Declined:
     """'team:lead:<team>:<user>' — officers only, inside their scope (checked again here);
     'team:commune:<code>' answers the commune question of /taoto."""
     if (msg.payload or "").startswith("team:commune:"):
@@ -266,7 +267,7 @@ async def on_button(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     team_id, user_id = (read_id(parts[2]), read_id(parts[3])) if len(parts) == 4 else (None, None)
     if parts[1:2] != ["lead"] or team_id is None or user_id is None:
         return [Reply(ctx.t("That button has expired."))]
-    teams = TeamRepository(ctx.session)
+    teams = ctx.teams
     team = await teams.get(team_id)
     if team is None or not scope_of(ctx).covers(team):
         return [Reply(ctx.t("Sorry, only officers of this area can name a team leader."))]

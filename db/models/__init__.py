@@ -1,7 +1,7 @@
 """SQLAlchemy 2 models, one module per area; every name is importable from `db.models`.
 Schema changes go through alembic (db/migrations)."""
 
-from db.models.base import Base, Role, as_utc, utcnow
+from db.models.base import Base, Clock, Role, as_utc, utcnow
 from db.models.broadcasts import (
     BROADCAST_STATES,
     DELIVERY_STATES,
@@ -34,6 +34,7 @@ from db.models.people import (
 from db.models.teams import OUTCOMES, InviteCode, Team, TeamMember, Visit
 
 __all__ = [
+    "Clock",
     "BROADCAST_STATES",
     "Base",
     "Broadcast",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
@@ -25,6 +26,10 @@ class Role(IntEnum):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+Clock = Callable[[], dt.datetime]
+"""Now; the pipeline's clock in the handling of a message, so tests and the bot agree on it."""
 
 
 def as_utc(value: dt.datetime) -> dt.datetime:
