@@ -20,14 +20,25 @@ import copy
 import dataclasses
 import heapq
 import math
-import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 
 from rapidfuzz import fuzz
 
 from content.acceptance import AcceptanceModel
+from content.match_records import (
+    Candidate,
+    Entry,
+    FaqDocument,
+    MatchParams,
+    MatchResult,
+    Phrasing,
+    Query,
+    is_number,
+    missing_slots,
+    terms_of,
+    years_in,
+)
 from content.message_context import (
     LONG_MESSAGE_WORDS,
     MIN_TAIL_WORDS,
@@ -57,139 +68,6 @@ RESULT_CACHE_SIZE = 10_000
 """Match results kept per (question, province): citizens ask the same things again and again."""
 
 
-@dataclass(frozen=True)
-class MatchParams:
-    """Weights and thresholds, chosen on both question sets in tests/data (bench/calibrate.py):
-    the best mean of in-scope answered correctly and out-of-scope refused over the two."""
-
-    coverage_weight: float = 0.5
-    reverse_weight: float = 0.3
-    fuzzy_weight: float = 0.2
-    answer_credit: float = 0.5
-    stopword_weight: float = 0.15
-    bigram_share: float = 0.35
-    phrasing_bonus: float = 0.15
-    unknown_bigram_factor: float = 0.6
-    unknown_weight_factor: float = 1.0
-    number_penalty: float = 0.6
-    place_penalty: float = 0.6
-    slot_penalty: float = 0.6
-    kind_penalty: float = 0.6
-    province_bonus: float = 0.03
-    threshold: float = 0.64
-    """Without an acceptance model: the score an answer needs."""
-    floor: float = 0.45
-    """With one: the score below which no entry is even considered."""
-    ambiguity_margin: float = 0.04
-    veto: bool = True
-    candidates: int = 8
-
-
-@dataclass(frozen=True)
-class FaqDocument:
-    """What the matcher needs of an FAQ entry."""
-
-    faq_id: str
-    questions: Sequence[str]
-    answer: str = ""
-    province: str | None = None
-    year: int | None = None
-    """The year the entry applies to ("Áp dụng năm 2022" under its answer)."""
-
-
-@dataclass(frozen=True)
-class Candidate:
-    faq_id: str
-    score: float
-    phrasing: str
-    raw: float = 0.0
-    """The score before the number and asked-fact checks lowered it."""
-    fuzzy: float = 0.0
-    """rapidfuzz's token_set_ratio with the best phrasing, 0..1."""
-    reverse: float = 0.0
-    """The share of the best phrasing's information the question covers."""
-
-    @property
-    def penalised(self) -> bool:
-        return self.score < self.raw
-
-
-@dataclass(frozen=True)
-class MatchResult:
-    normalized: str
-    best: Candidate | None
-    alternatives: tuple[Candidate, ...] = ()
-    signals: Mapping[str, float] | None = None
-    """What the answer-or-refuse decision read of the closest entry (content/acceptance.py)."""
-    part: str = ""
-    """For one of several questions in a message, that question as written (match_each)."""
-
-    @property
-    def matched(self) -> bool:
-        return self.best is not None
-
-    @property
-    def score(self) -> float:
-        return self.best.score if self.best else 0.0
-
-
-@dataclass
-class _Phrasing:
-    text: str
-    joined: str
-    unigrams: frozenset[str]
-    content_weight: float
-
-
-@dataclass
-class _Query:
-    """A question's tokens and term weights, computed once and shared by every candidate."""
-
-    tokens: list[str]
-    written: list[str]
-    """The folded words as written, before fillers are dropped ("hà nội" keeps its "hà")."""
-    normalized: str
-    words: dict[str, float]
-    bigrams: dict[str, float]
-    total: float
-    bigram_total: float
-    kinds: frozenset[str] = frozenset()
-    """Kinds of fact asked (content/question_types.py)."""
-    counts: frozenset[str] = frozenset()
-    places: list[tuple[str, str | None]] = field(default_factory=list)
-    """The places the question names, as written (content/message_context.places_named)."""
-    numbers: frozenset[str] = frozenset()
-    slots: frozenset[str] = frozenset()
-    """Kinds of fact asked in the lexicon's words (money, link, where …)."""
-    years: frozenset[str] = frozenset()
-    """Years written inside dates ("10/2025"); a year alone is one of `numbers`."""
-    which: frozenset[str] = frozenset()
-    """What a "which …" question asks to be named (content/question_types.which_heads)."""
-
-    word_set: frozenset[str] = frozenset()
-    reverse_weights: dict[str, float] = field(default_factory=dict)
-    """Per question word, what covering it is worth to a phrasing (its rarity; a stopword little)."""
-
-
-@dataclass
-class _Entry:
-    doc: FaqDocument
-    phrasings: list[_Phrasing] = field(default_factory=list)
-    terms: set[str] = field(default_factory=set)
-    answer_terms: set[str] = field(default_factory=set)
-    numbers: set[str] = field(default_factory=set)
-    years: set[str] = field(default_factory=set)
-    """Every year the entry names, alone or inside a date ("1/10/2022")."""
-    missing: set[str] = field(default_factory=set)
-    """Kinds of fact (money, link, where, …) the answer does not give."""
-    kinds: frozenset[str] = frozenset()
-    """Kinds of question the entry answers (when, where, who, how many, link)."""
-    counts: frozenset[str] = frozenset()
-    """Nouns the entry gives a count of."""
-    which: frozenset[str] = frozenset()
-    """What its phrasings ask to be named ("khách sạn nào")."""
-
-
 class FaqMatcher:
     """Retrieval + scoring over a fixed set of FAQ documents (rebuild when content changes)."""
 
@@ -200,26 +78,26 @@ class FaqMatcher:
         self.acceptance = acceptance
         self.lexicon = lexicon
         base = Normalizer(lexicon)
-        self._entries: list[_Entry] = []
+        self._entries: list[Entry] = []
         vocabulary: set[str] = set()
         bigrams: set[tuple[str, str]] = set()
         for doc in documents:
-            entry = _Entry(doc)
+            entry = Entry(doc)
             phrasing_tokens = []
             for question in doc.questions:
                 tokens = base.basic_tokens(question)
                 phrasing_tokens.append(tokens)
                 vocabulary.update(tokens)
                 bigrams.update(zip(tokens, tokens[1:], strict=False))
-                entry.terms.update(_terms(tokens))
-                entry.phrasings.append(_Phrasing(question, " ".join(tokens), frozenset(tokens), 0.0))
+                entry.terms.update(terms_of(tokens))
+                entry.phrasings.append(Phrasing(question, " ".join(tokens), frozenset(tokens), 0.0))
             answer_tokens = base.basic_tokens(doc.answer)
             vocabulary.update(answer_tokens)
-            entry.answer_terms.update(_terms(answer_tokens))
-            entry.numbers = {t for t in entry.terms | entry.answer_terms if _is_number(t)}
+            entry.answer_terms.update(terms_of(answer_tokens))
+            entry.numbers = {t for t in entry.terms | entry.answer_terms if is_number(t)}
             if doc.year is not None:
                 entry.numbers.add(str(doc.year))
-            entry.years = {year for t in entry.numbers for year in _years_in(t)}
+            entry.years = {year for t in entry.numbers for year in years_in(t)}
             entry.missing = missing_slots(doc.answer, lexicon)
             entry.kinds = answered_kinds(phrasing_tokens, doc.answer)
             entry.counts = answered_counts(phrasing_tokens, answer_tokens)
@@ -308,13 +186,13 @@ class FaqMatcher:
         content = [t for t in tokens if t not in self.lexicon.stopwords]
         if not content:
             return MatchResult(normalized, None)
-        query_terms = _terms(tokens)
+        query_terms = terms_of(tokens)
         words = {t: self._weight(t) for t in query_terms if " " not in t}
         bigrams = {t: self._bigram_weight(t) for t in query_terms if " " in t}
         written = tokenize(question)
         p_stop = self.params.stopword_weight
         numbers, slots, years = self._numbers_slots_years(tokens)
-        query = _Query(tokens, written, normalized, words, bigrams, sum(words.values()) or 1.0,
+        query = Query(tokens, written, normalized, words, bigrams, sum(words.values()) or 1.0,
                        sum(bigrams.values()), kinds=asked_kinds(tokens), counts=counted_nouns(tokens),
                        places=places_named(" " + " ".join(written) + " ", self._places),
                        numbers=numbers, slots=slots, years=years, which=which_heads(tokens),
@@ -346,7 +224,7 @@ class FaqMatcher:
             return best.score >= self.params.threshold
         return best.score >= self.params.floor and self.acceptance.accepts(signals)
 
-    def _signals(self, entry: _Entry, query: _Query, best: Candidate,
+    def _signals(self, entry: Entry, query: Query, best: Candidate,
                  runner_up: float) -> dict[str, float]:
         """What tells a fitting entry from one that only shares words (content/acceptance.py)."""
         content = {w: weight for w, weight in query.words.items() if w not in self.lexicon.stopwords}
@@ -424,7 +302,7 @@ class FaqMatcher:
                 scores[index] += weight
         return heapq.nlargest(self.params.candidates, scores, key=scores.__getitem__)
 
-    def _score(self, entry: _Entry, query: _Query, province: str | None) -> Candidate:
+    def _score(self, entry: Entry, query: Query, province: str | None) -> Candidate:
         p = self.params
         # Credit for query words found anywhere in the entry; a phrasing that has the word
         # itself adds the rest (so only the intersection is computed per phrasing).
@@ -468,7 +346,7 @@ class FaqMatcher:
         return Candidate(entry.doc.faq_id, round(final, 4), best_text, round(raw, 4), best_fuzzy,
                          best_reverse)
 
-    def _fact_factor(self, entry: _Entry, query: _Query) -> float:
+    def _fact_factor(self, entry: Entry, query: Query) -> float:
         """Lower the score when the question names a number or asks a fact the entry lacks."""
         factor = 1.0
         for number in query.numbers:
@@ -485,17 +363,17 @@ class FaqMatcher:
     def _numbers_slots_years(self, tokens: list[str]) -> tuple[frozenset[str], ...]:
         """The numbers a question names, the kinds of fact it asks (content/lexicon.yaml) and the
         years inside its dates."""
-        numbers = {t for t in tokens if _is_number(t)}
+        numbers = {t for t in tokens if is_number(t)}
         if len(tokens) >= LONG_MESSAGE_WORDS:
             # A story's numbers ("mẹ tôi 70 tuổi") are not what it asks; its years and dates may be.
             numbers = {t for t in numbers if "/" in t or YEAR_RE.fullmatch(t)}
         text = " " + " ".join(tokens) + " "
         slots = {slot for slot, phrases in self.lexicon.asks.items()
                  if any(f" {phrase} " in text for phrase in phrases)}
-        years = {year for t in numbers if "/" in t for year in _years_in(t)}
+        years = {year for t in numbers if "/" in t for year in years_in(t)}
         return frozenset(numbers), frozenset(slots), frozenset(years)
 
-    def _kind_factor(self, entry: _Entry, query: _Query) -> float:
+    def _kind_factor(self, entry: Entry, query: Query) -> float:
         """Lower the score when the entry cannot answer the kind of fact asked."""
         factor = 1.0
         for kind in query.kinds & set(ENFORCED):
@@ -509,7 +387,7 @@ class FaqMatcher:
                 factor *= self.params.kind_penalty
         return factor
 
-    def _place_factor(self, entry: _Entry, query: _Query) -> float:
+    def _place_factor(self, entry: Entry, query: Query) -> float:
         named = {slug for _, slug in query.places}
         if named and entry.doc.province is not None and entry.doc.province not in named:
             return 0.0  # "Đà Nẵng tổ chức tuần lễ …": another province's plan never answers it
@@ -520,38 +398,3 @@ class FaqMatcher:
             if slug is None or entry.doc.province not in (None, slug):
                 factor *= self.params.place_penalty
         return factor
-
-
-_MONEY_RE = re.compile(r"\{vnd:\d+\}|\d[\d.]*\s*(?:đồng|₫)")
-_LINK_RE = re.compile(r"https?://|www\.|\b[\w-]+\.(?:gov\.)?vn\b")
-_NOT_STATED_RE = re.compile(r"\b(?:khong|chua) (?:neu|ghi|co thong tin|quy dinh|cong bo)\b")
-
-
-def missing_slots(answer: str, lexicon: Lexicon) -> set[str]:
-    """Kinds of fact an answer lacks: no money or link in it, or said to be not stated."""
-    missing = set()
-    if not _MONEY_RE.search(answer):
-        missing.add("money")
-    if not _LINK_RE.search(answer):
-        missing.add("link")
-    for sentence in re.split(r"[.;!?\n]", answer):
-        folded = padded(sentence)
-        if _NOT_STATED_RE.search(folded):
-            missing.update(slot for slot, words in lexicon.answer_slots.items()
-                           if any(f" {word} " in folded for word in words))
-    return missing
-
-
-def _terms(tokens: Sequence[str]) -> set[str]:
-    """Words and adjacent two-word terms ('chuyen doi', 'doi so')."""
-    terms = set(tokens)
-    terms.update(f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False))
-    return terms
-
-
-def _years_in(token: str) -> list[str]:
-    return [part for part in token.split("/") if YEAR_RE.fullmatch(part)]
-
-
-def _is_number(token: str) -> bool:
-    return any(ch.isdigit() for ch in token)
