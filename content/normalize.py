@@ -15,13 +15,19 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-if TYPE_CHECKING:  # the word list folds with this module's fold()
-    from content.vietnamese_words import VietnameseWords
+
+class WordList(Protocol):
+    """A dictionary of Vietnamese words (content/vietnamese_words.py, which folds with `fold`)."""
+
+    def is_written_word(self, written: str) -> bool: ...
+
+    def is_compound(self, first: str, second: str) -> bool: ...
+
 
 MAX_QUESTION_CHARS = 500
 """Longer messages are cut before matching: no FAQ question is longer, and it bounds the work."""
@@ -171,7 +177,7 @@ class Normalizer:
     """Turns a question into folded tokens, repairing what it can against the FAQ vocabulary."""
 
     def __init__(self, lexicon: Lexicon, vocabulary: Iterable[str] = (),
-                 bigrams: Iterable[tuple[str, str]] = (), words: VietnameseWords | None = None) -> None:
+                 bigrams: Iterable[tuple[str, str]] = (), words: WordList | None = None) -> None:
         self.lexicon = lexicon
         self.words = words
         self.vocabulary = frozenset(vocabulary)

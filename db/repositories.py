@@ -19,6 +19,7 @@ from db.models import (
     Clock,
     ConversationState,
     QuestionLog,
+    ReminderOptOut,
     Subscription,
     User,
     as_utc,
@@ -106,6 +107,9 @@ class UserRepository:
 
     async def count(self) -> int:
         return int((await self.session.execute(select(func.count(User.id)))).scalar_one())
+
+    async def get(self, user_id: int) -> User | None:
+        return await self.session.get(User, user_id)
 
     async def mark_unreachable(self, channel: str, chat_id: str) -> None:
         """The platform says this chat cannot be messaged: stop sending to whoever it belongs to
@@ -211,3 +215,23 @@ class SubscriptionRepository:
         """Remove every subscription of the user; returns how many there were."""
         result = await self.session.execute(delete(Subscription).where(Subscription.user_id == user_id))
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+class ReminderOptOutRepository:
+    """The kinds of automatic reminder (db.models.REMINDER_KINDS) a user turned off (/nhacnho)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def turned_off(self, user_id: int) -> set[str]:
+        statement = select(ReminderOptOut.kind).where(ReminderOptOut.user_id == user_id)
+        return set((await self.session.execute(statement)).scalars())
+
+    async def toggle(self, user_id: int, kind: str) -> None:
+        """Turn the kind off, or on again when it was off."""
+        if await self.session.get(ReminderOptOut, (user_id, kind)) is None:
+            self.session.add(ReminderOptOut(user_id=user_id, kind=kind))
+        else:
+            await self.session.execute(delete(ReminderOptOut).where(
+                ReminderOptOut.user_id == user_id, ReminderOptOut.kind == kind))
+        await self.session.flush()

@@ -34,7 +34,7 @@ from handlers.messages import Attachment, Button, IncomingMessage, Reply
 from handlers.numbers import read_id
 from handlers.subscriptions import TOPIC_LABELS
 from handlers.types import Declined
-from handlers.visit_fields import parse_day
+from handlers.visit_fields import FieldError, error_text, parse_day
 
 _URL_RE = re.compile(r"^https?://[^\s/]+\S*$")
 _DAY_MONTH_RE = re.compile(r"^\d{1,2}\s*[/.-]\s*\d{1,2}$")
@@ -229,31 +229,33 @@ async def confirm(answer: Answer, ctx: Context, data: Data) -> list[Reply]:
 
 
 async def take_time(answer: Answer, ctx: Context, data: Data) -> list[Reply]:
-    when = read_when(answer.text, ctx)
-    if isinstance(when, str):
-        return await COMPOSER.go(ctx, data, "at", when)
+    when, error = read_when(answer.text, ctx)
+    if error is not None:
+        return await COMPOSER.go(ctx, data, "at", error_text(ctx.t, error))
+    assert when is not None  # None would mean "send now"
     return await _create(ctx, data, when)
 
 
-def read_when(text: str, ctx: Context) -> dt.datetime | str:
-    """'20/11 08:00', '20/11/2026 8h', '8:30' (today) in Vietnam time; a string is the error."""
+def read_when(text: str, ctx: Context) -> tuple[dt.datetime | None, FieldError | None]:
+    """'20/11 08:00', '20/11/2026 8h', '8:30' (today) in Vietnam time, as every field reader of
+    handlers/visit_fields.py answers: the value, or why it cannot be read."""
     parts = text.strip().split()
     clock = parts[-1] if parts else ""
     day_text = " ".join(parts[:-1]) or "hôm nay"
     match = _TIME_RE.match(clock.lower())
     if match is None or int(match[1]) > 23 or int(match[2] or 0) > 59:
-        return ctx.t("I could not read the time. Write for example 20/11 08:00.")
+        return None, FieldError(N_("I could not read the time. Write for example 20/11 08:00."))
     local_today = ctx.today
     day, error = parse_day(day_text, local_today)
     if day is None:
-        return ctx.t("I could not read the date. Write for example 20/11 08:00.")
+        return None, FieldError(N_("I could not read the date. Write for example 20/11 08:00."))
     if day < local_today and _DAY_MONTH_RE.match(day_text.strip()):
         day = day.replace(year=day.year + 1)  # "5/1" typed in December: next January
     at = dt.datetime.combine(day, dt.time(int(match[1]), int(match[2] or 0)),
                              tzinfo=ctx.services.timezone)
     if at <= ctx.now:
-        return ctx.t("That time has passed. Choose a time in the future.")
-    return at
+        return None, FieldError(N_("That time has passed. Choose a time in the future."))
+    return at, None
 
 
 async def _create(ctx: Context, data: Data, at: dt.datetime | None) -> list[Reply]:

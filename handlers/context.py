@@ -21,6 +21,7 @@ from db.models import ChannelIdentity, Role, User
 from db.repositories import (
     ConversationRepository,
     QuestionLogRepository,
+    ReminderOptOutRepository,
     SubscriptionRepository,
     UserRepository,
 )
@@ -107,6 +108,10 @@ class Context:
     @cached_property
     def alerts(self) -> AlertRepository:
         return AlertRepository(self.session)
+
+    @cached_property
+    def reminder_opt_outs(self) -> ReminderOptOutRepository:
+        return ReminderOptOutRepository(self.session)
 
     @property
     def user(self) -> User:

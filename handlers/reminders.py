@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,7 +24,7 @@ from content.loader import ContentStore
 from content.models import Pack
 from db.broadcasts.audience import SYSTEM, AudienceRules
 from db.broadcasts.outbox import create_in_session
-from db.models import REMINDER_KINDS, ReminderOptOut
+from db.models import REMINDER_KINDS
 from handlers.context import Context
 from handlers.messages import Button, IncomingMessage, Reply
 
@@ -113,8 +112,7 @@ async def create_due(session: AsyncSession, content: ContentStore, t: Translator
 
 async def show_settings(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """/nhacnho: each kind of reminder with ✅ when on; pressing one turns it off or on."""
-    off = set((await ctx.session.execute(
-        select(ReminderOptOut.kind).where(ReminderOptOut.user_id == ctx.user.id))).scalars())
+    off = await ctx.reminder_opt_outs.turned_off(ctx.user.id)
     buttons = [Button(("❌ " if kind in off else "✅ ") + ctx.t(KIND_LABELS[kind]), f"rem:{kind}")
                for kind in REMINDER_KINDS]
     return [Reply.with_buttons(ctx.t("Automatic reminders (for the topics you subscribed to with "
@@ -125,11 +123,5 @@ async def toggle(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     kind = (msg.payload or "").partition(":")[2]
     if kind not in REMINDER_KINDS:
         return await show_settings(msg, ctx)
-    existing = await ctx.session.get(ReminderOptOut, (ctx.user.id, kind))
-    if existing is None:
-        ctx.session.add(ReminderOptOut(user_id=ctx.user.id, kind=kind))
-    else:
-        await ctx.session.execute(delete(ReminderOptOut).where(
-            ReminderOptOut.user_id == ctx.user.id, ReminderOptOut.kind == kind))
-    await ctx.session.flush()
+    await ctx.reminder_opt_outs.toggle(ctx.user.id, kind)
     return await show_settings(msg, ctx)

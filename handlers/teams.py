@@ -11,7 +11,7 @@ from typing import Any
 
 from content.i18n import Translator
 from content.places import PlaceChoice
-from db.models import InviteCode, Role, Team, User
+from db.models import InviteCode, Role, Team
 from db.teams import Scope
 from handlers.context import Context
 from handlers.messages import Button, IncomingMessage, Reply
@@ -274,7 +274,7 @@ async def on_button(msg: IncomingMessage, ctx: Context) -> list[Reply] | Decline
     found = await teams.membership(user_id)
     if found is None or found[1].id != team.id:
         return [Reply(ctx.t("That person is no longer in the team."))]
-    user = await ctx.session.get(User, user_id)
+    user = await ctx.users.get(user_id)
     assert user is not None
     await teams.set_leader(team, user)
     return [Reply(ctx.t("#{user} is now the leader of {team}.", user=user.id, team=team.name))]

@@ -11,18 +11,19 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.broadcast.config import WorkerConfig
 from bot.broadcast.outcome import Outcome, Sender
 from bot.broadcast.ratelimit import RateGate
 from bot.broadcast.recorder import Recorder, handed_back, result_of
 from db.broadcasts import control, outbox
+from db.broadcasts.formatting import BroadcastMessage
 from db.broadcasts.outbox import Claimed, Result
 from db.channel_state import AlertRepository
 from db.models import utcnow
-
-if TYPE_CHECKING:
-    from bot.broadcast.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +31,26 @@ QUOTA_ALERT_CODE = -211
 """Zalo's "out of quota", also used when our own count of the month's quota is reached."""
 
 
+class LaneHost(Protocol):
+    """What a lane uses of its worker (bot/broadcast/worker.py)."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    id: str
+    config: WorkerConfig
+    stop: asyncio.Event
+    active: list[int]
+    """The broadcasts being sent now, oldest first."""
+    active_set: frozenset[int]
+
+    async def message(self, broadcast_id: int) -> BroadcastMessage: ...
+
+    def count(self, results: list[Result]) -> None: ...
+
+
 class Lane:
     """One channel of one worker: claims that channel's due rows, sends them, records them."""
 
-    def __init__(self, worker: Worker, sender: Sender, gate: RateGate) -> None:
+    def __init__(self, worker: LaneHost, sender: Sender, gate: RateGate) -> None:
         self.worker = worker
         self.sender = sender
         self.gate = gate
