@@ -264,3 +264,18 @@ async def stream_visits(session: AsyncSession, scope: ReportScope, start: dt.dat
                 yield VisitRow._make(row)
     finally:
         await result.close()
+
+
+class ReportRepository:
+    """The visit reports a handler asks for, in the caller's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def build(self, scope: ReportScope, start: dt.date, end: dt.date,
+                    services: ServiceCatalog) -> Report:
+        return await build_report(self.session, scope, start, end, services)
+
+    def visits(self, scope: ReportScope, start: dt.date, end: dt.date) -> AsyncGenerator[VisitRow, None]:
+        """Every visit of the report, streamed (see stream_visits)."""
+        return stream_visits(self.session, scope, start, end)

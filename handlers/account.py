@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from content.i18n import SUPPORTED_LOCALES
 from db.models import Role
-from db.zalo_budget import ReplyBudget
 from handlers.context import Context
 from handlers.menu import menu_reply
 from handlers.messages import Button, IncomingMessage, Reply
@@ -69,7 +68,7 @@ async def erase_data(msg: IncomingMessage, ctx: Context) -> list[Reply]:
         return [menu_reply(ctx, ctx.t("Nothing was deleted."))]
     await ctx.questions.forget_user(ctx.user.id)
     if ctx.identity.channel == "zalo":  # an answer kept for "tiếp" may hold what they wrote
-        await ReplyBudget(ctx.session).take_rest(ctx.identity.external_id)
+        await ctx.zalo_replies.take_rest(ctx.identity.external_id)
     await ctx.users.delete(ctx.user)
     ctx.erased = True
     return [Reply(ctx.t("Done: all your data has been deleted. If you write again, I will start afresh."))]

@@ -19,15 +19,11 @@ from db.broadcasts.audience import (
     NOWHERE,
     AudienceError,
     Sender,
-    count_reachable,
     parse_filters,
 )
-from db.broadcasts.control import cancel, pause, resume
 from db.broadcasts.formatting import CAPTION_LIMIT, TEXT_LIMIT, to_plain, utf16_len
-from db.broadcasts.outbox import Link, create_in_session
-from db.broadcasts.reporting import failures_csv, status
-from db.models import TOPICS, Broadcast, Role
-from db.zalo_budget import ProactiveQuota
+from db.broadcasts.outbox import Link
+from db.models import TOPICS, Role
 from handlers.context import Context
 from handlers.forms import Answer, Data, Form, Step, asking
 from handlers.messages import Attachment, Button, IncomingMessage, Reply
@@ -182,8 +178,8 @@ def _filters(ctx: Context, data: Data) -> list[str]:
 
 async def _preview(ctx: Context, data: Data) -> list[Reply]:
     """The confirm step's question: who can be reached now, the message as they will see it."""
-    counts = await count_reachable(ctx.session, _filters(ctx, data), ctx.now,
-                                   ctx.services.broadcast_rules, sender=sender_of(ctx))
+    counts = await ctx.broadcasts.reach(_filters(ctx, data), ctx.now,
+                                        ctx.services.broadcast_rules, sender_of(ctx))
     t = ctx.t
     reach = ", ".join(f"{channel.capitalize()}: {t.fmt.number(n)}" for channel, n in counts.items())
     total = sum(counts.values())
@@ -206,7 +202,7 @@ async def proactive_note(ctx: Context, zalo_people: int) -> str | None:
     quota = ctx.services.zalo_proactive_quota
     if quota is None or not zalo_people:
         return None
-    left = await ProactiveQuota(ctx.session, quota, ctx.services.timezone).left(ctx.now)
+    left = await ctx.broadcasts.proactive_left(quota, ctx.services.timezone, ctx.now)
     t = ctx.t
     note = t("On Zalo these are {n} proactive messages, counted against the month's quota: "
              "{left} of {quota} left.", n=t.fmt.number(zalo_people), left=t.fmt.number(left),
@@ -261,8 +257,8 @@ def read_when(text: str, ctx: Context) -> tuple[dt.datetime | None, FieldError |
 async def _create(ctx: Context, data: Data, at: dt.datetime | None) -> list[Reply]:
     ctx.finish()
     link = data.get("link")
-    broadcast_id, total = await create_in_session(
-        ctx.session, text=data["text"], image_url=data.get("image"),
+    broadcast_id, total = await ctx.broadcasts.create(
+        text=data["text"], image_url=data.get("image"),
         link=Link(link[1], link[0]) if link else None, filters=_filters(ctx, data), at=at,
         created_by=ctx.user.id, rules=ctx.services.broadcast_rules, now=ctx.now,
         sender=sender_of(ctx))
@@ -328,19 +324,18 @@ async def on_button(msg: IncomingMessage, ctx: Context) -> list[Reply] | Decline
 
 
 async def _act(ctx: Context, action: str, broadcast_id: int) -> list[Reply]:
-    broadcast = await ctx.session.get(Broadcast, broadcast_id)
+    broadcast = await ctx.broadcasts.get(broadcast_id)
     if broadcast is None or (ctx.role < Role.ADMIN and broadcast.created_by != ctx.user.id):
         return [Reply(ctx.t("I could not find that announcement among yours."))]
     if action == "pause":
-        await pause(ctx.session, broadcast_id)
+        await ctx.broadcasts.pause(broadcast_id)
     elif action == "resume":
-        await resume(ctx.session, broadcast_id, ctx.now)
+        await ctx.broadcasts.resume(broadcast_id, ctx.now)
     elif action == "cancel":
-        await cancel(ctx.session, broadcast_id, ctx.now)
+        await ctx.broadcasts.cancel(broadcast_id, ctx.now)
     elif action == "failures":
         return [await _failures(ctx, broadcast_id)]
-    await ctx.session.flush()
-    current = await status(ctx.session, broadcast_id)
+    current = await ctx.broadcasts.status(broadcast_id)
     assert current is not None
     return [Reply.with_buttons(status_text(ctx.t, current),
                                control_buttons(ctx.t, broadcast_id, current["state"]))]
@@ -350,7 +345,7 @@ async def _failures(ctx: Context, broadcast_id: int) -> Reply:
     folder = ctx.services.reports_dir / uuid.uuid4().hex
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"thong-bao-{broadcast_id}-loi.csv"
-    count = await failures_csv(ctx.session, broadcast_id, path)
+    count = await ctx.broadcasts.failures_csv(broadcast_id, path)
     if count == 0:
         return Reply(ctx.t("No failed deliveries for announcement #{id}.", id=broadcast_id))
     return Reply(ctx.t("{n} failed deliveries for announcement #{id}:", n=ctx.t.fmt.number(count),

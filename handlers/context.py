@@ -16,8 +16,10 @@ from content.matcher import FaqMatcher
 from content.places import PlaceFinder, place_finder
 from content.smalltalk import SmallTalk
 from db.broadcasts.audience import DEFAULT_RULES, AudienceRules
+from db.broadcasts.repository import BroadcastRepository
 from db.channel_state import AlertRepository
 from db.models import ChannelIdentity, Role, User
+from db.reports import ReportRepository
 from db.repositories import (
     ConversationRepository,
     QuestionLogRepository,
@@ -26,6 +28,7 @@ from db.repositories import (
     UserRepository,
 )
 from db.teams import InviteRepository, TeamRepository, VisitRepository
+from db.zalo_budget import ReplyBudget
 from handlers.messages import ConversationStep
 
 
@@ -112,6 +115,18 @@ class Context:
     @cached_property
     def reminder_opt_outs(self) -> ReminderOptOutRepository:
         return ReminderOptOutRepository(self.session)
+
+    @cached_property
+    def broadcasts(self) -> BroadcastRepository:
+        return BroadcastRepository(self.session)
+
+    @cached_property
+    def reports(self) -> ReportRepository:
+        return ReportRepository(self.session)
+
+    @cached_property
+    def zalo_replies(self) -> ReplyBudget:
+        return ReplyBudget(self.session)
 
     @property
     def user(self) -> User:

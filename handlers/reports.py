@@ -17,7 +17,7 @@ from pathlib import Path
 
 from content.models import Campaign
 from db.models import Role
-from db.reports import Report, ReportScope, build_report, stream_visits
+from db.reports import Report, ReportScope
 from handlers.context import Context
 from handlers.exports.chart import render_chart
 from handlers.exports.labels import describe_scope
@@ -137,7 +137,7 @@ async def produce(ctx: Context, scope: ReportScope, start: dt.date, end: dt.date
                   window: tuple[dt.date, dt.date] | None) -> list[Reply]:
     """The summary and, when there is anything to show, the three files."""
     catalog = ctx.content.services
-    report = await build_report(ctx.session, scope, start, end, catalog)
+    report = await ctx.reports.build(scope, start, end, catalog)
     report.scope_label = _scope_label(ctx, report)
     summary = Reply(summary_text(report, ctx.t, catalog))
     if report.total.visits == 0 and not report.by_team:
@@ -145,9 +145,9 @@ async def produce(ctx: Context, scope: ReportScope, start: dt.date, end: dt.date
     folder = _new_folder(ctx.services.reports_dir)
     stem = f"bao-cao-{start.isoformat()}-{end.isoformat()}"
     xlsx, csv, chart = folder / f"{stem}.xlsx", folder / f"{stem}.csv", folder / f"{stem}.png"
-    async with aclosing(stream_visits(ctx.session, scope, start, end)) as visits:
+    async with aclosing(ctx.reports.visits(scope, start, end)) as visits:
         await write_xlsx(report, visits, xlsx, ctx.t, catalog)
-    async with aclosing(stream_visits(ctx.session, scope, start, end)) as visits:
+    async with aclosing(ctx.reports.visits(scope, start, end)) as visits:
         await write_csv(visits, csv, ctx.t, catalog)
     render_chart(report, chart, ctx.t, window)
     return [summary,
