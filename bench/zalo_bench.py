@@ -170,6 +170,7 @@ async def serve_ours(fake: Any, port: int, stack: AsyncExitStack, database: str)
     sessions = session_factory(engine)
     pipeline = Pipeline(services, sessions, serialize_writes=is_sqlite(url))  # as bot.app does
     platform = ZaloPlatform(settings, sessions)
+    await platform.start()
     stack.push_async_callback(platform.close)
     channel = ZaloChannel(settings, pipeline, platform)
     await channel.start()

@@ -234,7 +234,8 @@ async def take_commune(answer: Answer, ctx: Context, data: Data) -> list[Reply]:
     return await _after(ctx, data, "commune")
 
 
-def _optional(field: str, read: Callable[[str], tuple[str | None, FieldError | None]]) -> Step:
+def _optional(field: str, question: Callable[[Context, Data], Reply],
+              read: Callable[[str], tuple[str | None, FieldError | None]]) -> Step:
     """A free-text answer that may be skipped (address, note)."""
     async def take(answer: Answer, ctx: Context, data: Data) -> list[Reply]:
         if answer.choice == "skip":
@@ -245,7 +246,7 @@ def _optional(field: str, read: Callable[[str], tuple[str | None, FieldError | N
                 return await FORM.go(ctx, data, field, error_text(ctx.t, error))
             data[field] = value
         return await _after(ctx, data, field)
-    return Step(asking(_ask_address if field == "address" else _ask_note), take)
+    return Step(asking(question), take)
 
 
 async def take_people(answer: Answer, ctx: Context, data: Data) -> list[Reply]:
@@ -335,12 +336,12 @@ async def choose_field(answer: Answer, ctx: Context, data: Data) -> list[Reply]:
 FORM = Form("visit", {
     "date": Step(asking(_ask_date), take_date),
     "commune": Step(asking(_ask_commune), take_commune),
-    "address": _optional("address", read_address),
+    "address": _optional("address", _ask_address, read_address),
     "people": Step(asking(_ask_people), take_people),
     "services": Step(asking(_ask_services), take_services),
     "other": Step(asking(_ask_other), take_other),
     "outcome": Step(asking(_ask_outcome), take_outcome),
-    "note": _optional("note", read_note),
+    "note": _optional("note", _ask_note, read_note),
     "photo": Step(asking(_ask_photo), take_photo),
     "confirm": Step(asking(_ask_confirm), confirm),
     "edit": Step(asking(_ask_edit), choose_field),

@@ -75,6 +75,7 @@ async def zalo_harness(services: Services, url: str,
         sessions = session_factory(engine)
         pipeline = Pipeline(services, sessions, clock=clock)
         platform = ZaloPlatform(settings, sessions)
+        await platform.start()
         channel = ZaloChannel(settings, pipeline, platform)
         await channel.start()
         web_app = create_web_app()

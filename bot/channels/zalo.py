@@ -137,7 +137,7 @@ class ZaloChannel:
                       buttons=self.settings.zalo_max_buttons)
 
     async def start(self) -> None:
-        await self.platform.start()  # a no-op when the runner started it
+        """Take up what the intake left (the platform is started and closed by its owner)."""
         await self.intake.start()
 
     async def idle(self) -> None:
