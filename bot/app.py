@@ -34,7 +34,7 @@ class App:
     async def set_province(self, channel: str, external_id: str, province: str | None) -> None:
         """Give a (CLI) user a province preference, as if they had chosen it with consent."""
         async with self.sessions() as session, session.begin():
-            identity, _ = await UserRepository(session).identify(channel, external_id, external_id)
+            identity = (await UserRepository(session).identify(channel, external_id, external_id)).identity
             identity.user.province = province
             identity.user.location_consent = province is not None
 

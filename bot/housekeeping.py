@@ -1,5 +1,6 @@
 """What the running bot removes as it goes: records kept only to deliver messages reliably
-(inbox, reply outbox, long button payloads, numbered button lists) once they are older than
+(inbox, reply outbox, long button payloads, numbered button lists, announcements
+delivered locally) once they are older than
 MESSAGE_RETENTION_DAYS. They hold what people wrote, so they are not kept longer than needed
 (Decree 13/2023/NĐ-CP); the retention outlasts every platform's redelivery (Telegram: 24 h)."""
 
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.channel_state import ButtonChoiceRepository
 from db.inbox import Inbox, ReplyOutbox
+from db.local_deliveries import LocalDeliveries
 from db.models import utcnow
 from db.payloads import CallbackPayloadRepository
 
@@ -31,6 +33,7 @@ async def purge_once(sessions: async_sessionmaker[AsyncSession], retention: dt.t
             "reply_outbox": await ReplyOutbox(session).purge_older_than(cutoff),
             "callback_payloads": await CallbackPayloadRepository(session).purge_older_than(cutoff),
             "button_choices": await ButtonChoiceRepository(session).purge_older_than(cutoff),
+            "local_deliveries": await LocalDeliveries(session).purge_older_than(cutoff),
         }
     return removed
 

@@ -37,7 +37,9 @@ from handlers.router import dispatch
 
 log = logging.getLogger(__name__)
 LEAVING_EVENTS = ("blocked", "unfollow")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u2028-\u202e\ufeff]")
+"""Control, zero-width and direction characters; not the joiners (U+200C, U+200D) that emoji
+such as 🧑‍🎓 are made of."""
 
 
 def utc_now() -> dt.datetime:
@@ -87,13 +89,14 @@ class Pipeline:
             users = UserRepository(session, lambda: now)
             if msg.event in LEAVING_EVENTS and await users.find(msg.channel, msg.user_id) is None:
                 return []  # someone we never stored left: nothing to record about them
-            identity, state = await users.identify(msg.channel, msg.user_id, msg.chat_id,
-                                                   in_group=msg.is_group)
+            identity, state, created = await users.identify(msg.channel, msg.user_id,
+                                                            msg.chat_id, in_group=msg.is_group)
             catalogs = self.services.catalogs
             locale = catalogs.resolve(identity.user.locale, msg.locale_hint)
             ctx = Context(self.services, session, identity, now,
                           catalogs.translator(locale),
-                          step=ConversationStep(state.name, dict(state.data)) if state else None)
+                          step=ConversationStep(state.name, dict(state.data)) if state else None,
+                          first_contact=created)
             replies = await dispatch(msg, ctx)
             if not ctx.erased and (state is not None or ctx.step is not None):
                 step = ctx.step

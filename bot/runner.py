@@ -35,9 +35,27 @@ async def run(settings: Settings) -> None:
     async with open_app(settings) as app:
         if not (settings.telegram_enabled or settings.zalo_enabled):
             log.info("No channel token configured: starting the console chat.")
-            await run_console(app.pipeline.process, channel=ConsoleChannel())
+            await chat(app)
             return
         await serve(app, _stop_event())
+
+
+async def chat(app: App, user: str | None = None) -> None:
+    """The console chat. With no platform configured, the broadcast worker runs alongside and
+    delivers to the local channels (bot/platforms/local.py): an officer can rehearse a
+    broadcast here and watch it go, and nothing leaves this machine."""
+    settings = app.settings
+    console = ConsoleChannel(app.pipeline, user)
+    if settings.telegram_enabled or settings.zalo_enabled or not settings.broadcast_worker_in_run:
+        await run_console(console)  # a real platform's broadcasts are `cdsbot run`'s to send
+        return
+    stop = asyncio.Event()
+    worker = asyncio.create_task(run_worker(settings, stop_event=stop, sessions=app.sessions))
+    try:
+        await run_console(console)
+    finally:
+        stop.set()
+        await worker
 
 
 def readiness_checks(app: App) -> dict[str, Check]:

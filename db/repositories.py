@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from db.inbox import Inbox
+from db.local_deliveries import LocalDeliveries
 from db.models import (
     TOPICS,
     ButtonChoices,
@@ -45,6 +46,14 @@ _FIND_IDENTITY = (
            ChannelIdentity.external_id == bindparam("external_id")))
 
 
+class Identified(NamedTuple):
+    identity: ChannelIdentity
+    state: ConversationState | None
+    """The unfinished conversation, if any."""
+    created: bool
+    """First contact: the identity (and its user) was made for this message."""
+
+
 class UserRepository:
     def __init__(self, session: AsyncSession, clock: Clock = utcnow) -> None:
         self.session = session
@@ -52,7 +61,7 @@ class UserRepository:
         """Now, as the message being handled sees it (handlers.context passes ctx.now)."""
 
     async def identify(self, channel: str, external_id: str, chat_id: str, *,
-                       in_group: bool = False) -> tuple[ChannelIdentity, ConversationState | None]:
+                       in_group: bool = False) -> Identified:
         """The identity (with its user) for a channel account, created on first contact, and its
         unfinished conversation, all in one query. `chat_id` is where the person's own messages
         go: a message written in a group keeps it (a private chat's id is the user's id)."""
@@ -60,6 +69,7 @@ class UserRepository:
             chat_id = external_id
         identity = await self._find(channel, external_id)
         state = identity.state if identity is not None else None
+        created = identity is None
         if identity is None:
             try:
                 async with self.session.begin_nested():
@@ -80,7 +90,7 @@ class UserRepository:
         if now - as_utc(identity.last_message_at) > ACTIVITY_PRECISION:
             identity.last_message_at = now
             identity.user.last_seen_at = now
-        return identity, state
+        return Identified(identity, state, created)
 
     async def find(self, channel: str, external_id: str) -> ChannelIdentity | None:
         """The identity if this channel account has written before, else None."""
@@ -102,6 +112,7 @@ class UserRepository:
             await self.session.execute(delete(ButtonChoices).where(
                 ButtonChoices.channel == channel, ButtonChoices.user_id == external_id))
             await Inbox(self.session).forget_user(channel, external_id)
+            await LocalDeliveries(self.session).forget_chat(channel, external_id)
         await self.session.delete(user)
         await self.session.flush()
 

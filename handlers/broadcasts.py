@@ -35,12 +35,17 @@ from handlers.visit_fields import FieldError, error_text, parse_day
 _URL_RE = re.compile(r"^https?://[^\s/]+\S*$")
 _DAY_MONTH_RE = re.compile(r"^\d{1,2}\s*[/.-]\s*\d{1,2}$")
 _TIME_RE = re.compile(r"^(\d{1,2})\s*[:hg]\s*(\d{2})?$")
+ROLLOVER_DAYS = 62
+"""A day and month already past this year mean next year's only this close ahead (December's
+"5/1"); further off, the officer is asked to write the year."""
 AUDIENCE_CHOICES: tuple[tuple[str, str], ...] = (
     ("all", N_("All subscribers")),
     *((f"topic:{topic}", TOPIC_LABELS[topic]) for topic in TOPICS),
     ("role:member", N_("Team members")),
     ("role:leader", N_("Team leaders")),
 )
+CHANNEL_LABELS = {"telegram": "Telegram", "zalo": "Zalo", "console": N_("console chat"),
+                  "demo": N_("demo subscribers (recorded only)")}
 STATE_LABELS = {"draft": N_("being prepared"), "scheduled": N_("scheduled"),
                 "sending": N_("sending"), "paused": N_("paused"), "done": N_("finished"),
                 "cancelled": N_("cancelled")}
@@ -166,8 +171,8 @@ async def take_audience(answer: Answer, ctx: Context, data: Data) -> list[Reply]
 
 
 def _ask_time(ctx: Context, data: Data) -> Reply:
-    return Reply(ctx.t("When? Write the date and time, for example 20/11 08:00 (Vietnam time)."),
-                 expects_text=True)
+    return Reply(ctx.t("When? Write the date and time, for example {example} (Vietnam time).",
+                       example=time_example(ctx)), expects_text=True)
 
 
 def _filters(ctx: Context, data: Data) -> list[str]:
@@ -181,10 +186,19 @@ async def _preview(ctx: Context, data: Data) -> list[Reply]:
     counts = await ctx.broadcasts.reach(_filters(ctx, data), ctx.now,
                                         ctx.services.broadcast_rules, sender_of(ctx))
     t = ctx.t
-    reach = ", ".join(f"{channel.capitalize()}: {t.fmt.number(n)}" for channel, n in counts.items())
     total = sum(counts.values())
+    if total == 0:
+        return [Reply.with_buttons(
+            t("Nobody in this audience can be reached right now, so there is nothing to send. "
+              "People are reached once they have started a chat with the bot, agreed to it "
+              "and subscribed to a chosen topic, within your area ({area}). Choose other "
+              "groups, or cancel.", area=_area_text(ctx)),
+            [COMPOSER.button(t("Choose other groups"), "regroup"),
+             COMPOSER.button(t("Cancel"), "drop")])]
+    reach = ", ".join(f"{t(CHANNEL_LABELS.get(channel, channel))}: {t.fmt.number(n)}"
+                      for channel, n in counts.items() if n)
     head = t("Reachable right now: {reach} — {total} people in all. The message as they will "
-             "see it:", reach=reach or "0", total=t.fmt.number(total))
+             "see it:", reach=reach, total=t.fmt.number(total))
     link = data.get("link")
     preview = Reply.with_buttons(data["text"], [Button(link[0], url=link[1])] if link else [])
     if data.get("image"):
@@ -221,6 +235,8 @@ async def confirm(answer: Answer, ctx: Context, data: Data) -> list[Reply]:
     if answer.choice == "drop":
         ctx.finish()
         return [Reply(ctx.t("Cancelled: nothing was sent."))]
+    if answer.choice == "regroup":
+        return await COMPOSER.go(ctx, data, "audience")
     return await COMPOSER.go(ctx, data, "confirm")  # typed text: the preview again
 
 
@@ -239,14 +255,23 @@ def read_when(text: str, ctx: Context) -> tuple[dt.datetime | None, FieldError |
     clock = parts[-1] if parts else ""
     day_text = " ".join(parts[:-1]) or "hôm nay"
     match = _TIME_RE.match(clock.lower())
+    example = time_example(ctx)
     if match is None or int(match[1]) > 23 or int(match[2] or 0) > 59:
-        return None, FieldError(N_("I could not read the time. Write for example 20/11 08:00."))
+        return None, FieldError(N_("I could not read the time. Write for example {example}."),
+                                {"example": example})
     local_today = ctx.today
     day, error = parse_day(day_text, local_today)
     if day is None:
-        return None, FieldError(N_("I could not read the date. Write for example 20/11 08:00."))
+        return None, FieldError(N_("I could not read the date. Write for example {example}."),
+                                {"example": example})
     if day < local_today and _DAY_MONTH_RE.match(day_text.strip()):
-        day = day.replace(year=day.year + 1)  # "5/1" typed in December: next January
+        upcoming = _next_year(day)  # "5/1" typed in December: next January
+        if upcoming is None or (upcoming - local_today).days > ROLLOVER_DAYS:
+            return None, FieldError(N_("{date} has passed this year. To schedule it for next "
+                                       "year, write the year too, for example {example}."),
+                                    {"date": day, "example": f"{day.day}/{day.month}/"
+                                                             f"{day.year + 1} {clock}"})
+        day = upcoming
     at = dt.datetime.combine(day, dt.time(int(match[1]), int(match[2] or 0)),
                              tzinfo=ctx.services.timezone)
     if at <= ctx.now:
@@ -254,18 +279,33 @@ def read_when(text: str, ctx: Context) -> tuple[dt.datetime | None, FieldError |
     return at, None
 
 
+def time_example(ctx: Context) -> str:
+    """A time to show as an example: tomorrow at 08:00, so the example is never in the past."""
+    tomorrow = ctx.today + dt.timedelta(days=1)
+    return f"{tomorrow.day}/{tomorrow.month} 08:00"
+
+
+def _next_year(day: dt.date) -> dt.date | None:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29/2
+        return None
+
+
 async def _create(ctx: Context, data: Data, at: dt.datetime | None) -> list[Reply]:
     ctx.finish()
+    t = ctx.t
+    reach = await ctx.broadcasts.reach(_filters(ctx, data), ctx.now,
+                                       ctx.services.broadcast_rules, sender_of(ctx))
+    if not sum(reach.values()):  # a broadcast to nobody is not created (it would show "done")
+        return [Reply(t("Nobody in that audience can be reached right now, so nothing will be "
+                        "sent."))]
     link = data.get("link")
     broadcast_id, total = await ctx.broadcasts.create(
         text=data["text"], image_url=data.get("image"),
         link=Link(link[1], link[0]) if link else None, filters=_filters(ctx, data), at=at,
         created_by=ctx.user.id, rules=ctx.services.broadcast_rules, now=ctx.now,
         sender=sender_of(ctx))
-    t = ctx.t
-    if total == 0:
-        return [Reply(t("Nobody in that audience can be reached right now, so nothing will be "
-                        "sent."))]
     when = (t("It will go out on {date} at {time}.", date=t.fmt.date(at.date()),
               time=t.fmt.time(at.timetz())) if at else t("Sending now."))
     text = t("Announcement #{id} for {n} people. {when}", id=broadcast_id,

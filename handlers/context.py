@@ -78,6 +78,9 @@ class Context:
     now: dt.datetime
     t: Translator
     step: ConversationStep | None = None
+    first_contact: bool = False
+    """This message is the first the bot knows from this person (or the first since they
+    deleted their data)."""
     erased: bool = False
     """Set when the user deleted their data: nothing of theirs may be saved after."""
     users: UserRepository = field(init=False)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
+from content.i18n import N_
 from content.normalize import tokenize
 from db.models import Role
 from handlers import (
@@ -67,6 +69,7 @@ FORMS: dict[str, Handler] = {
 }
 
 TOPIC_WORD_CHARS = 40
+LONE_NUMBER = re.compile(r"\s*\d{1,3}\s*[.)]?\s*")
 # Typed words that open a topic without a slash ("menu", "cuoc thi").
 TOPIC_WORDS: dict[str, str] = {
     "menu": "menu", "tro giup": "menu", "help": "menu", "bat dau": "menu",
@@ -85,17 +88,27 @@ async def dispatch(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """Route a message and run its handler; a step that declines the text hands it to the FAQ."""
     handler = route(msg, ctx)
     handled = await handler(msg, ctx)
-    if handled is NOT_HANDLED:
-        handled = (await faq.answer_question(msg, ctx) if msg.payload is None
+    if handled is NOT_HANDLED:  # a step declined the text: read it as if no step were open
+        handled = (await free_text_handler(msg, ctx)(msg, ctx) if msg.payload is None
                    else await stale_button(msg, ctx))
     replies = handled if isinstance(handled, list) else []
     if not replies and msg.payload is not None and msg.event is None:
         replies = await stale_button(msg, ctx)  # a press always gets an answer, even a forged one
+    if _needs_onboarding(msg, ctx):
+        replies = [*replies, start.introduction(ctx)]  # what they asked first, then who we are
     if msg.is_group and replies and _is_personal(msg, ctx, handler):
         note = Reply(ctx.t("I have answered you in a private chat. If you do not see it, open a "
                            "chat with me and press Start, then ask again."))
         return [note, *(replace(reply, private=True) for reply in replies)]
     return replies
+
+
+def _needs_onboarding(msg: IncomingMessage, ctx: Context) -> bool:
+    """A person's first message (also the first after /xoadulieu) that was not /start nor a
+    platform's follow: answered, then greeted as /start would, consent question included.
+    Not when the message opened a conversation of its own (/thamgia, a form) or in a group."""
+    return (ctx.first_contact and not ctx.erased and not msg.is_group and msg.event is None
+            and msg.command is None and ctx.step is None)
 
 
 def _is_personal(msg: IncomingMessage, ctx: Context, handler: Handler) -> bool:
@@ -129,11 +142,21 @@ def route(msg: IncomingMessage, ctx: Context) -> Handler:
         step = STEPS.get(ctx.step.name) or FORMS.get(ctx.step.name.partition(".")[0])
         if step is not None:
             return step
+    return free_text_handler(msg, ctx)
+
+
+def free_text_handler(msg: IncomingMessage, ctx: Context) -> Handler:
+    """Typed text outside any step (also text a step declined): a topic name, small talk or a
+    question."""
     # A photo outside a form that asks for one: say what the bot can read.
     if msg.photo is not None:
         return platform.explain_unsupported
-    # 4. A topic name typed as text (short: a question is not read twice).
-    if len(msg.text) <= TOPIC_WORD_CHARS and " ".join(tokenize(msg.text)) in TOPIC_WORDS:
+    # A number alone: a choice from buttons no longer shown, never a question about "1".
+    if LONE_NUMBER.fullmatch(msg.text):
+        return lone_number
+    # 4. A topic name typed as text (short: a question is not read twice), also with a number
+    # after it ("cuộc thi 1": the list is where the numbered contests are).
+    if len(msg.text) <= TOPIC_WORD_CHARS and _topic_words(msg.text) in TOPIC_WORDS:
         return topic_word
     # 5. Small talk ("chào bạn", "ok", "😀") is answered like a person, not as a question.
     if smalltalk.is_small_talk(msg, ctx):
@@ -142,10 +165,24 @@ def route(msg: IncomingMessage, ctx: Context) -> Handler:
     return faq.answer_question
 
 
+def _topic_words(text: str) -> str:
+    words = tokenize(text)
+    while words and words[-1].isdigit():
+        words.pop()
+    return " ".join(words)
+
+
 async def topic_word(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """A typed topic name ('cuộc thi') opens that topic."""
-    topic = TOPIC_WORDS[" ".join(tokenize(msg.text))]
+    topic = TOPIC_WORDS[_topic_words(msg.text)]
     return await topics.TOPIC_VIEWS[topic](msg, ctx)
+
+
+async def lone_number(msg: IncomingMessage, ctx: Context) -> list[Reply]:
+    """A number typed with no numbered choices shown (they expired, or were never there)."""
+    return [menu_reply(ctx, ctx.t("I cannot tell what “{number}” stands for here: there is no "
+                                  "numbered choice open now. Choose a topic, or type your "
+                                  "question:", number=msg.text.strip()[:4]))]
 
 
 async def unknown_command(msg: IncomingMessage, ctx: Context) -> list[Reply]:
@@ -155,9 +192,26 @@ async def unknown_command(msg: IncomingMessage, ctx: Context) -> list[Reply]:
                                   "or choose a topic:", command=name[:40]))]
 
 
+ROLE_REFUSALS = {
+    Role.MEMBER: N_("Sorry, {command} is for members of a community tech team. If you are one, "
+                    "join your team with the code your team leader gives you: /thamgia CODE."),
+    Role.LEADER: N_("Sorry, {command} is for team leaders and officers. Ask your team leader "
+                    "(shown on your team card: /to)."),
+    Role.OFFICER: N_("Sorry, {command} is for officers of the province's digital transformation "
+                     "office. The bot's administrator gives officers their access."),
+    Role.ADMIN: N_("Sorry, {command} is for the bot's administrators only."),
+}
+"""Who a restricted command is for, and how to get there, by the role it needs."""
+
+
 async def not_allowed(msg: IncomingMessage, ctx: Context) -> list[Reply]:
-    """A command above the user's role: refuse politely (roles are checked here, on the server)."""
-    return [Reply(ctx.t("Sorry, this command is only for community tech team members and officers."))]
+    """A command above the user's role: say who it is for and how to get there (roles are
+    checked here, on the server, and again where data is read and written)."""
+    command = msg.command[0] if msg.command else ""
+    found = find_command(command)
+    needed = found.min_role if found else Role.ADMIN
+    return [menu_reply(ctx, ctx.t(ROLE_REFUSALS[Role(needed)], command=found.name if found
+                                  else command[:40]))]
 
 
 async def stale_button(msg: IncomingMessage, ctx: Context) -> list[Reply]:

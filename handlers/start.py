@@ -5,6 +5,7 @@ from __future__ import annotations
 from content.normalize import fold, tokenize
 from handlers.answers import former_province_note
 from handlers.context import Context
+from handlers.menu import menu_reply
 from handlers.messages import Button, IncomingMessage, Reply
 from handlers.subscriptions import offer_subscription
 from handlers.teams import join_with_code
@@ -23,11 +24,42 @@ def _consent_question(ctx: Context) -> Reply:
 
 
 async def start(msg: IncomingMessage, ctx: Context) -> list[Reply]:
-    """Greet, explain what is stored, then ask for consent to store the province (next: start.consent).
-    With an invite code after it (a team's deep link t.me/<bot>?start=CODE): join that team."""
+    """On first contact: greet, explain what is stored, then ask for consent to store the
+    province (next: start.consent). Later: welcome back, with the menu. With an invite code
+    after it (a team's deep link t.me/<bot>?start=CODE): join that team."""
     command = msg.command
     if command and command[1]:
         return await join_with_code(ctx, command[1])
+    if not ctx.first_contact:
+        return [welcome_back(ctx)]
+    return onboarding(ctx)
+
+
+def welcome_back(ctx: Context) -> Reply:
+    """A second /start (or a follow again): no consent question again, what is set and the menu."""
+    t = ctx.t
+    lines = [t("Welcome back! Ask me anything about the Day, contests, events and promotions, "
+               "or choose a topic below.")]
+    province = ctx.services.places.units.province(ctx.user.province) if ctx.user.province else None
+    if province is not None:
+        lines.append(t("Your province: {province} (change it with /tinh). What I store: /toi.",
+                       province=province.short))
+    else:
+        lines.append(t("To get your province's information first, choose it with /tinh. "
+                       "What I store: /toi."))
+    return menu_reply(ctx, "\n".join(lines))
+
+
+def introduction(ctx: Context) -> Reply:
+    """After the answer to a first message that was not /start: the greeting, what is stored
+    and the consent question in one message, so the answer is not buried under three."""
+    greeting, privacy, consent = onboarding(ctx)
+    return Reply.with_buttons("\n\n".join((greeting.text, privacy.text, consent.text)),
+                              consent.buttons)
+
+
+def onboarding(ctx: Context) -> list[Reply]:
+    """The first greeting: who the bot is, what it stores, and the consent question."""
     greeting = ctx.t(
         "Hello! I am the assistant for National Digital Transformation Day (10/10) and your "
         "province's digital transformation campaigns. Ask me anything about the Day, contests, "

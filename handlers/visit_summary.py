@@ -8,10 +8,10 @@ from typing import Any
 
 from content.i18n import N_
 from handlers.context import Context
+from handlers.exports.labels import OUTCOME_LABELS
 
 Data = dict[str, Any]
 FIELDS = ("date", "commune", "address", "people", "services", "outcome", "note", "photo")
-OUTCOME_LABELS = {"done": N_("Done"), "follow_up": N_("Needs a follow-up")}
 FIELD_LABELS = {"date": N_("Date"), "commune": N_("Commune"), "address": N_("Hamlet / address"),
                 "people": N_("People guided"), "services": N_("Services"),
                 "outcome": N_("Outcome"), "note": N_("Note"), "photo": N_("Photo")}

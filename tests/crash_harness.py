@@ -35,7 +35,7 @@ from tests.test_runner import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "ngay chuyen doi so la ngay nao"
-ANSWER_MARK = "10/10"
+ANSWER_MARK = "505/QĐ-TTg"  # in the answer only (the greeting that follows names 10/10 too)
 SECRET = "crash-test-secret"
 
 

@@ -53,9 +53,10 @@ async def member_of(pipeline: Pipeline, code: str) -> Chat:
     return chat
 
 
-async def subscriber(pipeline: Pipeline, province: str, topics: str = "cuoc thi") -> Chat:
-    """A Telegram user of `province` subscribed to `topics`."""
-    chat = Chat(pipeline, channel="telegram")
+async def subscriber(pipeline: Pipeline, province: str, topics: str = "cuoc thi",
+                     channel: str = "telegram") -> Chat:
+    """A user of `province` on `channel` (Telegram), subscribed to `topics`."""
+    chat = Chat(pipeline, channel=channel)
     await chat.send("/start")
     await chat.press("consent:yes")
     current = admin_units().current_province(province)  # a seed province: today's it is part of

@@ -77,6 +77,32 @@ async def test_scheduling_checks_the_time_and_cancel_stops_it(pipeline):
     assert broadcast.state == "cancelled"
 
 
+async def test_a_day_already_past_this_year_is_refused_with_the_year_to_write(pipeline, clock):
+    await subscriber(pipeline, "tien-giang")
+    boss = await officer(pipeline, "dong-thap")
+    await compose(boss)
+    await boss.press("bc:schedule")
+    assert "6/10 08:00" in boss.text  # the example is tomorrow, never a past day
+    await boss.send("1/10 08:00")  # four days ago: not silently 1/10/2025
+    assert "1/10/2024 đã qua" in boss.text and "1/10/2025 08:00" in boss.text
+    assert await broadcasts(pipeline) == []
+    await boss.send("1/10/2025 08:00")
+    [(broadcast, _)] = await broadcasts(pipeline)
+    assert broadcast.scheduled_at.replace(tzinfo=dt.UTC) == dt.datetime(2025, 10, 1, 1, 0, tzinfo=dt.UTC)
+
+
+async def test_a_january_day_typed_in_december_means_next_january(pipeline, clock):
+    clock[0] = dt.datetime(2024, 12, 20, 2, 0, tzinfo=dt.UTC)
+    await subscriber(pipeline, "tien-giang")
+    boss = await officer(pipeline, "dong-thap")
+    await compose(boss)
+    await boss.press("bc:schedule")
+    await boss.send("5/1 08:00")
+    assert "5/1/2025" in boss.text
+    [(broadcast, _)] = await broadcasts(pipeline)
+    assert broadcast.scheduled_at.replace(tzinfo=dt.UTC) == dt.datetime(2025, 1, 5, 1, 0, tzinfo=dt.UTC)
+
+
 async def test_citizens_cannot_broadcast_even_with_forged_buttons(pipeline):
     citizen = Chat(pipeline)
     await citizen.send("/thongbao")
@@ -105,8 +131,12 @@ async def test_wrong_answers_are_corrected_where_they_are_given(pipeline):
     assert "chưa đọc được" in boss.text
     await boss.press("bc:aud:all")
     await boss.press("bc:done")
-    await boss.press("bc:send")
-    assert "Không có ai" in boss.text  # nobody subscribed yet: nothing is created to send
+    # nobody subscribed yet: the preview says so and why, and offers no Send
+    assert "Không có ai" in boss.text and "đăng ký" in boss.text
+    assert "bc:send" not in [b.payload for r in boss.last for b in r.buttons]
+    await boss.press("bc:regroup")
+    assert "bc:aud:all" in [b.payload for r in boss.last for b in r.buttons]
+    assert await broadcasts(pipeline) == []
 
 
 async def test_an_officer_typing_another_province_reaches_nobody_there(pipeline):
@@ -120,8 +150,7 @@ async def test_an_officer_typing_another_province_reaches_nobody_there(pipeline)
     await boss.press("Bỏ qua")  # no link
     assert "Nghệ An" in boss.text  # the area is said where the audience is chosen
     await boss.send("province:tien-giang")  # typed filters go straight to the preview
-    assert "Telegram: 0" in boss.text  # the preview counts within the area
-    await boss.press("bc:send")
-    [(broadcast, deliveries)] = await broadcasts(pipeline)
-    assert deliveries == 0
-    assert broadcast.audience == ["province:dong-thap", "area:nghe-an"]  # Tiền Giang's today
+    assert "Không có ai" in boss.text and "Nghệ An" in boss.text  # counted within the area
+    await boss.send("", payload="bc:send")  # a forged Send creates nothing to send either
+    assert "Không có ai" in boss.text
+    assert await broadcasts(pipeline) == []

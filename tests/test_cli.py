@@ -121,3 +121,12 @@ def test_a_team_member_logs_a_visit_in_the_console(tmp_path):
     assert "Số người được hướng dẫn: Bạn đã hướng dẫn bao nhiêu người" in out
     assert "Đã lưu lượt ghi nhận #2" in out
     assert "Số buổi bạn đã ghi nhận: 2" in out
+
+
+def test_a_broadcast_nobody_can_receive_is_refused_with_the_reason(tmp_path):
+    result = cdsbot(tmp_path, "broadcast", "create", "--text", "Xin chào", "--yes")
+    assert result.returncode == 2
+    assert "nobody in that audience can be reached" in result.stderr
+    listed = cdsbot(tmp_path, "broadcast", "list")
+    assert listed.returncode == 0 and listed.stdout.strip() == ""  # nothing was created
+    assert "no announcement yet" in cdsbot(tmp_path, "broadcast", "sink").stdout

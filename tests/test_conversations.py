@@ -8,10 +8,13 @@ OA API) and reads what the platform received."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Protocol
 
 import pytest
+from sqlalchemy import func, select
 
+from bot.channels.console import ConsoleChannel
 from db.models import Subscription, User, Visit
 from db.teams import InviteRepository, TeamRepository
 from tests.fakes.zalo_api import SentRecord as ZaloRecord
@@ -83,6 +86,45 @@ class ZaloDriver:
         return await self.zalo.count(model)
 
 
+class ConsoleDriver:
+    """Types lines as a person at `cdsbot chat` does: a button is pressed by typing its number."""
+
+    def __init__(self, console: ConsoleChannel) -> None:
+        self.console = console
+        self.out = console.out
+
+    async def _type(self, line: str) -> str:
+        start = self.out.tell()
+        await self.console.type(line)
+        self.out.seek(start)
+        return self.out.read()
+
+    async def open(self) -> str:
+        return await self._type("/start")
+
+    async def say(self, text: str) -> str:
+        return await self._type(text)
+
+    async def press(self, payload: str) -> str:
+        assert payload in self.payloads(), f"{payload} not offered: {self.payloads()}"
+        return await self._type(str(self.payloads().index(payload) + 1))
+
+    def payloads(self) -> list[str]:
+        return [b.payload or "" for b in self.console.buttons]
+
+    async def count(self, model) -> int:
+        async with self.console.intake.sessions() as session:
+            return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+@pytest.fixture
+async def console(pipeline):
+    channel = ConsoleChannel(pipeline, "c7001", out=io.StringIO())
+    await channel.start()
+    yield channel
+    await channel.stop()
+
+
 async def run_conversation(d: Driver) -> None:
     assert "Nghị định 13/2023" in await d.open()
     assert "tỉnh, thành phố nào" in await d.press("consent:yes")
@@ -140,6 +182,10 @@ async def test_conversation_on_zalo(zalo: Zalo):
     await run_conversation(ZaloDriver(zalo))
 
 
+async def test_conversation_on_the_console(console: ConsoleChannel):
+    await run_conversation(ConsoleDriver(console))
+
+
 async def test_team_member_on_telegram(bot: Bot):  # noqa: F811
     await run_team_member(TelegramDriver(bot, user_id=7002), await new_team_code(bot.pipeline))
 
@@ -148,7 +194,10 @@ async def test_team_member_on_zalo(zalo: Zalo):
     await run_team_member(ZaloDriver(zalo, user_id="z7002"), await new_team_code(zalo.pipeline))
 
 
-@pytest.mark.parametrize("name", ["telegram", "zalo"])
-def test_both_drivers_follow_the_protocol(name: str):
-    driver = TelegramDriver if name == "telegram" else ZaloDriver
+async def test_team_member_on_the_console(console: ConsoleChannel):
+    await run_team_member(ConsoleDriver(console), await new_team_code(console.intake.pipeline))
+
+
+@pytest.mark.parametrize("driver", [TelegramDriver, ZaloDriver, ConsoleDriver])
+def test_every_driver_follows_the_protocol(driver: type):
     assert all(hasattr(driver, m) for m in ("open", "say", "press", "payloads", "count"))

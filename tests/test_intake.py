@@ -23,6 +23,7 @@ from db.repositories import UserRepository
 from handlers.context import Services
 from handlers.messages import IncomingMessage, Reply, message_to_json
 from tests.conftest import FIXED_NOW
+from tests.fakes.chat import INTRODUCTION
 
 QUESTION = "ngay chuyen doi so la ngay nao"
 
@@ -65,7 +66,8 @@ async def test_a_redelivered_message_is_handled_and_answered_once(pipeline: Pipe
     assert await intake.accept(message("u1", QUESTION, "42")) is True
     assert await intake.accept(message("u1", QUESTION, "42")) is False
     await intake.idle()
-    assert len(platform.texts("u1")) == 1 and "10/10" in platform.texts("u1")[0]
+    texts = platform.texts("u1")  # the answer, then the bot's introduction (first contact)
+    assert len(texts) == 2 and "10/10" in texts[0] and INTRODUCTION in texts[1]
     assert await count(pipeline.sessions, QuestionLog) == 1
     assert await count(pipeline.sessions, OutboxReply, OutboxReply.sent_at.is_(None)) == 0
 
@@ -78,7 +80,8 @@ async def test_redeliveries_do_not_use_up_the_throttle(pipeline: Pipeline):
     await intake.accept(message("u2", "cuoc thi", "8"))
     await intake.idle()
     texts = platform.texts("u2")
-    assert len(texts) == 2 and "Cuộc thi" in texts[1] and not any("nhanh" in t for t in texts)
+    assert len(texts) == 3 and INTRODUCTION in texts[1] and "Cuộc thi" in texts[2]
+    assert not any("nhanh" in t for t in texts)
 
 
 async def test_a_flood_is_answered_once_with_a_warning_and_every_message_is_recorded(pipeline: Pipeline):
@@ -88,7 +91,8 @@ async def test_a_flood_is_answered_once_with_a_warning_and_every_message_is_reco
         await intake.accept(message("u3", f"{QUESTION} {n}", f"flood-{n}"))
     await intake.idle()
     texts = platform.texts("u3")
-    assert len(texts) == 4 and sum("nhanh" in t for t in texts) == 1
+    assert len(texts) == 5 and sum("nhanh" in t for t in texts) == 1  # 3 answers, introduction
+    assert sum(INTRODUCTION in t for t in texts) == 1
     assert await count(pipeline.sessions, InboxEntry, InboxEntry.state == "throttled") == 7
 
 
@@ -99,12 +103,13 @@ async def test_replies_recorded_but_not_sent_are_sent_by_the_next_process(pipeli
     await first.accept(message("u4", QUESTION, "100"))
     await first.idle()
     assert platform.sent == []
-    assert await count(pipeline.sessions, OutboxReply, OutboxReply.sent_at.is_(None)) == 1
+    assert await count(pipeline.sessions, OutboxReply, OutboxReply.sent_at.is_(None)) == 2
     platform.down = False
     second = make_intake(pipeline, platform)
     await second.start()
     await second.stop()
-    assert len(platform.texts("u4")) == 1 and "10/10" in platform.texts("u4")[0]
+    texts = platform.texts("u4")
+    assert len(texts) == 2 and "10/10" in texts[0] and INTRODUCTION in texts[1]
     assert await count(pipeline.sessions, QuestionLog) == 1  # answered, not asked again
     third = make_intake(pipeline, platform)  # nothing left for the one after
     assert await third.resume() == 0
@@ -155,7 +160,9 @@ async def test_two_workers_resuming_the_same_messages_handle_each_once(
         workers = [make_intake(p, platform) for p in pipelines]
         await asyncio.gather(*(w.start() for w in workers))
         await asyncio.gather(*(w.stop() for w in workers))
-        assert len(platform.sent) == 40
+        # 40 answers, and each of the 8 people's first one followed by the introduction
+        answers = [text for _, text in platform.sent if INTRODUCTION not in text]
+        assert len(answers) == 40 and len(platform.sent) == 48
         assert await count(pipelines[0].sessions, QuestionLog) == 40
     finally:
         for engine in engines:

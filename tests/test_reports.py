@@ -231,6 +231,7 @@ async def test_csv_has_a_bom_a_translated_header_and_one_line_per_visit(sessions
     assert rows[1][1:6] == ["Tổ Mỹ Phong", "Phường Mỹ Phong", MY_PHONG, "Ấp 3", "2"]
     assert rows[1][10] == "Mỹ Phong, Mỹ Tho" and rows[2][10] == ""
     assert rows[4][7] == "Zalo"
+    assert {row[8] for row in rows[1:]} <= {"Người dân đã làm được", "Cần quay lại"}  # as the form
 
 
 async def test_chart_is_a_png_and_the_summary_names_the_figures(sessions, catalog, t, tmp_path):

@@ -146,8 +146,9 @@ async def test_edit_from_the_summary_and_afterwards_with_sua(pipeline, member):
     await member.press("Lưu")
     await member.send("/sua")
     await member.press("visit:field:outcome")
+    assert member.buttons()[:2] == ["Người dân đã làm được", "Cần quay lại"]  # as exports say
     await member.press("visit:outcome:follow_up")
-    assert "bản đã sửa" in member.text
+    assert "bản đã sửa" in member.text and ": Cần quay lại" in member.text
     await member.press("Lưu")
     assert "Đã sửa lượt ghi nhận" in member.text
     [visit] = await visits(pipeline)

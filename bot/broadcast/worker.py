@@ -211,8 +211,8 @@ async def run_worker(settings: Settings, until_idle: bool = False,
                      platforms: Platforms | None = None,
                      on_progress: ProgressHook | None = None,
                      rows_done: RowsDone | None = None) -> WorkerStats:
-    """Send due broadcasts on every configured channel until stopped (SIGTERM, SIGINT or
-    `stop_event`), or with `until_idle` until nothing is due. Opens its own engine unless given
+    """Send due broadcasts on every configured channel until stopped (SIGTERM, SIGINT, or
+    `stop_event` when the caller owns stopping), or with `until_idle` until nothing is due. Opens its own engine unless given
     `sessions` (the database must be migrated), and its own platform connections unless given
     the process's `platforms` (`cdsbot run` shares its channels')."""
     engine = None
@@ -234,6 +234,8 @@ async def run_worker(settings: Settings, until_idle: bool = False,
             worker = Worker(sessions, senders, store, WorkerConfig.from_settings(settings),
                             until_idle=until_idle, stop=stop, on_progress=on_progress,
                             rows_done=rows_done)
+            if stop_event is not None:  # the caller listens to the signals (cdsbot run, chat)
+                return await worker.run()
             with _signals_stop(stop):
                 return await worker.run()
     finally:

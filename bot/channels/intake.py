@@ -64,7 +64,7 @@ class _Job:
 
 
 class Intake:
-    def __init__(self, channel: str, pipeline: Pipeline, send: Send, *, throttle: Throttle,
+    def __init__(self, channel: str, pipeline: Pipeline, send: Send, *, throttle: Throttle | None,
                  prepare: Prepare | None = None, on_accept: OnAccept | None = None,
                  resume_after_seconds: float = 120.0, sweep_seconds: float = 30.0,
                  max_send_attempts: int = 5) -> None:
@@ -141,8 +141,9 @@ class Intake:
         return True
 
     def _verdict(self, msg: IncomingMessage) -> Verdict:
-        """Typed text counts against the throttle; buttons and platform events do not."""
-        if msg.event is None and msg.payload is None:
+        """Typed text counts against the throttle; buttons and platform events do not. A channel
+        without a throttle (the local console: one person at their own keyboard) allows all."""
+        if self.throttle is not None and msg.event is None and msg.payload is None:
             return self.throttle.check(msg.user_id)
         return Verdict.ALLOW
 

@@ -39,6 +39,7 @@ from bot.settings import Settings
 from content.i18n import N_
 from db.broadcasts.formatting import check_message
 from db.broadcasts.outbox import OPEN
+from db.local_deliveries import LocalDeliveries
 from db.models import Broadcast, ChannelIdentity, Delivery, utcnow
 from db.zalo_budget import ProactiveQuota
 
@@ -100,9 +101,7 @@ def create(text: str, image: str | None, link: str | None, link_label: str | Non
 async def _create(settings: Settings, text: str, image: str | None, link: str | None,
                   link_label: str | None, audience: Any, when: dt.datetime | None,
                   yes: bool) -> None:
-    rules = rules_for(settings)
-    if not rules.channels:
-        raise click.UsageError("no channel is configured: set TELEGRAM_BOT_TOKEN or ZALO_APP_ID")
+    rules = rules_for(settings)  # with no platform configured: console users and demo ones
     async with open_app(settings) as app:
         async with app.sessions() as session:
             counts = await count_reachable(session, audience, utcnow(), rules)
@@ -111,6 +110,10 @@ async def _create(settings: Settings, text: str, image: str | None, link: str | 
             left = await ProactiveQuota(session, settings.zalo_proactive_quota,
                                         settings.tz).left()
         _show_plan(settings, text, audience.filters, counts, when)
+        if not sum(counts.values()):
+            raise click.UsageError("nobody in that audience can be reached right now: people "
+                                   "are reached once they have started a chat with the bot, "
+                                   "agreed and subscribed; nothing was created")
         if counts.get("zalo"):
             _show_quota(settings, counts["zalo"], left)
         if not yes:
@@ -243,6 +246,25 @@ async def _change(settings: Settings, broadcast_id: int, change: Callable[..., A
 _state_change("cancel", cancel_broadcast, "cancelled")
 _state_change("pause", pause_broadcast, "paused")
 _state_change("resume", resume_broadcast, "resumed")
+
+
+@broadcast_command.command("sink")
+@click.option("--limit", default=20, show_default=True)
+def sink_command(limit: int) -> None:
+    """What the demo subscribers received, newest first (with no platform configured,
+    announcements to them are only recorded here: nothing leaves this machine)."""
+    run_command(_sink(load_settings(), limit))
+
+
+async def _sink(settings: Settings, limit: int) -> None:
+    async with open_app(settings) as app, app.sessions() as session:
+        rows = await LocalDeliveries(session).recent("demo", limit)
+    if not rows:
+        click.echo("The demo sink holds no announcement yet.")
+    for row in rows:
+        local = row.delivered_at.replace(tzinfo=row.delivered_at.tzinfo or dt.UTC)
+        text = to_plain(row.message.get("text", "")).replace("\n", " ")
+        click.echo(f"{local.astimezone(settings.tz):%Y-%m-%d %H:%M:%S}  {row.chat_id}  {text[:60]}")
 
 
 @broadcast_command.command("failures")

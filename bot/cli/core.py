@@ -12,7 +12,6 @@ import click
 
 from bot import runner
 from bot.app import App, open_app
-from bot.channels.console import ConsoleChannel, run_console
 from bot.channels.zalo_client import ZaloTokens, permission_url, pkce_pair
 from bot.cli.common import BAD_INPUT, FAILED, load_settings, run_command
 from bot.cli.places import province_slug
@@ -47,7 +46,7 @@ def chat(user: str | None) -> None:
 
 async def _chat(settings: Settings, user: str | None = None) -> None:
     async with open_app(settings) as app:
-        await run_console(app.pipeline.process, channel=ConsoleChannel(user))
+        await runner.chat(app, user)
 
 
 @main.command()

@@ -129,7 +129,7 @@ def grant(account: str, role: str, province: str | None, communes: tuple[str, ..
 async def _grant(settings: Settings, channel: str, external_id: str, role: Role,
                  province: str | None, communes: list[str]) -> None:
     async with open_app(settings) as app, app.sessions() as session, session.begin():
-        identity, _ = await UserRepository(session).identify(channel, external_id, external_id)
+        identity = (await UserRepository(session).identify(channel, external_id, external_id)).identity
         user = identity.user
         user.role = int(role)
         user.scope_province, user.scope_communes = province, communes

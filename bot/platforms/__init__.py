@@ -3,8 +3,8 @@ token manager. Conversation replies (bot/channels), broadcasts and reminders (bo
 all send through the same object, so a process holds one connection pool and one token pair
 per platform.
 
-`configured_platforms(settings, sessions)` makes those the settings configure; `opened(…)` starts
-them and closes them on exit.
+`configured_platforms(settings, sessions)` makes those the settings configure (with none, the local
+ones of bot/platforms/local.py, which only record); `opened(…)` starts them and closes them on exit.
 """
 
 from __future__ import annotations
@@ -14,16 +14,20 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.platforms.local import LOCAL_CHANNELS, LocalPlatform
 from bot.platforms.telegram import TelegramPlatform
 from bot.platforms.zalo import ZaloPlatform
 from bot.settings import Settings
 
-Platforms = dict[str, TelegramPlatform | ZaloPlatform]
+Platforms = dict[str, TelegramPlatform | ZaloPlatform | LocalPlatform]
 
 
 def configured_platforms(settings: Settings,
                          sessions: async_sessionmaker[AsyncSession]) -> Platforms:
-    """A platform object for each one the settings configure, not started yet."""
+    """A platform object for each one the settings configure, not started yet; with none, the
+    local ones (a rehearsal: nothing leaves this machine)."""
+    if not (settings.telegram_enabled or settings.zalo_enabled):
+        return {name: LocalPlatform(name, sessions) for name in LOCAL_CHANNELS}
     platforms: Platforms = {}
     if settings.telegram_enabled:
         platforms[TelegramPlatform.name] = TelegramPlatform(settings)

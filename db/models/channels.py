@@ -135,3 +135,21 @@ class ZaloProactiveUsage(Base):
 
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LocalDelivery(Base):
+    """An announcement delivered with no messaging platform (bot/platforms/local.py): to a console
+    user, shown in their `cdsbot chat` session, or to a demo subscriber, only recorded. Lets an
+    officer rehearse a broadcast with no tokens and watch it go, never reaching a real person."""
+
+    __tablename__ = "local_deliveries"
+    __table_args__ = (Index("ix_local_deliveries_unshown", "channel", "chat_id", "shown_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    """console or demo."""
+    chat_id: Mapped[str] = mapped_column(String(64))
+    message: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """The BroadcastMessage's fields: text, image_url, link_url, link_label."""
+    delivered_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    shown_at: Mapped[dt.datetime | None] = mapped_column(default=None)

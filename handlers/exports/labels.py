@@ -12,7 +12,8 @@ from db.reports import Report, VisitRow, commune_name
 DETAIL_HEADERS = (N_("Date"), N_("Team"), N_("Commune"), N_("Commune code"), N_("Address"),
                   N_("People"), N_("Services"), N_("Other service"), N_("Outcome"), N_("Note"),
                   N_("Recorded before 1/7/2025 as"))
-OUTCOMES = {"done": N_("Resident managed"), "follow_up": N_("Come back")}
+OUTCOME_LABELS = {"done": N_("Resident managed"), "follow_up": N_("Come back")}
+"""The one wording of each visit outcome: the form's buttons, its summary and every export."""
 
 
 def describe_scope(report: Report, t: Translator, province_name: str | None = None) -> str:
@@ -46,7 +47,7 @@ def detail_maker(t: Translator, catalog: ServiceCatalog) -> Callable[[VisitRow],
     """VisitRow → the detail columns (DETAIL_HEADERS), values still typed, None for empty.
     Labels are looked up once per outcome and service mask (there are few), not per visit."""
     names = service_names(catalog, t.locale)
-    outcomes = {code: t(label) for code, label in OUTCOMES.items()}
+    outcomes = {code: t(label) for code, label in OUTCOME_LABELS.items()}
     masks: dict[int, str] = {}
 
     def services(mask: int) -> str:

@@ -7,6 +7,9 @@ import itertools
 from bot.pipeline import Pipeline
 from handlers.messages import Button, IncomingMessage, Reply
 
+INTRODUCTION = "Nghị định 13/2023"
+"""In the introduction that follows a person's first message (unless it was /start)."""
+
 
 class Chat:
     """One user's conversation with the bot through the pipeline, remembering the last buttons."""

@@ -1,0 +1,60 @@
+"""Meeting the bot, meeting it again, and asking for what is not yours: through the real
+pipeline (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from tests.fakes.chat import Chat
+from tests.team_helpers import create_team, member_of, officer
+
+
+async def onboarded(chat: Chat) -> None:
+    await chat.send("/start")
+    await chat.press("consent:yes")
+    await chat.press("prov:nghe-an")
+
+
+async def test_a_second_start_welcomes_back_without_asking_consent_again(pipeline):
+    chat = Chat(pipeline)
+    await onboarded(chat)
+    await chat.send("/start")
+    assert "Chào bạn quay lại" in chat.text and "Tỉnh của bạn: Nghệ An" in chat.text
+    assert "consent:yes" not in [b.payload for r in chat.last for b in r.buttons]
+    assert "topic:contests" in [b.payload for r in chat.last for b in r.buttons]
+
+
+async def test_after_erasing_my_data_the_next_message_starts_afresh(pipeline):
+    chat = Chat(pipeline)
+    await onboarded(chat)
+    await chat.send("/xoadulieu")
+    assert "bắt đầu như mới" in (await chat.press("erase:yes"))[0].text
+    replies = await chat.send("ngay chuyen doi so la ngay nao")
+    assert "10/10" in replies[0].text and "Nguồn:" in replies[0].text  # what they asked, first
+    assert "Nghị định 13/2023" in chat.text  # then what is stored and why
+    assert "consent:yes" in [b.payload for b in replies[-1].buttons]
+    await chat.press("consent:yes")
+    assert "tỉnh, thành phố nào" in chat.text
+
+
+async def test_a_first_question_is_answered_then_the_bot_introduces_itself(pipeline):
+    chat = Chat(pipeline)
+    replies = await chat.send("cuoc thi tim hieu chuyen doi so tien giang vong loai den ngay nao")
+    assert "15/10/2022" in replies[0].text
+    assert "Nghị định 13/2023" in chat.text
+    await chat.send("ngày cđs là ngày nào")  # not a yes or no: a question again, answered
+    assert "10/10" in chat.last[0].text
+
+
+async def test_a_restricted_command_says_who_it_is_for_and_how_to_get_there(pipeline):
+    citizen = Chat(pipeline)
+    await onboarded(citizen)
+    await citizen.send("/ghinhan")
+    assert "thành viên Tổ công nghệ số cộng đồng" in citizen.text and "/thamgia" in citizen.text
+    await citizen.send("/thongbao")
+    assert "dành cho cán bộ" in citizen.text and "thành viên" not in citizen.text
+    boss = await officer(pipeline, "dong-thap")
+    _, code = await create_team(boss)
+    member = await member_of(pipeline, code)
+    await member.send("/baocao")
+    assert "tổ trưởng và cán bộ" in member.text and "/to" in member.text
+    await member.send("/ghinhan")  # what a member may do still works
+    assert "ngày nào" in member.text
