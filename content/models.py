@@ -133,8 +133,13 @@ class Promotion(Identified, Dated):
     source: SourceRef
 
 
+CAMPAIGN_LABEL_CHARS = 32
+
+
 class Campaign(Identified, Dated):
     name: str
+    short_name: str | None = Field(default=None, max_length=CAMPAIGN_LABEL_CHARS)
+    """What a button calls it ("Đi từng ngõ, gõ từng nhà"): the full name is too long for one."""
     services: list[str] = Field(default_factory=list)
     source: SourceRef
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from content.bodies import renamed_in
 from content.models import FaqEntry
@@ -33,11 +34,21 @@ def source_line(ctx: Context, faq: FaqEntry) -> str:
     return ctx.t("Source: {title}, {section}", title=source.title, section=faq.source.section)
 
 
+_YES_LEAD = re.compile(r"^(?:Có|Được)(?: ạ)?[.,!]\s*")
+"""A yes at the head of an answer ("Có ạ. …"): about something over, it would read as "yes, now"."""
+
+
 def faq_text(ctx: Context, faq: FaqEntry) -> str:
-    """The answer, its live schedule standing, the year it holds for, and its source."""
-    lines = [ctx.t.fmt.render(faq.answer.strip())]
-    if faq.schedule:
-        span = schedule_span(ctx, faq.schedule)
+    """The answer, its live schedule standing, the year it holds for, and its source. A yes
+    about something that is over starts with that instead, so it cannot read as "yes, now"."""
+    answer = ctx.t.fmt.render(faq.answer.strip())
+    span = schedule_span(ctx, faq.schedule) if faq.schedule else None
+    over = span is not None and standing(*span, ctx.today).phase is Phase.OVER
+    if span is not None and over and _YES_LEAD.match(answer):
+        lines = [ctx.t("This is over: it took place {period}. What the plan said:",
+                       period=ctx.t.fmt.date_range(*span)), _YES_LEAD.sub("", answer, count=1)]
+    else:
+        lines = [answer]
         if span is not None:
             lines.append(standing_text(ctx, *span) + ".")
     if faq.year:

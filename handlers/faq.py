@@ -9,7 +9,7 @@ from content.redaction import MARKER, redact
 from handlers.answers import faq_text
 from handlers.context import Context
 from handlers.menu import menu_buttons
-from handlers.messages import AnswerInfo, Button, IncomingMessage, Reply
+from handlers.messages import AnswerInfo, Button, IncomingMessage, Reply, shorten
 
 BUTTON_LABEL_CHARS = 40
 MAX_BUTTONS = 6
@@ -132,5 +132,4 @@ def _faq_button(ctx: Context, faq_id: str) -> Button:
 
 
 def short_label(text: str) -> str:
-    text = text.strip()
-    return text if len(text) <= BUTTON_LABEL_CHARS else text[: BUTTON_LABEL_CHARS - 1].rstrip() + "…"
+    return shorten(text, BUTTON_LABEL_CHARS)

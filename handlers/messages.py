@@ -40,6 +40,18 @@ class IncomingMessage:
         return name, args.strip()
 
 
+def shorten(text: str, limit: int) -> str:
+    """The text, or its first words that fit in `limit` characters with "…": never cut inside
+    a word (a label "… phải tổ c…" reads as a typo)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    if text[limit - 1] != " " and " " in cut:
+        cut = cut[:cut.rfind(" ")]
+    return cut.rstrip(" ,;:–-“\"(") + "…"
+
+
 @dataclass(frozen=True, slots=True)
 class Button:
     """A button: `payload` comes back as IncomingMessage.payload; `url` opens a link instead."""

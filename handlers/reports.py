@@ -15,7 +15,7 @@ import uuid
 from contextlib import aclosing
 from pathlib import Path
 
-from content.models import Campaign
+from content.models import CAMPAIGN_LABEL_CHARS, Campaign
 from db.models import Role
 from db.reports import Report, ReportScope
 from handlers.context import Context
@@ -24,7 +24,7 @@ from handlers.exports.labels import describe_scope
 from handlers.exports.summary import summary_text
 from handlers.exports.table import write_csv
 from handlers.exports.xlsx import write_xlsx
-from handlers.messages import Attachment, Button, IncomingMessage, Reply
+from handlers.messages import Attachment, Button, IncomingMessage, Reply, shorten
 from handlers.numbers import read_id
 from handlers.visit_fields import error_text, parse_day
 
@@ -85,16 +85,12 @@ async def choose_period(msg: IncomingMessage, ctx: Context) -> list[Reply]:
 async def _period_question(ctx: Context, scope: ReportScope) -> Reply:
     ctx.goto("report.period")
     t = ctx.t
-    buttons = [Button(t("Campaign {name}: {period}", name=_short(c.name),
-                        period=t.fmt.date_range(c.start, c.end)), f"report:campaign:{c.id}")
+    buttons = [Button(f"{c.short_name or shorten(c.name, CAMPAIGN_LABEL_CHARS)} "
+                      f"({t.fmt.date_range(c.start, c.end)})", f"report:campaign:{c.id}")
                for c in (await _campaigns(ctx, scope))[:MAX_CAMPAIGN_BUTTONS]]
     buttons += [Button(t("Last 7 days"), "report:last:7"), Button(t("Last 30 days"), "report:last:30")]
     return Reply.with_buttons(t("Which period? Choose one, or type a range such as "
                                 "1/10/2024 - 10/10/2024."), buttons)
-
-
-def _short(name: str, limit: int = 28) -> str:
-    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 async def _campaigns(ctx: Context, scope: ReportScope) -> list[Campaign]:

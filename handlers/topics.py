@@ -21,14 +21,18 @@ MAX_ITEMS = 5
 T = TypeVar("T")
 
 
-def _province_first(ctx: Context, pack: Pack) -> bool:
-    return not (pack.province and pack.province.current == ctx.user.province)
+def _locality(ctx: Context, pack: Pack) -> int:
+    """Where a pack's items come in a list: the user's province (0), national (1), another
+    province (2)."""
+    if pack.province is None:
+        return 1
+    return 0 if pack.province.current == ctx.user.province else 2
 
 
 def _topic_buttons(ctx: Context, topic: str) -> list[Button]:
     """Buttons to the FAQ entries of a topic, the user's province first (at most five) + menu."""
     entries = [e for e in ctx.content.faq.values() if e.topic == topic]
-    entries.sort(key=lambda e: _province_first(ctx, ctx.content.faq_pack[e.id]))
+    entries.sort(key=lambda e: _locality(ctx, ctx.content.faq_pack[e.id]))
     buttons = [Button(short_label(e.questions[0]), f"faq:{e.id}") for e in entries[:MAX_ITEMS]]
     return [*buttons, Button(ctx.t("Menu"), "topic:menu")]
 
@@ -68,30 +72,33 @@ def _contest_lines(ctx: Context, contest: Contest) -> list[str]:
     return lines
 
 
-def _by_phase(ctx: Context, spans: list[tuple[dt.date, dt.date]]) -> list[int]:
-    """Indexes ordered running, upcoming, then over (most recent first)."""
+def _by_phase(ctx: Context, spans: list[tuple[dt.date, dt.date]],
+              packs: Sequence[Pack]) -> list[int]:
+    """Indexes: what is running or upcoming before what is over; within each, by place (the
+    user's province, national, others), then running before upcoming, most recent first."""
     order = {Phase.RUNNING: 0, Phase.UPCOMING: 1, Phase.OVER: 2}
-    keyed = [(order[standing(s, e, ctx.today).phase], -e.toordinal(), i)
-             for i, (s, e) in enumerate(spans)]
+    phases = [order[standing(s, e, ctx.today).phase] for s, e in spans]
+    keyed = [(phase == 2, _locality(ctx, pack), phase, -e.toordinal(), i)
+             for i, ((_, e), pack, phase) in enumerate(zip(spans, packs, phases, strict=True))]
     return [i for *_, i in sorted(keyed)]
 
 
 async def show_contests(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """Contests: running and upcoming first, each round with its dates and standing."""
-    contests = [c for _, c in ctx.content.contests()]
-    return _dated_listing(ctx, contests, ctx.t("Contests:"), ctx.t("No contests are recorded yet."),
+    return _dated_listing(ctx, ctx.content.contests(), ctx.t("Contests:"), ctx.t("No contests are recorded yet."),
                           _contest_lines, "contests")
 
 
-def _dated_listing(ctx: Context, items: Sequence[T], heading: str, empty: str,
+def _dated_listing(ctx: Context, items: Sequence[tuple[Pack, T]], heading: str, empty: str,
                    lines_of: Callable[[Context, T], list[str]], topic: str) -> list[Reply]:
-    """A topic's dated items, running and upcoming first, then the topic's FAQ buttons."""
+    """A topic's dated items, the user's province first, running and upcoming before over,
+    then the topic's FAQ buttons."""
     if not items:
         return [Reply.with_buttons(empty, menu_buttons(ctx))]
-    spans = [span_of(item, ctx.today) for item in items]
+    spans = [span_of(item, ctx.today) for _, item in items]
     lines = [heading]
-    for i in _by_phase(ctx, spans)[:MAX_ITEMS]:
-        lines.extend(lines_of(ctx, items[i]))
+    for i in _by_phase(ctx, spans, [pack for pack, _ in items])[:MAX_ITEMS]:
+        lines.extend(lines_of(ctx, items[i][1]))
     return [Reply.with_buttons("\n".join(lines), _topic_buttons(ctx, topic))]
 
 
@@ -121,8 +128,7 @@ def _session_time(ctx: Context, value: str) -> str:
 
 async def show_events(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """Events and programmes, running and upcoming first, with dates, times and venues."""
-    events = [e for _, e in ctx.content.events()]
-    return _dated_listing(ctx, events, ctx.t("Events:"), ctx.t("No events are recorded yet."),
+    return _dated_listing(ctx, ctx.content.events(), ctx.t("Events:"), ctx.t("No events are recorded yet."),
                           _event_lines, "events")
 
 
@@ -130,7 +136,7 @@ async def show_promotions(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """Promotions running now first; says so plainly when none is running."""
     promotions = ctx.content.promotions()
     spans = [(p.start, p.end) for _, p in promotions]
-    order = _by_phase(ctx, spans)
+    order = _by_phase(ctx, spans, [pack for pack, _ in promotions])
     running = [i for i in order if standing(*spans[i], ctx.today).phase is Phase.RUNNING]
     lines = [] if running else [ctx.t("No promotion is running right now. The most recent ones:")]
     for i in order[:MAX_ITEMS]:
@@ -150,7 +156,7 @@ async def show_teams(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     spans = [(c.start, c.end) for _, c in campaigns]
     lines = [ctx.t("Community digital technology teams (Tổ công nghệ số cộng đồng) guide residents "
                    "house by house. Campaigns:")]
-    for i in _by_phase(ctx, spans)[:MAX_ITEMS]:
+    for i in _by_phase(ctx, spans, [pack for pack, _ in campaigns])[:MAX_ITEMS]:
         pack, campaign = campaigns[i]
         place = f" – {pack.province.name}" if pack.province else ""
         lines.append(f"• {campaign.name}{place}: {ctx.t.fmt.date_range(campaign.start, campaign.end)}. "
@@ -162,7 +168,7 @@ async def show_teams(msg: IncomingMessage, ctx: Context) -> list[Reply]:
 
 async def show_resources(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """Official links and documents from the plans."""
-    resources = sorted(ctx.content.resources(), key=lambda pr: _province_first(ctx, pr[0]))
+    resources = sorted(ctx.content.resources(), key=lambda pr: _locality(ctx, pr[0]))
     lines = [ctx.t("Official links and documents:")]
     lines += [f"• {r.title}: {r.url}" + (f" – {r.description}" if r.description else "")
               for _, r in resources]
@@ -171,16 +177,26 @@ async def show_resources(msg: IncomingMessage, ctx: Context) -> list[Reply]:
 
 
 async def show_deadlines(msg: IncomingMessage, ctx: Context) -> list[Reply]:
-    """Reporting deadlines from the plans, next first."""
+    """Reporting deadlines from the plans: the user's province first, then national, then
+    others; within each, the next first."""
     deadlines = ctx.content.deadlines()
     dues = [(d.next_due(ctx.today), p, d) for p, d in deadlines]
-    dues.sort(key=lambda x: (x[0] < ctx.today, abs((x[0] - ctx.today).days)))
+    dues.sort(key=lambda x: (_locality(ctx, x[1]), x[0] < ctx.today,
+                             abs((x[0] - ctx.today).days)))
     lines = [ctx.t("Reporting deadlines:")]
     for due, pack, deadline in dues[: MAX_ITEMS * 2]:
         place = f" ({pack.province.name})" if pack.province else ""
         lines.append(f"• {ctx.t.fmt.date(due)}{place}: {deadline.title}. "
-                     f"{standing_text(ctx, due, due)}.")
+                     f"{_due_text(ctx, due)}.")
     return [Reply.with_buttons("\n".join(lines), _topic_buttons(ctx, "reporting"))]
+
+
+def _due_text(ctx: Context, due: dt.date) -> str:
+    """A deadline is due, not "starting": in n days, today, or passed."""
+    days = (due - ctx.today).days
+    if days > 0:
+        return ctx.t.plural("Due in {n} day", "Due in {n} days", days)
+    return ctx.t("Due today") if days == 0 else ctx.t("Passed")
 
 
 TOPIC_VIEWS = {

@@ -37,6 +37,10 @@ def test_ask_json_prints_one_object_per_input_line_in_order(tmp_path):
     assert "Nguồn:" in objects[0]["answer"]
     assert [o["matched"] for o in objects[1:4]] == [False, False, False]
     assert objects[4]["matched"] and "15/10/2022" in objects[4]["answer"]
+    for obj in objects:  # "choose below": the choices are below, in the text
+        if "bên dưới" in obj["answer"]:
+            below = obj["answer"].split("bên dưới", 1)[1]
+            assert "\n• " in below, obj["answer"]
 
 
 def test_ask_takes_questions_as_arguments_and_a_province(tmp_path):
@@ -130,3 +134,13 @@ def test_a_broadcast_nobody_can_receive_is_refused_with_the_reason(tmp_path):
     listed = cdsbot(tmp_path, "broadcast", "list")
     assert listed.returncode == 0 and listed.stdout.strip() == ""  # nothing was created
     assert "no announcement yet" in cdsbot(tmp_path, "broadcast", "sink").stdout
+
+
+def test_a_report_without_files_prints_its_summary_in_one_language(tmp_path):
+    base = ["report", "--from", "2024-10-01", "--to", "2024-10-10", "--province", "Tiền Giang"]
+    summary = cdsbot(tmp_path, *base)
+    assert summary.returncode == 0, summary.stderr
+    assert "Đồng Tháp" in summary.stdout
+    written = cdsbot(tmp_path, *base, "--csv", str(tmp_path / "v.csv"))
+    assert written.returncode == 0, written.stderr
+    assert "(0 lượt ghi nhận)" in written.stdout and "visits" not in written.stdout

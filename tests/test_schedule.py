@@ -99,3 +99,14 @@ def test_the_locked_babel_writes_dates_as_this_test_says():
     assert vi.time(dt.time(19, 30)) == "19:30"
     assert en.time(dt.time(19, 30)) == "7:30\u202fPM"
     assert vi.vnd(1_500_000) == "1.500.000\xa0₫"
+
+
+async def test_a_yes_about_something_over_says_it_is_over_first(chat: Chat, clock):
+    """The 2022 Voso/Postmart drive, asked as yes/no on 5/10/2024: never "Có ạ." then "over"."""
+    await chat.send("", payload="faq:nat-ecommerce-voso-postmart")
+    answer = chat.last[0].text
+    assert answer.startswith("Hoạt động này đã kết thúc: diễn ra 1/10/2022 – 10/10/2022.")
+    assert "Có ạ" not in answer and "Đã kết thúc" not in answer
+    clock[0] = dt.datetime(2022, 10, 5, 2, 0, tzinfo=dt.UTC)  # while it ran: the yes stays
+    await chat.send("", payload="faq:nat-ecommerce-voso-postmart")
+    assert chat.last[0].text.startswith("Có ạ.") and "Đang diễn ra" in chat.last[0].text

@@ -174,7 +174,7 @@ async def _worker(settings: Settings, until_idle: bool) -> None:
             unsent = (await session.execute(
                 select(func.count()).select_from(Delivery).join(Broadcast)
                 .where(OPEN, Broadcast.state.in_(("sending", "scheduled"))))).scalar_one()
-        with _bar(int(unsent), "Sending") as advance:
+        with _bar(int(unsent), "Sending broadcasts") as advance:
             stats = await run_worker(settings, until_idle, sessions=app.sessions,
                                      rows_done=advance)
     click.echo(f"sent {stats.sent}, failed {stats.failed}, blocked {stats.blocked}, "

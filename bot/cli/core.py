@@ -21,7 +21,7 @@ from content.errors import ContentError
 from content.loader import authoring_problems, load_content
 from db.migrate import upgrade
 from db.repositories import QuestionLogRepository
-from handlers.messages import IncomingMessage
+from handlers.messages import IncomingMessage, Reply
 
 ASK_CHANNEL = "cli"
 
@@ -71,13 +71,19 @@ async def _ask(settings: Settings, lines: Iterable[str], as_json: bool, province
 
 async def _answer_line(app: App, user_id: str, question: str, as_json: bool) -> str:
     replies = await app.pipeline.process(IncomingMessage(ASK_CHANNEL, user_id, user_id, text=question))
-    answer = "\n\n".join(r.text for r in replies)
+    answer = "\n\n".join(_as_text(r) for r in replies)
     if not as_json:
         return answer + "\n"
     info = next((r.answer for r in replies if r.answer is not None), None)
     return json.dumps({"question": question, "matched": bool(info and info.matched),
                        "answer": answer, "faq_id": info.faq_id if info else None,
                        "score": float(info.score) if info else 0.0}, ensure_ascii=False)
+
+
+def _as_text(reply: Reply) -> str:
+    """The reply as text, its buttons listed under it: "choose below" has something below."""
+    choices = [f"• {b.label}" + (f" → {b.url}" if b.url else "") for b in reply.buttons]
+    return "\n".join([reply.text, *choices])
 
 
 @main.group()

@@ -45,7 +45,7 @@ async def _demo_data(settings: Settings, *, teams: int, visits: int, subscribers
             raise RefusedError("the database holds real (non-demo) users or teams; it may be "
                                "production. Add --yes to add demo data to it anyway.")
         started = time.monotonic()
-        with click.progressbar(length=visits, label="Visits") as bar:
+        with click.progressbar(length=visits, label="Writing demo visits") as bar:
             summary = await generate_demo_data(app.sessions, teams=teams, visits=visits,
                                                subscribers=subscribers, seed=seed,
                                                progress=bar.update)

@@ -74,10 +74,9 @@ def report_command(start: dt.date | None, end: dt.date | None, province: str | N
                    communes: tuple[str, ...], team_id: int | None, campaign: str | None,
                    locale: str | None, xlsx: Path | None, csv_path: Path | None,
                    chart: Path | None) -> None:
-    """Visits of a period and scope: prints a summary and writes Excel, CSV and/or a chart."""
+    """Visits of a period and scope: prints a summary (in the report's language, --locale) and
+    writes Excel, CSV and/or a chart when asked."""
     outputs = Outputs(xlsx, csv_path, chart)
-    if not (xlsx or csv_path or chart):
-        raise click.UsageError("give at least one of --xlsx, --csv and --chart")
     if communes and province is None:
         raise click.UsageError("--commune needs --province (commune names repeat across provinces)")
     slug = province_slug(province) if province else None
@@ -110,14 +109,14 @@ async def _report(settings: Settings, scope: ReportScope, start: dt.date | None,
         if outputs.xlsx:
             async with _detail_rows(app, report, outputs.xlsx) as (visits, progress):
                 written = await write_xlsx(report, visits, outputs.xlsx, t, catalog, progress)
-            click.echo(f"Excel: {outputs.xlsx} ({written} visits)")
+            click.echo(t("Excel: {path} ({n} visits)", path=outputs.xlsx, n=t.fmt.number(written)))
         if outputs.csv:
             async with _detail_rows(app, report, outputs.csv) as (visits, progress):
                 written = await write_csv(visits, outputs.csv, t, catalog, progress)
-            click.echo(f"CSV: {outputs.csv} ({written} visits)")
+            click.echo(t("CSV: {path} ({n} visits)", path=outputs.csv, n=t.fmt.number(written)))
         if outputs.chart:
             render_chart(report, outputs.chart, t, window)
-            click.echo(f"Chart: {outputs.chart}")
+            click.echo(t("Chart: {path}", path=outputs.chart))
 
 
 @asynccontextmanager

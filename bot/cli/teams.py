@@ -71,7 +71,8 @@ async def _list(settings: Settings, scope: Scope) -> None:
         for team in await teams.in_scope(scope):
             members = await teams.count_members(team.id)
             area = ", ".join(names[c].name if c in names else c for c in team.communes)
-            click.echo(f"{team.id}\t{team.province}\t{area}\t{team.name}\t{members} members")
+            click.echo(f"{team.id}\t{team.province}\t{area}\t{team.name}\t{members} member"
+                       + ("" if members == 1 else "s"))
 
 
 @teams_command.command("invite")
