@@ -20,6 +20,10 @@ class Formatter:
     def date(self, value: dt.date) -> str:
         return format_skeleton("yMd", value, locale=self.locale)
 
+    def day_month(self, value: dt.date) -> str:
+        """'1/10' in Vietnamese, '10/1' in English: the locale's order, as in `date`."""
+        return format_skeleton("Md", value, locale=self.locale)
+
     def weekday_date(self, value: dt.date) -> str:
         return format_skeleton("yMEd", value, locale=self.locale)
 

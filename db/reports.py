@@ -73,7 +73,8 @@ class CommuneRow(Row):
 
 @dataclass(frozen=True)
 class TeamRow(Row):
-    """`key` is the team id as text; `commune` is the team's own commune by name."""
+    """`key` is the team id as text; `commune` names every commune the team covers (its own
+    first)."""
 
     team_id: int
     name: str
@@ -210,8 +211,10 @@ def _service_rows(sums: Sequence[Any], services: ServiceCatalog) -> list[Row]:
 
 def _team_rows(rows: Sequence[Any]) -> list[TeamRow]:
     teams = [TeamRow(str(team_id), int(visits), int(people), int(follow_ups), team_id=team_id,
-                     name=name, commune=commune_name(commune))
-             for team_id, name, commune, visits, people, follow_ups in rows]
+                     name=name, commune=", ".join(
+                         commune_name(code) for code in dict.fromkeys([commune, *(others or [])])
+                         if code))
+             for team_id, name, commune, others, visits, people, follow_ups in rows]
     return sorted(teams, key=lambda row: (-row.visits, row.name, row.team_id))
 
 
@@ -230,7 +233,7 @@ def _team_query(scope: ReportScope, where: Sequence[ColumnElement[bool]]) -> Any
     """Teams of the scope joined to their aggregated visits, so silent teams get zeros."""
     counts = (select(Visit.team_id, *(c.label(n) for c, n in zip(_totals(), _MEASURES, strict=True)))
               .where(*where).group_by(Visit.team_id).subquery())
-    return (select(Team.id, Team.name, Team.commune_code,
+    return (select(Team.id, Team.name, Team.commune_code, Team.communes,
                    *(func.coalesce(counts.c[n], 0) for n in _MEASURES))
             .outerjoin(counts, counts.c.team_id == Team.id)
             .where(*scope.team_filter()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
@@ -10,6 +11,28 @@ from content.models import FaqEntry
 from content.places import Province
 from content.schedule import Phase, Standing, span_of, standing
 from handlers.context import Context
+from handlers.messages import Reply
+
+CONTENT_LOCALE = "vi"
+"""The language the plans, and so every answer taken from them, are written in."""
+
+
+def in_content_language(ctx: Context) -> Context:
+    """The context for writing an answer from the plans: in Vietnamese, labels included, so a
+    message never mixes an English "Source:" into a Vietnamese answer. Only for writing text:
+    state changes belong on `ctx` itself."""
+    if ctx.t.locale == CONTENT_LOCALE:
+        return ctx
+    return dataclasses.replace(ctx, t=ctx.services.catalogs.translator(CONTENT_LOCALE))
+
+
+def official(ctx: Context, replies: list[Reply]) -> list[Reply]:
+    """Answers from the plans for a reader of another language: said first, in their language,
+    that the official answer is in Vietnamese, in a message of its own."""
+    if ctx.t.locale == CONTENT_LOCALE:
+        return replies
+    return [Reply(ctx.t("The plans are written in Vietnamese, so the official answer is in "
+                        "Vietnamese:")), *replies]
 
 
 def standing_text(ctx: Context, start: dt.date, end: dt.date) -> str:

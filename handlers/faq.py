@@ -6,7 +6,7 @@ import datetime as dt
 
 from content.matcher import MatchResult
 from content.redaction import MARKER, redact
-from handlers.answers import faq_text
+from handlers.answers import CONTENT_LOCALE, faq_text, in_content_language, official
 from handlers.context import Context
 from handlers.menu import menu_buttons
 from handlers.messages import AnswerInfo, Button, IncomingMessage, Reply, shorten
@@ -40,16 +40,17 @@ async def answer_question(msg: IncomingMessage, ctx: Context) -> list[Reply]:
         await _log(ctx, unanswered.part, unanswered)  # officers see the part nobody answered
     if result.best is None:
         return [fallback_reply(ctx, result)]
+    vi = in_content_language(ctx)
     if len(results) > 1:
-        return [_several_answers(ctx, results)]
+        return official(ctx, [_several_answers(vi, results)])
     info = AnswerInfo(matched=True, faq_id=result.best.faq_id, score=result.score)
     entry = ctx.content.faq[result.best.faq_id]
     buttons = [_faq_button(ctx, c.faq_id) for c in result.alternatives]
-    text = faq_text(ctx, entry)
+    text = faq_text(vi, entry)
     if buttons:
-        text += "\n\n" + ctx.t("Did you mean something else? Choose below.")
-    buttons.append(Button(ctx.t("Menu"), "topic:menu"))
-    return [Reply.with_buttons(text, buttons, answer=info)]
+        text += "\n\n" + vi.t("Did you mean something else? Choose below.")
+    buttons.append(Button(vi.t("Menu"), "topic:menu"))
+    return official(ctx, [Reply.with_buttons(text, buttons, answer=info)])
 
 
 def _several_answers(ctx: Context, results: list[MatchResult]) -> Reply:
@@ -103,7 +104,8 @@ def fallback_reply(ctx: Context, result: MatchResult) -> Reply:
                  "I have noted your question for the officers. "
                  "You can choose a topic below or ask in another way.")
     threshold = ctx.services.matcher.params.threshold
-    near = [c for c in result.alternatives[:2] if c.raw >= threshold * RELATED_FLOOR]
+    near = [c for c in result.alternatives[:2] if c.raw >= threshold * RELATED_FLOOR
+            and ctx.t.locale == CONTENT_LOCALE]  # their labels are the plans' Vietnamese
     related = [_faq_button(ctx, c.faq_id) for c in near]
     if near and near[0].raw >= threshold:
         # The words fit an entry well; the bot was not sure it answers what was asked.
@@ -123,8 +125,9 @@ async def show_faq(msg: IncomingMessage, ctx: Context) -> list[Reply]:
         return [Reply.with_buttons(ctx.t("That item is no longer available. Choose a topic:"),
                                    menu_buttons(ctx))]
     info = AnswerInfo(matched=True, faq_id=entry.id, score=1.0)
-    return [Reply.with_buttons(faq_text(ctx, entry), [Button(ctx.t("Menu"), "topic:menu")],
-                               answer=info)]
+    vi = in_content_language(ctx)
+    return official(ctx, [Reply.with_buttons(faq_text(vi, entry),
+                                             [Button(vi.t("Menu"), "topic:menu")], answer=info)])
 
 
 def _faq_button(ctx: Context, faq_id: str) -> Button:

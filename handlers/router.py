@@ -76,6 +76,10 @@ TOPIC_WORDS: dict[str, str] = {
     "ngay chuyen doi so": "day", "cuoc thi": "contests", "su kien": "events",
     "khuyen mai": "promotions", "uu dai": "promotions", "to cong nghe so": "teams",
     "tai lieu": "resources", "lien ket": "resources", "chu de": "themes",
+    # the same topics asked in English
+    "digital transformation day": "day", "contests": "contests", "contest": "contests",
+    "events": "events", "promotions": "promotions", "themes": "themes", "theme": "themes",
+    "documents": "resources", "links": "resources", "community tech teams": "teams",
 }
 
 

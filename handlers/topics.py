@@ -9,7 +9,14 @@ from typing import TypeVar
 from content.i18n import N_
 from content.models import Contest, Event, Pack
 from content.schedule import Phase, next_yearly, span_of, standing
-from handlers.answers import describe_standing, faq_text, standing_text
+from handlers.answers import (
+    CONTENT_LOCALE,
+    describe_standing,
+    faq_text,
+    in_content_language,
+    official,
+    standing_text,
+)
 from handlers.context import Context
 from handlers.faq import short_label
 from handlers.menu import menu_buttons, show_menu
@@ -37,6 +44,16 @@ def _topic_buttons(ctx: Context, topic: str) -> list[Button]:
     return [*buttons, Button(ctx.t("Menu"), "topic:menu")]
 
 
+def with_topic_buttons(ctx: Context, text: str, topic: str) -> list[Reply]:
+    """A topic view and the buttons to its questions. The questions are the plans' own, in
+    Vietnamese: a reader of another language gets them in a Vietnamese message of their own."""
+    if ctx.t.locale == CONTENT_LOCALE:
+        return [Reply.with_buttons(text, _topic_buttons(ctx, topic))]
+    vi = in_content_language(ctx)
+    return [Reply.with_buttons(text, [Button(ctx.t("Menu"), "topic:menu")]),
+            Reply.with_buttons(vi.t("Common questions:"), _topic_buttons(vi, topic)[:-1])]
+
+
 async def show_day(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """The Day: its date and a countdown to the next one, then its FAQ entries."""
     month, day = NATIONAL_DAY
@@ -49,7 +66,7 @@ async def show_day(msg: IncomingMessage, ctx: Context) -> list[Reply]:
                             days, date=ctx.t.fmt.date(next_day))
     text = ctx.t("National Digital Transformation Day is 10 October every year "
                  "(Decision 505/QĐ-TTg of 22/4/2022).") + " " + when
-    return [Reply.with_buttons(text, _topic_buttons(ctx, "day"))]
+    return with_topic_buttons(ctx, text, "day")
 
 
 async def show_themes(msg: IncomingMessage, ctx: Context) -> list[Reply]:
@@ -58,8 +75,9 @@ async def show_themes(msg: IncomingMessage, ctx: Context) -> list[Reply]:
                      key=lambda e: -(e.year or 0))
     if not entries:
         return [Reply.with_buttons(ctx.t("No themes are recorded yet."), menu_buttons(ctx))]
-    text = "\n\n".join(faq_text(ctx, e) for e in entries[:MAX_ITEMS])
-    return [Reply.with_buttons(text, [Button(ctx.t("Menu"), "topic:menu")])]
+    vi = in_content_language(ctx)
+    text = "\n\n".join(faq_text(vi, e) for e in entries[:MAX_ITEMS])
+    return official(ctx, [Reply.with_buttons(text, [Button(vi.t("Menu"), "topic:menu")])])
 
 
 def _contest_lines(ctx: Context, contest: Contest) -> list[str]:
@@ -99,7 +117,7 @@ def _dated_listing(ctx: Context, items: Sequence[tuple[Pack, T]], heading: str, 
     lines = [heading]
     for i in _by_phase(ctx, spans, [pack for pack, _ in items])[:MAX_ITEMS]:
         lines.extend(lines_of(ctx, items[i][1]))
-    return [Reply.with_buttons("\n".join(lines), _topic_buttons(ctx, topic))]
+    return with_topic_buttons(ctx, "\n".join(lines), topic)
 
 
 def _event_lines(ctx: Context, event: Event) -> list[str]:
@@ -147,7 +165,7 @@ async def show_promotions(msg: IncomingMessage, ctx: Context) -> list[Reply]:
                      f"{describe_standing(ctx, standing(promo.start, promo.end, ctx.today))}.")
         if promo.link:
             lines.append(f"  {promo.link}")
-    return [Reply.with_buttons("\n".join(lines), _topic_buttons(ctx, "promotions"))]
+    return with_topic_buttons(ctx, "\n".join(lines), "promotions")
 
 
 async def show_teams(msg: IncomingMessage, ctx: Context) -> list[Reply]:
@@ -163,7 +181,7 @@ async def show_teams(msg: IncomingMessage, ctx: Context) -> list[Reply]:
                      f"{standing_text(ctx, campaign.start, campaign.end)}.")
         if campaign.services:
             lines.append("  " + ctx.t("Helps with: {services}", services="; ".join(campaign.services)))
-    return [Reply.with_buttons("\n".join(lines), _topic_buttons(ctx, "teams"))]
+    return with_topic_buttons(ctx, "\n".join(lines), "teams")
 
 
 async def show_resources(msg: IncomingMessage, ctx: Context) -> list[Reply]:
@@ -188,7 +206,7 @@ async def show_deadlines(msg: IncomingMessage, ctx: Context) -> list[Reply]:
         place = f" ({pack.province.name})" if pack.province else ""
         lines.append(f"• {ctx.t.fmt.date(due)}{place}: {deadline.title}. "
                      f"{_due_text(ctx, due)}.")
-    return [Reply.with_buttons("\n".join(lines), _topic_buttons(ctx, "reporting"))]
+    return with_topic_buttons(ctx, "\n".join(lines), "reporting")
 
 
 def _due_text(ctx: Context, due: dt.date) -> str:

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import handlers.exports.xlsx
 from bot.cli import main
-from content.i18n import Translator
+from content.i18n import Catalogs, Translator
 from content.services import ServiceCatalog
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade
@@ -23,6 +24,7 @@ from db.models import Team, Visit
 from db.reports import Report, ReportScope, build_report, stream_visits
 from handlers.context import Services
 from handlers.exports import render_chart, summary_text, write_csv, write_xlsx
+from handlers.exports.chart import chart_figure
 from handlers.exports.labels import DETAIL_HEADERS
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -115,7 +117,8 @@ async def test_everything_counts_each_visit_once_and_skips_undone_and_out_of_per
     assert [(row.name, row.visits, row.people, row.follow_ups) for row in report.by_team] == [
         ("Tổ Mỹ Phong", 3, 6, 1), ("Tổ Kim Liên", 2, 7, 0), ("Tổ Bình Phan", 1, 4, 1),
         ("Tổ Song Bình", 0, 0, 0)]
-    assert report.by_team[0].team_id == ids["A"] and report.by_team[0].commune == "Phường Mỹ Phong"
+    assert report.by_team[0].team_id == ids["A"]  # both communes it covers, its own first
+    assert report.by_team[0].commune == "Phường Mỹ Phong, Phường Đạo Thạnh"
     assert [(row.day.day, row.visits, row.people) for row in report.by_day] == [
         (1, 2, 3), (2, 1, 4), (3, 1, 3), (4, 1, 1), (5, 1, 6)]
     assert [row.team_id for row in report.silent_teams] == [ids["D"]]
@@ -284,3 +287,20 @@ def test_cli_report_refuses_a_wrong_date(tmp_path):
                                   "--csv", str(tmp_path / "x.csv")])
     assert result.exit_code == 2
     assert "'2024-13-01' is not a date: write YYYY-MM-DD or DD/MM/YYYY" in result.output
+
+
+async def test_chart_dates_follow_the_locale_and_the_legend_stays_off_the_bars(sessions, catalog):
+    await seed(sessions, catalog)
+    report = await report_of(sessions, catalog, ReportScope(province="dong-thap"))
+    catalogs = Catalogs()
+    for locale, tick, title in (("vi", "2/10", "1/10/2024"), ("en", "10/2", "10/1/2024")):
+        figure = chart_figure(report, catalogs.translator(locale), window=(START, END))
+        FigureCanvasAgg(figure).draw()
+        [axes] = figure.axes
+        assert tick in [label.get_text() for label in axes.get_xticklabels()]
+        assert title in axes.get_title()  # one date format in the title and on the axis
+        assert axes.get_legend() is None and len(figure.legends) == 1  # under the plot
+        assert len(axes.patches) == len(report.by_day)  # the window is the period: no shading
+    shaded = chart_figure(report, catalogs.translator("vi"),
+                          window=(dt.date(2024, 10, 2), dt.date(2024, 10, 4)))
+    assert len(shaded.axes[0].patches) == len(report.by_day) + 1
