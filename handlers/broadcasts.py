@@ -64,8 +64,8 @@ def _area_text(ctx: Context) -> str:
     if area is NOWHERE:
         return ctx.t("none (ask an admin to set your province)")
     units = ctx.services.places.units
-    province = units.province(area.province)
-    name = province.short if province else area.province
+    found = ctx.services.places.province(area.province.replace("-", " "))  # also a former one
+    name = found[0].short if found else area.province
     communes = [units.communes[c].name for c in sorted(area.communes) if c in units.communes]
     return f"{', '.join(communes)}, {name}" if communes else name
 

@@ -156,8 +156,9 @@ async def _new_invite(ctx: Context, team: Team) -> InviteCode:
         created_by=ctx.user.id, now=ctx.now)
 
 
-async def _team_for(ctx: Context, args: str, min_role: Role = Role.LEADER) -> Team | str:
-    """The team a command is about: a number after it (officers: inside their scope), else the
+async def _team_for(ctx: Context, command: str, args: str,
+                    min_role: Role = Role.LEADER) -> Team | str:
+    """The team `command` is about: a number after it (officers: inside their scope), else the
     user's own team, where they must be at least `min_role`. A string is the refusal."""
     teams = ctx.teams
     team_id = read_id(args.strip().lstrip("#"))
@@ -174,7 +175,8 @@ async def _team_for(ctx: Context, args: str, min_role: Role = Role.LEADER) -> Te
     found = await teams.membership(ctx.user.id)
     if found is None:
         if ctx.role >= Role.OFFICER:
-            return ctx.t("Add the team number, for example /to 12. /dsto lists the teams in your area.")
+            return ctx.t("Add the team number, for example {command} 12. /dsto lists the teams "
+                         "in your area.", command=command)
         return ctx.t("You are not in a community tech team yet. Ask your team leader for an "
                      "invite code, then send /thamgia CODE.")
     member, team = found
@@ -186,7 +188,7 @@ async def _team_for(ctx: Context, args: str, min_role: Role = Role.LEADER) -> Te
 async def invite(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """/moi [team number]: a new invite code for the team."""
     command = msg.command
-    team = await _team_for(ctx, command[1] if command else "")
+    team = await _team_for(ctx, "/moi", command[1] if command else "")
     if isinstance(team, str):
         return [Reply(team)]
     code = await _new_invite(ctx, team)
@@ -223,7 +225,7 @@ async def join_with_code(ctx: Context, code: str) -> list[Reply]:
 async def show_team(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """/to [team number]: the team card; officers get buttons to name the leader."""
     command = msg.command
-    team = await _team_for(ctx, command[1] if command else "", Role.MEMBER)
+    team = await _team_for(ctx, "/to", command[1] if command else "", Role.MEMBER)
     if isinstance(team, str):
         return [Reply(team)]
     t = ctx.t

@@ -87,7 +87,7 @@ def read_date(text: str, today: dt.date, max_age_days: int) -> tuple[dt.date | N
 def read_people(text: str, maximum: int) -> tuple[int | None, FieldError | None]:
     digits = fold(text).strip().removesuffix("nguoi").strip()
     if not re.fullmatch(r"\d{1,6}", digits):
-        return None, FieldError(N_("How many people did you guide? Write a whole number, for "
+        return None, FieldError(N_("Write the number of people as a whole number, for "
                                    "example 3."))
     people = int(digits)
     if not 1 <= people <= maximum:

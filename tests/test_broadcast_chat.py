@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from bot.pipeline import Pipeline
 from db.broadcasts.audience import DEFAULT_RULES
-from db.models import Broadcast, Delivery
+from db.models import Broadcast, Delivery, Role
 from tests.fakes.chat import Chat
-from tests.team_helpers import officer, subscriber
+from tests.team_helpers import grant, officer, subscriber
 
 
 @pytest.fixture
@@ -154,3 +154,13 @@ async def test_an_officer_typing_another_province_reaches_nobody_there(pipeline)
     await boss.send("", payload="bc:send")  # a forged Send creates nothing to send either
     assert "Không có ai" in boss.text
     assert await broadcasts(pipeline) == []
+
+
+async def test_the_area_is_named_never_shown_as_a_slug(pipeline):
+    boss = Chat(pipeline)
+    await grant(pipeline, boss, Role.OFFICER, "tien-giang")  # stored before the merger's slug
+    await boss.send("/thongbao")
+    await boss.send("Tin ngắn")
+    await boss.press("Bỏ qua")
+    await boss.press("Bỏ qua")
+    assert "Địa bàn của bạn: Đồng Tháp" in boss.text and "tien-giang" not in boss.text

@@ -122,7 +122,7 @@ def test_a_team_member_logs_a_visit_in_the_console(tmp_path):
     assert "Chào mừng bạn đến với Tổ CNSCĐ phường Mỹ Phong" in out
     assert "• Xã: Phường Mỹ Phong, ấp 3" in out and "• Số người được hướng dẫn: 4" in out
     assert "Đã lưu lượt ghi nhận #1" in out
-    assert "Số người được hướng dẫn: Bạn đã hướng dẫn bao nhiêu người" in out
+    assert "Số người được hướng dẫn: Số người cần là một số nguyên" in out
     assert "Đã lưu lượt ghi nhận #2" in out
     assert "Số buổi bạn đã ghi nhận: 2" in out
 

@@ -187,3 +187,11 @@ async def test_grant_helper_sets_role(pipeline):
     await grant(pipeline, chat, Role.LEADER)
     await chat.send("/help")
     assert "/moi" in chat.text and "/taoto" not in chat.text
+
+
+async def test_an_officer_asking_for_an_invite_is_told_the_right_command(pipeline):
+    boss = await officer(pipeline, "dong-thap")
+    await boss.send("/moi")
+    assert "ví dụ /moi 12" in boss.text and "/to 12" not in boss.text
+    await boss.send("/to")
+    assert "ví dụ /to 12" in boss.text

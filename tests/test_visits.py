@@ -92,10 +92,11 @@ async def test_each_answer_is_checked_where_it_is_given(pipeline, member):
     assert "không thuộc địa bàn của tổ" in member.text and "Phường Đạo Thạnh" in member.text
     await member.send("phuong dao thanh, tổ 5")  # commune and hamlet in one answer
     assert "Bạn đã hướng dẫn bao nhiêu người" in member.text
-    for wrong, correction in (("ba", "Gõ một số nguyên"), ("0", "từ 1 đến 200"),
+    for wrong, correction in (("ba", "một số nguyên"), ("0", "từ 1 đến 200"),
                               ("5000", "từ 1 đến 200")):
         await member.send(wrong)
         assert correction in member.text
+        assert member.text.count("bao nhiêu người") == 1  # the question once, after the error
     await member.send("3 người")
     await member.press("Tiếp")
     assert "chọn ít nhất một dịch vụ" in member.text
@@ -130,7 +131,7 @@ async def test_the_quick_form_lists_every_mistake_at_once(pipeline, member):
     text = member.text
     assert "Ngày: 40/10 không phải là ngày có thật" in text
     assert "Xã: “Hà Nội” không thuộc địa bàn" in text
-    assert "Số người được hướng dẫn: Bạn đã hướng dẫn bao nhiêu người" in text
+    assert "Số người được hướng dẫn: Số người cần là một số nguyên" in text
     assert "Dịch vụ" not in text.split("Bạn sửa giúp mình:")[1].split("Ghi nhanh")[0]
     assert await visits(pipeline) == []
     await member.send("/gn")
