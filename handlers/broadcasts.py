@@ -24,20 +24,16 @@ from db.broadcasts.audience import (
 from db.broadcasts.formatting import CAPTION_LIMIT, TEXT_LIMIT, to_plain, utf16_len
 from db.broadcasts.outbox import Link
 from db.models import TOPICS, Role
+from handlers.broadcast_time import read_when, time_example
 from handlers.context import Context
 from handlers.forms import Answer, Data, Form, Step, asking
 from handlers.messages import Attachment, Button, IncomingMessage, Reply
 from handlers.numbers import read_id
 from handlers.subscriptions import TOPIC_LABELS
 from handlers.types import Declined
-from handlers.visit_fields import FieldError, error_text, parse_day
+from handlers.visit_fields import error_text
 
 _URL_RE = re.compile(r"^https?://[^\s/]+\S*$")
-_DAY_MONTH_RE = re.compile(r"^\d{1,2}\s*[/.-]\s*\d{1,2}$")
-_TIME_RE = re.compile(r"^(\d{1,2})\s*[:hg]\s*(\d{2})?$")
-ROLLOVER_DAYS = 62
-"""A day and month already past this year mean next year's only this close ahead (December's
-"5/1"); further off, the officer is asked to write the year."""
 AUDIENCE_CHOICES: tuple[tuple[str, str], ...] = (
     ("all", N_("All subscribers")),
     *((f"topic:{topic}", TOPIC_LABELS[topic]) for topic in TOPICS),
@@ -246,50 +242,6 @@ async def take_time(answer: Answer, ctx: Context, data: Data) -> list[Reply]:
         return await COMPOSER.go(ctx, data, "at", error_text(ctx.t, error))
     assert when is not None  # None would mean "send now"
     return await _create(ctx, data, when)
-
-
-def read_when(text: str, ctx: Context) -> tuple[dt.datetime | None, FieldError | None]:
-    """'20/11 08:00', '20/11/2026 8h', '8:30' (today) in Vietnam time, as every field reader of
-    handlers/visit_fields.py answers: the value, or why it cannot be read."""
-    parts = text.strip().split()
-    clock = parts[-1] if parts else ""
-    day_text = " ".join(parts[:-1]) or "hôm nay"
-    match = _TIME_RE.match(clock.lower())
-    example = time_example(ctx)
-    if match is None or int(match[1]) > 23 or int(match[2] or 0) > 59:
-        return None, FieldError(N_("I could not read the time. Write for example {example}."),
-                                {"example": example})
-    local_today = ctx.today
-    day, error = parse_day(day_text, local_today)
-    if day is None:
-        return None, FieldError(N_("I could not read the date. Write for example {example}."),
-                                {"example": example})
-    if day < local_today and _DAY_MONTH_RE.match(day_text.strip()):
-        upcoming = _next_year(day)  # "5/1" typed in December: next January
-        if upcoming is None or (upcoming - local_today).days > ROLLOVER_DAYS:
-            return None, FieldError(N_("{date} has passed this year. To schedule it for next "
-                                       "year, write the year too, for example {example}."),
-                                    {"date": day, "example": f"{day.day}/{day.month}/"
-                                                             f"{day.year + 1} {clock}"})
-        day = upcoming
-    at = dt.datetime.combine(day, dt.time(int(match[1]), int(match[2] or 0)),
-                             tzinfo=ctx.services.timezone)
-    if at <= ctx.now:
-        return None, FieldError(N_("That time has passed. Choose a time in the future."))
-    return at, None
-
-
-def time_example(ctx: Context) -> str:
-    """A time to show as an example: tomorrow at 08:00, so the example is never in the past."""
-    tomorrow = ctx.today + dt.timedelta(days=1)
-    return f"{tomorrow.day}/{tomorrow.month} 08:00"
-
-
-def _next_year(day: dt.date) -> dt.date | None:
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:  # 29/2
-        return None
 
 
 async def _create(ctx: Context, data: Data, at: dt.datetime | None) -> list[Reply]:
