@@ -11,17 +11,22 @@ from babel.numbers import format_currency, format_decimal
 _VND_RE = re.compile(r"\{vnd:(\d+)\}")
 
 
+FORMAT_LOCALES = {"en": "en_GB"}
+"""English as written in Vietnam: day first (01/10/2024), like the dates people type to the bot
+(1/10) and every Vietnamese date beside it; US month-first dates would read 10/1 as 10 January."""
+
+
 class Formatter:
     """Locale-bound formatting: `Formatter('vi').date(d)` → '15/9/2022'."""
 
     def __init__(self, locale: str) -> None:
-        self.locale = locale
+        self.locale = FORMAT_LOCALES.get(locale, locale)
 
     def date(self, value: dt.date) -> str:
         return format_skeleton("yMd", value, locale=self.locale)
 
     def day_month(self, value: dt.date) -> str:
-        """'1/10' in Vietnamese, '10/1' in English: the locale's order, as in `date`."""
+        """'1/10' in Vietnamese, '01/10' in English: the locale's own form, as in `date`."""
         return format_skeleton("Md", value, locale=self.locale)
 
     def weekday_date(self, value: dt.date) -> str:

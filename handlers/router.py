@@ -99,6 +99,8 @@ async def dispatch(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     if not replies and msg.payload is not None and msg.event is None:
         replies = await stale_button(msg, ctx)  # a press always gets an answer, even a forged one
     if _needs_onboarding(msg, ctx):
+        if handler is smalltalk.reply_small_talk and smalltalk.is_greeting(msg, ctx):
+            replies = []  # "chào bạn": the introduction greets back, once
         replies = [*replies, start.introduction(ctx)]  # what they asked first, then who we are
     if msg.is_group and replies and _is_personal(msg, ctx, handler):
         note = Reply(ctx.t("I have answered you in a private chat. If you do not see it, open a "
@@ -110,9 +112,12 @@ async def dispatch(msg: IncomingMessage, ctx: Context) -> list[Reply]:
 def _needs_onboarding(msg: IncomingMessage, ctx: Context) -> bool:
     """A person's first message (also the first after /xoadulieu) that was not /start nor a
     platform's follow: answered, then greeted as /start would, consent question included.
-    Not when the message opened a conversation of its own (/thamgia, a form) or in a group."""
+    Not after other commands (/thamgia, a form: they open a conversation of their own), nor in a
+    group."""
+    command = find_command(msg.command[0]) if msg.command else None
     return (ctx.first_contact and not ctx.erased and not msg.is_group and msg.event is None
-            and msg.command is None and ctx.step is None)
+            and (command is None or command.name == "/lang")  # then in the language chosen
+            and ctx.step is None)
 
 
 def _is_personal(msg: IncomingMessage, ctx: Context, handler: Handler) -> bool:

@@ -32,6 +32,10 @@ def is_small_talk(msg: IncomingMessage, ctx: Context) -> bool:
     return ctx.services.smalltalk.kind_of(msg.text) in REPLIES
 
 
+def is_greeting(msg: IncomingMessage, ctx: Context) -> bool:
+    return ctx.services.smalltalk.kind_of(msg.text) == "greeting"
+
+
 async def reply_small_talk(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """Answer a greeting, thanks, "ok" or an emoji like a person would; nothing is logged."""
     kind = ctx.services.smalltalk.kind_of(msg.text) or "emoji"

@@ -30,9 +30,14 @@ async def start(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     command = msg.command
     if command and command[1]:
         return await join_with_code(ctx, command[1])
-    if not ctx.first_contact:
+    if not ctx.first_contact and not _onboarding_open(ctx):
         return [welcome_back(ctx)]
     return onboarding(ctx)
+
+
+def _onboarding_open(ctx: Context) -> bool:
+    """The consent or province question is still waiting: /start asks it again, in full."""
+    return ctx.step is not None and ctx.step.name in ("start.consent", "start.province")
 
 
 def welcome_back(ctx: Context) -> Reply:

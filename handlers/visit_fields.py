@@ -140,7 +140,8 @@ def read_services(text: str, catalog: ServiceCatalog) -> tuple[list[str] | None,
 
 _OUTCOME_WORDS = {
     "done": {"xong", "da xong", "hoan thanh", "ok", "done", "duoc", "thanh cong"},
-    "follow_up": {"can theo doi", "theo doi", "chua xong", "hen lai", "can ho tro them",
+    "follow_up": {"can quay lai", "quay lai", "can theo doi", "theo doi", "chua xong",
+                  "hen lai", "can ho tro them",
                   "ho tro them", "follow up", "follow-up", "chua"},
 }
 
@@ -150,7 +151,7 @@ def read_outcome(text: str) -> tuple[str | None, FieldError | None]:
     for outcome in OUTCOMES:
         if words in _OUTCOME_WORDS[outcome]:
             return outcome, None
-    return None, FieldError(N_("Write “xong” if the resident managed, or “cần theo dõi” if the "
+    return None, FieldError(N_("Write “xong” if the resident managed, or “cần quay lại” if the "
                                "team should come back."))
 
 

@@ -3,7 +3,11 @@ pipeline (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from tests.fakes.chat import Chat
+import io
+
+from bot.channels.console import ConsoleChannel, run_console
+from db.repositories import UserRepository
+from tests.fakes.chat import INTRODUCTION, Chat
 from tests.team_helpers import create_team, member_of, officer
 
 
@@ -58,3 +62,33 @@ async def test_a_restricted_command_says_who_it_is_for_and_how_to_get_there(pipe
     assert "tổ trưởng và cán bộ" in member.text and "/to" in member.text
     await member.send("/ghinhan")  # what a member may do still works
     assert "ngày nào" in member.text
+
+
+async def test_start_twice_before_answering_asks_for_consent_again(pipeline):
+    chat = Chat(pipeline)
+    await chat.send("/start")
+    await chat.send("/start")  # the consent question was not answered yet
+    assert "consent:yes" in [b.payload for r in chat.last for b in r.buttons]
+    assert "Chào bạn quay lại" not in chat.text
+
+
+async def test_a_first_hello_gets_one_greeting_and_a_first_command_the_introduction(pipeline):
+    hello = Chat(pipeline)
+    replies = await hello.send("chào bạn")
+    assert len(replies) == 1 and INTRODUCTION in replies[0].text  # not two greetings
+    english = Chat(pipeline)
+    replies = await english.send("/lang en")
+    assert "Decree 13/2023" in replies[-1].text  # the introduction, in the chosen language
+    assert "consent:yes" in [b.payload for b in replies[-1].buttons]
+
+
+async def test_reopening_the_console_keeps_an_open_question_open(pipeline):
+    first = ConsoleChannel(pipeline, "c-reopen", out=io.StringIO())
+    await run_console(first, stdin=io.StringIO("/xoadulieu\n/quit\n"))
+    second = ConsoleChannel(pipeline, "c-reopen", out=io.StringIO())
+    await run_console(second, stdin=io.StringIO("/quit\n"))
+    assert "Chào bạn quay lại" not in second.out.getvalue()  # no /start sent on reopening
+    async with pipeline.sessions() as session:
+        identity = await UserRepository(session).find("console", "c-reopen")
+        assert identity is not None and identity.state is not None
+        assert identity.state.name == "account.erase"  # still waiting for the answer

@@ -293,7 +293,7 @@ async def test_chart_dates_follow_the_locale_and_the_legend_stays_off_the_bars(s
     await seed(sessions, catalog)
     report = await report_of(sessions, catalog, ReportScope(province="dong-thap"))
     catalogs = Catalogs()
-    for locale, tick, title in (("vi", "2/10", "1/10/2024"), ("en", "10/2", "10/1/2024")):
+    for locale, tick, title in (("vi", "2/10", "1/10/2024"), ("en", "02/10", "01/10/2024")):
         figure = chart_figure(report, catalogs.translator(locale), window=(START, END))
         FigureCanvasAgg(figure).draw()
         [axes] = figure.axes

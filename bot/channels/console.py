@@ -25,6 +25,7 @@ from bot.channels.tracking import ProgressTracker
 from bot.pipeline import Pipeline
 from db.broadcasts.formatting import BroadcastMessage, to_plain
 from db.local_deliveries import LocalDeliveries
+from db.repositories import UserRepository
 from handlers.messages import Button, IncomingMessage, Reply
 
 CHANNEL = "console"
@@ -92,6 +93,11 @@ class ConsoleChannel:
             update_id=f"{self._session}-{next(self._numbers)}"))
         await self.intake.idle()
 
+    async def known(self) -> bool:
+        """This console user has written before (and not deleted their data since)."""
+        async with self.intake.sessions() as session:
+            return await UserRepository(session).find(CHANNEL, self.user_id) is not None
+
     async def _numbered_choice(self, msg: IncomingMessage) -> IncomingMessage:
         """A number that matches a shown button presses it; anything else is typed text."""
         text = msg.text
@@ -145,10 +151,11 @@ def announcement_text(message: BroadcastMessage) -> str:
 
 async def run_console(console: ConsoleChannel, stdin: TextIO = sys.stdin,
                       greet: bool = True) -> None:
-    """Read lines until end of input or /quit, printing the bot's replies."""
+    """Read lines until end of input or /quit, printing the bot's replies. A new console user
+    is greeted as /start greets; a known one goes on where they were (an open form stays open)."""
     await console.start()
     try:
-        if greet:
+        if greet and not await console.known():
             await console.type("/start")
         while True:
             console.out.write("\n> ")
