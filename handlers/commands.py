@@ -41,17 +41,23 @@ async def show_help(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """List the commands this user may use, then the topic menu."""
     lines = [ctx.t("Commands you can type:")]
     for command in visible_commands(ctx.role):
-        aliases = "".join(f", {alias}" for alias in command.aliases)
+        shown = [alias for alias in command.aliases
+                 if ctx.t.locale == "en" or alias not in ENGLISH_ALIASES]
+        aliases = "".join(f", {alias}" for alias in shown)
         lines.append(f"{command.name}{aliases}: {ctx.t(command.description)}")
     lines.append(ctx.t("Or simply type your question, with or without diacritics."))
     ctx.finish()
     return [Reply("\n".join(lines)), menu.menu_reply(ctx)]
 
 
+ENGLISH_ALIASES = frozenset({"/reminders", "/join", "/team", "/invite", "/report", "/broadcast",
+                             "/alerts"})
+"""Aliases in English: they work for everyone, but the Vietnamese command list leaves them out."""
+
 COMMANDS: tuple[Command, ...] = (
     Command("/start", start.start, N_("greeting, what the bot stores, your province")),
-    Command("/menu", menu.show_menu, N_("topic menu"), ("/trogiup",)),
-    Command("/help", show_help, N_("all commands"), ("/huongdan",)),
+    Command("/menu", menu.show_menu, N_("topic menu")),
+    Command("/help", show_help, N_("all commands"), ("/trogiup", "/huongdan")),
     Command("/ngaycds", topics.show_day, N_("the Day: date, meaning, countdown"), ("/ngaychuyendoiso",)),
     Command("/chude", topics.show_themes, N_("each year's theme"), ("/chudenam",)),
     Command("/cuocthi", topics.show_contests, N_("contests: open, upcoming, finished"), ("/thi",)),

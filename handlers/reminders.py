@@ -24,7 +24,7 @@ from content.loader import ContentStore
 from content.models import Pack
 from db.broadcasts.audience import SYSTEM, AudienceRules
 from db.broadcasts.outbox import create_in_session
-from db.models import REMINDER_KINDS
+from db.models import REMINDER_KINDS, Role
 from handlers.context import Context
 from handlers.messages import Button, IncomingMessage, Reply
 
@@ -113,10 +113,16 @@ async def create_due(session: AsyncSession, content: ContentStore, t: Translator
 async def show_settings(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     """/nhacnho: each kind of reminder with ✅ when on; pressing one turns it off or on."""
     off = await ctx.reminder_opt_outs.turned_off(ctx.user.id)
+    kinds = [kind for kind in REMINDER_KINDS  # the deadline reminder goes to leaders only
+             if kind != "deadline" or ctx.role >= Role.LEADER]
     buttons = [Button(("❌ " if kind in off else "✅ ") + ctx.t(KIND_LABELS[kind]), f"rem:{kind}")
-               for kind in REMINDER_KINDS]
-    return [Reply.with_buttons(ctx.t("Automatic reminders (for the topics you subscribed to with "
-                                     "/dangky). Press one to turn it off or on:"), buttons)]
+               for kind in kinds]
+    text = ctx.t("Automatic reminders (for the topics you subscribed to with /dangky). Press one "
+                 "to turn it off or on:")
+    if ctx.role < Role.LEADER and not await ctx.subscriptions.topics(ctx.user.id):
+        text = ctx.t("You are not subscribed to any topic. Subscribe any time with /dangky.") + \
+            "\n" + text  # so no reminder reaches you now, whatever is on below
+    return [Reply.with_buttons(text, buttons)]
 
 
 async def toggle(msg: IncomingMessage, ctx: Context) -> list[Reply]:

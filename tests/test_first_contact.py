@@ -92,3 +92,21 @@ async def test_reopening_the_console_keeps_an_open_question_open(pipeline):
         identity = await UserRepository(session).find("console", "c-reopen")
         assert identity is not None and identity.state is not None
         assert identity.state.name == "account.erase"  # still waiting for the answer
+
+
+async def test_the_vietnamese_command_list_leaves_english_aliases_out(pipeline):
+    chat = Chat(pipeline)
+    await chat.send("/trogiup")  # "help": the command list, as /help
+    assert "/nhacnho" in chat.text and "/reminders" not in chat.text and "/report" not in chat.text
+    await chat.send("/lang en")
+    await chat.send("/help")
+    assert "/reminders" in chat.text
+
+
+async def test_reminders_for_a_citizen_say_nothing_reaches_them_unsubscribed(pipeline):
+    chat = Chat(pipeline)
+    await onboarded(chat)
+    await chat.send("/nhacnho")
+    payloads = [b.payload for r in chat.last for b in r.buttons]
+    assert "rem:contest" in payloads and "rem:deadline" not in payloads  # leaders' reminder
+    assert "/dangky" in chat.text and "chưa đăng ký" in chat.text.lower()
