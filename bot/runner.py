@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 async def run(settings: Settings) -> None:
     """Every configured channel; with none configured, the local console chat."""
     async with open_app(settings) as app:
-        if not (settings.telegram_enabled or settings.zalo_enabled):
+        if settings.local_only:
             log.info("No channel token configured: starting the console chat.")
             await chat(app)
             return
@@ -46,7 +46,7 @@ async def chat(app: App, user: str | None = None) -> None:
     broadcast here and watch it go, and nothing leaves this machine."""
     settings = app.settings
     console = ConsoleChannel(app.pipeline, user)
-    if settings.telegram_enabled or settings.zalo_enabled or not settings.broadcast_worker_in_run:
+    if not settings.local_only or not settings.broadcast_worker_in_run:
         await run_console(console)  # a real platform's broadcasts are `cdsbot run`'s to send
         return
     stop = asyncio.Event()

@@ -154,6 +154,12 @@ class Settings(BaseSettings):
         return self.telegram_bot_token is not None
 
     @property
+    def local_only(self) -> bool:
+        """No messaging platform configured: the console chat, and broadcasts that only record
+        (bot/platforms/local.py)."""
+        return not (self.telegram_enabled or self.zalo_enabled)
+
+    @property
     def provinces(self) -> list[str] | None:
         """Province slugs to load, or None for all of them."""
         wanted = [p.strip() for p in self.province.split(",") if p.strip()]

@@ -22,6 +22,7 @@ from handlers import (
     topics,
     visits,
 )
+from handlers.answers import CONTENT_LOCALE
 from handlers.context import Context
 from handlers.messages import IncomingMessage, Reply
 from handlers.types import Handler
@@ -42,7 +43,7 @@ async def show_help(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     lines = [ctx.t("Commands you can type:")]
     for command in visible_commands(ctx.role):
         shown = [alias for alias in command.aliases
-                 if ctx.t.locale == "en" or alias not in ENGLISH_ALIASES]
+                 if ctx.t.locale != CONTENT_LOCALE or alias not in ENGLISH_ALIASES]
         aliases = "".join(f", {alias}" for alias in shown)
         lines.append(f"{command.name}{aliases}: {ctx.t(command.description)}")
     lines.append(ctx.t("Or simply type your question, with or without diacritics."))

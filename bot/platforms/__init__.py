@@ -26,7 +26,7 @@ def configured_platforms(settings: Settings,
                          sessions: async_sessionmaker[AsyncSession]) -> Platforms:
     """A platform object for each one the settings configure, not started yet; with none, the
     local ones (a rehearsal: nothing leaves this machine)."""
-    if not (settings.telegram_enabled or settings.zalo_enabled):
+    if settings.local_only:
         return {name: LocalPlatform(name, sessions) for name in LOCAL_CHANNELS}
     platforms: Platforms = {}
     if settings.telegram_enabled:
