@@ -161,6 +161,7 @@ class Resource(Identified):
 class Recurring(Strict):
     month: int = Field(ge=1, le=12)
     day: int = Field(ge=1, le=31)
+    until: int | None = None  # the last year the plan sets it for (its period's end)
 
 
 class Deadline(Identified):
@@ -182,7 +183,10 @@ class Deadline(Identified):
             return self.due
         assert self.recurring is not None
         this_year = dt.date(today.year, self.recurring.month, self.recurring.day)
-        return this_year if this_year >= today else this_year.replace(year=today.year + 1)
+        due = this_year if this_year >= today else this_year.replace(year=today.year + 1)
+        last = self.recurring.until
+        # After its plan's period the deadline is not set any more: its last one has passed.
+        return due if last is None or due.year <= last else due.replace(year=last)
 
 
 class GuidanceService(Strict):

@@ -162,3 +162,11 @@ class VisitRepository:
         statement = (select(func.count()).select_from(Visit)
                      .where(Visit.member_id == member_id, Visit.deleted_at.is_(None)))
         return int((await self.session.execute(statement)).scalar_one())
+
+    async def tally_by_member(self, team_id: int) -> dict[int, tuple[int, dt.date]]:
+        """Each member's visits still standing in the team: how many, and the last visit day."""
+        statement = (select(Visit.member_id, func.count(), func.max(Visit.visit_date))
+                     .where(Visit.team_id == team_id, Visit.deleted_at.is_(None))
+                     .group_by(Visit.member_id))
+        rows = (await self.session.execute(statement)).all()
+        return {member: (count, last) for member, count, last in rows if member is not None}

@@ -8,6 +8,7 @@ import re
 
 from content.bodies import renamed_in
 from content.models import FaqEntry
+from content.models import Province as PackProvince
 from content.places import Province
 from content.schedule import Phase, Standing, span_of, standing
 from handlers.context import Context
@@ -82,14 +83,18 @@ def faq_text(ctx: Context, faq: FaqEntry) -> str:
 
 
 def today_notes(ctx: Context, faq: FaqEntry) -> list[str]:
-    """What changed since the plan: its province is now part of another one; a body it names
-    is called otherwise today."""
+    """What changed since the plan an answer is from."""
+    return changes_since_plan(ctx, ctx.content.faq_pack[faq.id].province, faq.answer)
+
+
+def changes_since_plan(ctx: Context, province: PackProvince | None, text: str) -> list[str]:
+    """What changed since a plan: its province is now part of another one; a body the text
+    names is called otherwise today."""
     notes = []
-    province = ctx.content.faq_pack[faq.id].province
     current = ctx.services.places.units.province(province.current) if province else None
     if province is not None and current is not None and current.slug != province.slug:
         notes.append(former_province_note(ctx, province.name, current))
-    for body in renamed_in(faq.answer):
+    for body in renamed_in(text):
         if body.since is None:
             notes.append(ctx.t("{former} is now part of the {today}.", former=body.former,
                                today=body.today))

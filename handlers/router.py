@@ -80,7 +80,14 @@ TOPIC_WORDS: dict[str, str] = {
     "digital transformation day": "day", "contests": "contests", "contest": "contests",
     "events": "events", "promotions": "promotions", "themes": "themes", "theme": "themes",
     "documents": "resources", "links": "resources", "community tech teams": "teams",
+    "to cnscd": "teams", "to cong nghe so cong dong": "teams",
 }
+# Words that only frame a topic as a question: "có khuyến mãi gì không", "cuộc thi nào ạ",
+# "ngày chuyển đổi số là gì" ask for the topic itself.
+FRAME_HEAD = frozenset({"co", "nhung", "cac", "hien", "dang", "con",
+                        "what", "is", "are", "there", "any", "the", "which", "show", "me"})
+FRAME_TAIL = frozenset({"gi", "nao", "ko", "khong", "k", "hok", "a", "vay", "nhi", "la",
+                        "the", "sao", "nay", "nua", "now", "today"})
 
 
 PERSONAL_COMMANDS = frozenset({"/start", "/toi", "/xoadulieu", "/thamgia", "/tinh", "/lang",
@@ -175,10 +182,18 @@ def free_text_handler(msg: IncomingMessage, ctx: Context) -> Handler:
 
 
 def _topic_words(text: str) -> str:
+    """The topic name a short text asks for, its question frame and a trailing number left
+    out ("co khuyen mai gi ko" → "khuyen mai"); the text's words when it names none."""
     words = tokenize(text)
     while words and words[-1].isdigit():
         words.pop()
-    return " ".join(words)
+    core = list(words)
+    while core and core[0] in FRAME_HEAD:
+        core.pop(0)
+    while core and core[-1] in FRAME_TAIL:
+        core.pop()
+    named = " ".join(core)
+    return named if named in TOPIC_WORDS else " ".join(words)
 
 
 async def topic_word(msg: IncomingMessage, ctx: Context) -> list[Reply]:

@@ -11,8 +11,9 @@ from typing import Any
 
 from content.i18n import Translator
 from content.places import PlaceChoice
-from db.models import InviteCode, Role, Team
+from db.models import InviteCode, Role, Team, TeamMember, User
 from db.teams import Scope
+from handlers.broadcasts import sender_of
 from handlers.context import Context
 from handlers.messages import Button, IncomingMessage, Reply
 from handlers.numbers import read_id
@@ -204,13 +205,17 @@ async def join(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     return await join_with_code(ctx, code)
 
 
-async def join_with_code(ctx: Context, code: str) -> list[Reply]:
+async def join_with_code(ctx: Context, code: str, *, move: bool = False) -> list[Reply]:
+    """Join the code's team. A member of another team is asked first (`move` once they said
+    yes): joining leaves that team, and a leader's team would be left without its leader."""
     teams = ctx.teams
     invites = ctx.invites
     known = await invites.find(code)
     current = await teams.membership(ctx.user.id)
     if known is not None and current is not None and current[1].id == known.team_id:
         return [Reply(ctx.t("You are already a member of {team}.", team=current[1].name))]
+    if known is not None and current is not None and not move:
+        return [_ask_move(ctx, current[0].role >= Role.LEADER, current[1], known)]
     team = await invites.redeem(code, ctx.now)
     if team is None:
         return [Reply(ctx.t("This invite code is not valid: it may be mistyped, expired or used "
@@ -220,6 +225,19 @@ async def join_with_code(ctx: Context, code: str) -> list[Reply]:
     return [Reply(ctx.t("Welcome to {team}!", team=team.name) + moved + "\n"
                   + ctx.t("Log each guidance visit with /ghinhan (guided) or /gn (one line). "
                           "/to shows your team."))]
+
+
+def _ask_move(ctx: Context, leads: bool, current: Team, invite: InviteCode) -> Reply:
+    t = ctx.t
+    lines = [t("You are a member of {team}. Joining another team takes you out of it.",
+               team=current.name)]
+    if leads:
+        lines.append(t("You lead {team}: it will have no leader until an officer names one.",
+                       team=current.name))
+    lines.append(t("Do you want to move to the team of this code?"))
+    return Reply.with_buttons("\n".join(lines), [
+        Button(t("Move to the new team"), f"team:move:{invite.code}"),
+        Button(t("Stay in {team}", team=current.name), "team:stay")])
 
 
 async def show_team(msg: IncomingMessage, ctx: Context) -> list[Reply]:
@@ -234,15 +252,29 @@ async def show_team(msg: IncomingMessage, ctx: Context) -> list[Reply]:
              t("Area: {communes}, {province}", communes=area_names(ctx, team),
                province=_province_name(ctx, team)),
              t.plural("{n} member:", "{n} members:", len(members))]
+    tally = await ctx.visits.tally_by_member(team.id)
     for member, user in members:
-        mark = t("leader") if member.role >= Role.LEADER else t("member")
-        lines.append(f"• #{user.id} ({mark}) — {t.fmt.date(member.joined_at.astimezone(ctx.services.timezone))}")
+        lines.append(_member_line(ctx, member, user, tally.get(user.id)))
     buttons: list[Button] = []
     if ctx.role >= Role.OFFICER and scope_of(ctx).covers(team):
         lines.append(t("Press a member to make them the leader:"))
         buttons = [Button(t("Leader: #{id}", id=user.id), f"team:lead:{team.id}:{user.id}")
                    for member, user in members if member.role < Role.LEADER][:8]
     return [Reply.with_buttons("\n".join(lines), buttons)]
+
+
+def _member_line(ctx: Context, member: TeamMember, user: User,
+                 tally: tuple[int, dt.date] | None) -> str:
+    """'• #84 (you, leader): joined 01/12/2026, 5 visits, last on 01/12/2026': the bot keeps
+    no names, so the number, the role and the work tell members apart."""
+    t = ctx.t
+    mark = t("leader") if member.role >= Role.LEADER else t("member")
+    if user.id == ctx.user.id:
+        mark = t("you, {role}", role=mark)
+    joined = t("joined {date}", date=t.fmt.date(member.joined_at.astimezone(ctx.services.timezone)))
+    work = (t.plural("{n} visit, last on {date}", "{n} visits, last on {date}", tally[0],
+                     date=t.fmt.date(tally[1])) if tally else t("no visit yet"))
+    return f"• #{user.id} ({mark}): {joined}, {work}"
 
 
 async def list_teams(msg: IncomingMessage, ctx: Context) -> list[Reply]:
@@ -261,8 +293,13 @@ async def list_teams(msg: IncomingMessage, ctx: Context) -> list[Reply]:
 async def on_button(msg: IncomingMessage, ctx: Context) -> list[Reply] | Declined:
     """'team:lead:<team>:<user>' — officers only, inside their scope (checked again here);
     'team:commune:<code>' answers the commune question of /taoto."""
-    if (msg.payload or "").startswith("team:commune:"):
+    payload = msg.payload or ""
+    if payload.startswith("team:commune:"):
         return await continue_create(msg, ctx)
+    if payload.startswith("team:move:"):
+        return await join_with_code(ctx, payload.removeprefix("team:move:"), move=True)
+    if payload == "team:stay":
+        return [Reply(ctx.t("All right, you stay in your team."))]
     if ctx.role < Role.OFFICER:  # before anything is read from the database
         return [Reply(ctx.t("Sorry, only officers of this area can name a team leader."))]
     parts = (msg.payload or "").split(":")
@@ -279,4 +316,23 @@ async def on_button(msg: IncomingMessage, ctx: Context) -> list[Reply] | Decline
     user = await ctx.users.get(user_id)
     assert user is not None
     await teams.set_leader(team, user)
-    return [Reply(ctx.t("#{user} is now the leader of {team}.", user=user.id, team=team.name))]
+    told = await _tell_new_leader(ctx, team, user)
+    done = ctx.t("#{user} is now the leader of {team}.", user=user.id, team=team.name)
+    return [Reply(done + " " + (ctx.t("They have been told.") if told else
+                                ctx.t("They cannot be messaged right now; tell them yourself.")))]
+
+
+async def _tell_new_leader(ctx: Context, team: Team, user: User) -> bool:
+    """A message to the named leader alone (the team's only leader now), in their language,
+    through the broadcast outbox like any message the bot starts; False when unreachable."""
+    audience = [f"team:{team.id}", "role:leader"]
+    rules, sender = ctx.services.broadcast_rules, sender_of(ctx)
+    if not sum((await ctx.broadcasts.reach(audience, ctx.now, rules, sender)).values()):
+        return False
+    t = ctx.services.catalogs.translator(user.locale or ctx.t.locale)
+    text = t("An officer has made you the leader of {team}. /to shows your team, /moi gives an "
+             "invite code for new members and /baocao your team's figures.", team=team.name)
+    await ctx.broadcasts.create(text=text, image_url=None, link=None, filters=audience, at=None,
+                                created_by=ctx.user.id, rules=rules,
+                                now=ctx.now, sender=sender)
+    return True

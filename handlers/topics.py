@@ -11,6 +11,7 @@ from content.models import Contest, Event, Pack
 from content.schedule import Phase, next_yearly, span_of, standing
 from handlers.answers import (
     CONTENT_LOCALE,
+    changes_since_plan,
     describe_standing,
     faq_text,
     in_content_language,
@@ -201,12 +202,17 @@ async def show_deadlines(msg: IncomingMessage, ctx: Context) -> list[Reply]:
     dues = [(d.next_due(ctx.today), p, d) for p, d in deadlines]
     dues.sort(key=lambda x: (_locality(ctx, x[1]), x[0] < ctx.today,
                              abs((x[0] - ctx.today).days)))
-    lines = [ctx.t("Reporting deadlines:")]
+    coming = any(due >= ctx.today for due, _, _ in dues)
+    lines = [ctx.t("Reporting deadlines:") if coming else
+             ctx.t("No reporting deadline is coming up in the plans. The past ones:")]
+    notes: list[str] = []  # what changed since the plans, said once under the list
     for due, pack, deadline in dues[: MAX_ITEMS * 2]:
         place = f" ({pack.province.name})" if pack.province else ""
         lines.append(f"• {ctx.t.fmt.date(due)}{place}: {deadline.title}. "
                      f"{_due_text(ctx, due)}.")
-    return with_topic_buttons(ctx, "\n".join(lines), "reporting")
+        notes += [n for n in changes_since_plan(ctx, pack.province, deadline.title)
+                  if n not in notes]
+    return with_topic_buttons(ctx, "\n".join([*lines, *notes]), "reporting")
 
 
 def _due_text(ctx: Context, due: dt.date) -> str:

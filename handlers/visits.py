@@ -370,7 +370,10 @@ async def edit_last(msg: IncomingMessage, ctx: Context) -> list[Reply]:
         "people": visit.people, "services": ctx.content.services.codes_in(visit.services),
         "other": visit.other_service, "outcome": visit.outcome, "note": visit.note,
         "photo": visit.photo}
-    return await FORM.go(ctx, data, "edit")
+    named = "\n".join([ctx.t("You are correcting visit #{id}, logged on {date}:", id=visit.id,
+                              date=ctx.t.fmt.date(visit.created_at.astimezone(ctx.services.timezone))),
+                       *summary_lines(ctx, data)])
+    return [Reply(named), *await FORM.go(ctx, data, "edit")]  # which visit, before what to change
 
 
 async def on_button(msg: IncomingMessage, ctx: Context) -> list[Reply] | Declined:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select, text
 
 from bot.pipeline import Pipeline
@@ -148,6 +149,14 @@ async def test_unknown_command_and_botname_suffix(chat: Chat):
 async def test_typed_topic_word_opens_the_topic(chat: Chat):
     await chat.send("cuoc thi")
     assert "Các cuộc thi" in chat.text
+
+
+@pytest.mark.parametrize("question, heading", [
+    ("co khuyen mai gi ko", "chương trình khuyến mại"), ("có cuộc thi nào không ạ", "Các cuộc thi"),
+    ("to cnscd la gi", "Tổ công nghệ số cộng đồng"), ("are there any contests", "Các cuộc thi")])
+async def test_a_topic_asked_as_a_question_opens_the_topic(chat: Chat, question, heading):
+    await chat.send(question)  # typed on a phone, the topic in a question frame
+    assert heading in chat.text.split("\n")[0] and "xin lỗi" not in chat.text
 
 
 async def test_bad_input_gets_a_clear_answer(chat: Chat):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.cli import main as cli
-from db.models import Role, TeamMember, User
+from db.models import Broadcast, Delivery, Role, TeamMember, User
 from tests.fakes.chat import Chat
 from tests.team_helpers import create_team, grant, invite_code, member_of, officer
 
@@ -105,13 +105,20 @@ async def test_joining_twice_does_not_use_the_code_again(pipeline):
 async def test_the_officer_names_the_leader_who_can_then_invite(pipeline):
     boss = await officer(pipeline)
     team_id, code = await create_team(boss)
-    member = await member_of(pipeline, code)
+    member = Chat(pipeline, channel="console")  # a channel the bot can reach without tokens
+    await member.send(f"/thamgia {code}")
     await member.send("/moi")
     assert "chỉ dành cho" in member.text  # members cannot make codes
     await boss.send(f"/to {team_id}")
     leader_button = next(b for b in boss.buttons() if b.startswith("Tổ trưởng"))
     await boss.press(leader_button)
-    assert "nay là tổ trưởng" in boss.text
+    assert "nay là tổ trưởng" in boss.text and "Mình đã báo cho người đó" in boss.text
+    async with pipeline.sessions() as session:  # the notice goes to the new leader alone
+        notices = (await session.execute(
+            select(Broadcast.text, func.count(Delivery.id)).join(Delivery)
+            .group_by(Broadcast.id))).all()
+    assert [(text.startswith("Cán bộ đã chỉ định bạn làm tổ trưởng"), n)
+            for text, n in notices] == [(True, 1)]
     await member.send("/moi")
     assert "/thamgia" in member.text
     # a forged button from a member is refused on the server
@@ -195,3 +202,26 @@ async def test_an_officer_asking_for_an_invite_is_told_the_right_command(pipelin
     assert "ví dụ /moi 12" in boss.text and "/to 12" not in boss.text
     await boss.send("/to")
     assert "ví dụ /to 12" in boss.text
+
+
+async def test_a_member_of_another_team_is_asked_before_moving(pipeline):
+    boss = await officer(pipeline)
+    first_id, first = await create_team(boss)
+    second_id, second = await create_team(boss, "Tổ CNSCĐ phường Đạo Thạnh; Đạo Thạnh")
+    member = await member_of(pipeline, first)
+    await boss.send(f"/to {first_id}")
+    await boss.press(next(b for b in boss.buttons() if b.startswith("Tổ trưởng")))
+    assert "bạn báo giúp họ" in boss.text  # the test channel cannot start a message
+    await member.send(f"/thamgia {second}")
+    assert "Tham gia tổ khác thì bạn sẽ rời tổ này" in member.text
+    assert "Bạn là tổ trưởng" in member.text  # a leader hears what their team loses
+    await member.press("team:stay")
+    assert "vẫn ở tổ hiện tại" in member.text
+    await member.send("/to")
+    assert f"Tổ #{first_id}" in member.text and "(bạn, tổ trưởng)" in member.text
+    assert "chưa ghi nhận lượt nào" in member.text
+    await member.send(f"/thamgia {second}")
+    await member.press("Chuyển sang tổ mới")
+    assert "Chào mừng" in member.text and "Bạn đã rời" in member.text
+    await member.send("/to")
+    assert f"Tổ #{second_id}" in member.text and "(bạn, thành viên)" in member.text

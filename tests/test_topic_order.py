@@ -52,3 +52,23 @@ async def test_deadlines_list_the_members_province_first_and_say_due(pipeline):
     assert "(Tiền Giang)" in listed[0]
     assert "bắt đầu" not in member.text.lower()
     assert any(word in member.text for word in ("đến hạn", "Đã qua hạn"))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_recurring_deadline_ends_with_its_plan_and_says_what_changed(pipeline, clock):
+    # Thái Bình's plan 96/KH-UBND covers 2023-2025: in December 2026 it sets no deadline any
+    # more, and the bodies it names were merged.
+    clock[0] = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)
+    boss = await officer(pipeline, "hung-yen")
+    _, code = await create_team(boss, "Tổ CNSCĐ phường Phố Hiến; Phố Hiến")
+    member = await member_of(pipeline, code)
+    await member.send("/tinh")
+    await member.press("consent:yes")
+    await member.press("prov:hung-yen")
+    await member.send("/hanbaocao")
+    thai_binh = [line for line in items(member.text) if "(Thái Bình)" in line]
+    assert thai_binh and all("2025" in line and "Đã qua hạn" in line for line in thai_binh)
+    assert "15/12/2026" not in member.text
+    assert "Thái Bình nay thuộc tỉnh Hưng Yên" in member.text
+    assert "Sở Thông tin và Truyền thông nay đã hợp nhất vào Sở Khoa học và Công nghệ" in member.text
+    assert member.text.startswith("Không có hạn báo cáo nào sắp tới")  # all are past: said first

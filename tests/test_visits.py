@@ -145,7 +145,11 @@ async def test_edit_from_the_summary_and_afterwards_with_sua(pipeline, member):
     await member.send("6")
     assert "Bạn kiểm tra lại" in member.text and "Số người được hướng dẫn: 6" in member.text
     await member.press("Lưu")
-    await member.send("/sua")
+    [saved] = await visits(pipeline)
+    await member.send("/sua")  # says which visit it corrects, as it stands, before asking
+    named = member.text.split("Bạn muốn sửa phần nào")[0]
+    assert f"Bạn đang sửa lượt ghi nhận #{saved.id}" in named
+    assert "Số người được hướng dẫn: 6" in named
     await member.press("visit:field:outcome")
     assert member.buttons()[:2] == ["Người dân đã làm được", "Cần quay lại"]  # as exports say
     await member.press("visit:outcome:follow_up")
