@@ -302,7 +302,7 @@ async def on_button(msg: IncomingMessage, ctx: Context) -> list[Reply] | Decline
         return [Reply(ctx.t("All right, you stay in your team."))]
     if ctx.role < Role.OFFICER:  # before anything is read from the database
         return [Reply(ctx.t("Sorry, only officers of this area can name a team leader."))]
-    parts = (msg.payload or "").split(":")
+    parts = payload.split(":")
     team_id, user_id = (read_id(parts[2]), read_id(parts[3])) if len(parts) == 4 else (None, None)
     if parts[1:2] != ["lead"] or team_id is None or user_id is None:
         return [Reply(ctx.t("That button has expired."))]
