@@ -18,6 +18,7 @@ from db.inbox import Inbox, ReplyOutbox
 from db.local_deliveries import LocalDeliveries
 from db.models import utcnow
 from db.payloads import CallbackPayloadRepository
+from db.web_chat import WebEventLog
 
 log = logging.getLogger(__name__)
 EVERY = dt.timedelta(hours=1)
@@ -34,6 +35,7 @@ async def purge_once(sessions: async_sessionmaker[AsyncSession], retention: dt.t
             "callback_payloads": await CallbackPayloadRepository(session).purge_older_than(cutoff),
             "button_choices": await ButtonChoiceRepository(session).purge_older_than(cutoff),
             "local_deliveries": await LocalDeliveries(session).purge_older_than(cutoff),
+            "web_events": await WebEventLog(session).purge_older_than(cutoff),
         }
     return removed
 

@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import logging
 import signal
+import sys
 
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -16,6 +17,16 @@ from bot.broadcast.worker import run_worker
 from bot.channels.base import Channel
 from bot.channels.console import ConsoleChannel, run_console
 from bot.channels.telegram import TelegramChannel
+from bot.channels.web import WebChannel
+from bot.channels.web_assets import (
+    DEMO_PATH,
+    WIDGET_PATH,
+    add_demo_routes,
+    add_widget_routes,
+    demo_origins,
+    ensure_demo_site,
+)
+from bot.channels.web_hub import WebEventHub
 from bot.channels.zalo import ZaloChannel
 from bot.failure_log import SCHEMA_MISSING_HINT, is_schema_missing
 from bot.housekeeping import run_housekeeping
@@ -31,13 +42,54 @@ log = logging.getLogger(__name__)
 
 
 async def run(settings: Settings) -> None:
-    """Every configured channel; with none configured, the local console chat."""
+    """Every configured channel and the web chat; with no platform configured, the console chat
+    beside the web chat and its demo page."""
     async with open_app(settings) as app:
         if settings.local_only:
-            log.info("No channel token configured: starting the console chat.")
-            await chat(app)
+            log.info("No channel token configured: the console chat, and the web chat on its "
+                     "demo page.")
+            await rehearse(app)
             return
         await serve(app, _stop_event())
+
+
+async def rehearse(app: App) -> None:
+    """No platform configured: the web server (the web chat, its demo page) and the console
+    chat together; the broadcast worker delivers to both. When the console's input ends
+    without a terminal (a service, `< /dev/null`), the web keeps serving until SIGTERM."""
+    stop = asyncio.Event()
+    started = asyncio.Event()
+    server = asyncio.create_task(serve(app, stop, started=started))
+    starting = asyncio.create_task(started.wait())
+    await asyncio.wait({server, starting}, return_when=asyncio.FIRST_COMPLETED)
+    starting.cancel()
+    if server.done():
+        await server  # it could not start (a port in use): say why
+        return
+    console = ConsoleChannel(app.pipeline)
+    t = app.services.catalogs.translator(app.services.catalogs.default_locale)
+    console.out.write(t("Web chat demo page: {url}").format(url=demo_url(app.settings)) + "\n")
+    try:
+        await run_console(console)
+        if not sys.stdin.isatty():
+            with contextlib.suppress(NotImplementedError):
+                asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+            await stop.wait()
+    finally:
+        stop.set()
+        await server
+
+
+def demo_url(settings: Settings) -> str:
+    return public_url(settings) + DEMO_PATH
+
+
+def public_url(settings: Settings) -> str:
+    """Where browsers reach this server (WEB_PUBLIC_URL, else its own address)."""
+    if settings.web_public_url:
+        return settings.web_public_url.rstrip("/")
+    host = "127.0.0.1" if settings.web_host in ("0.0.0.0", "::") else settings.web_host
+    return f"http://{host}:{settings.web_port}"
 
 
 async def chat(app: App, user: str | None = None) -> None:
@@ -104,16 +156,25 @@ def build_channels(app: App, platforms: Platforms) -> list[Channel]:
     return channels
 
 
-async def serve(app: App, stop: asyncio.Event) -> None:
-    """Run the web server and the configured channels until `stop` is set."""
+async def serve(app: App, stop: asyncio.Event, started: asyncio.Event | None = None) -> None:
+    """Run the web server and the configured channels until `stop` is set (`started` is set
+    once the server listens)."""
     settings = app.settings
     web_app = create_web_app(readiness_checks(app))
-    platforms = configured_platforms(settings, app.sessions)
-    channels = build_channels(app, platforms)
+    hub = WebEventHub(app.sessions, settings.web_poll_seconds)
+    platforms = configured_platforms(settings, app.sessions, hub)
+    channels = [*build_channels(app, platforms), WebChannel(settings, app.pipeline, hub)]
     for channel in channels:
         channel.add_routes(web_app)
+    add_widget_routes(web_app)
+    if settings.web_demo or (settings.web_demo is None and settings.local_only):
+        add_demo_routes(web_app)
+        await ensure_demo_site(app.sessions, demo_origins(settings.web_host, settings.web_port))
     runner = await start_web(web_app, settings.web_host, settings.web_port)  # a port in use: first
-    log.info("Web server on %s:%s (/healthz)", settings.web_host, settings.web_port)
+    log.info("Web server on %s:%s (/healthz, %s)", settings.web_host, settings.web_port,
+             WIDGET_PATH)
+    if started is not None:
+        started.set()
     try:
         async with opened(platforms):
             await _run_channels(app, channels, platforms, stop)

@@ -98,6 +98,21 @@ class Settings(BaseSettings):
     # kept (they hold what people wrote); at least 2, beyond any platform's redelivery.
     message_retention_days: int = Field(default=7, ge=2, le=365)
 
+    # The web chat (bot/channels/web.py). WEB_PUBLIC_URL: the address portals load the widget
+    # from (the demo page and `cdsbot web sites add` print it); by default this server's own.
+    web_public_url: str | None = None
+    # Requests to the chat API per client IP, and per site key, in WEB_RATE_WINDOW_SECONDS.
+    web_ip_max_requests: int = Field(default=60, ge=1)
+    web_site_max_requests: int = Field(default=6000, ge=1)
+    web_rate_window_seconds: float = Field(default=10.0, gt=0)
+    # Proxies whose X-Forwarded-For is believed (comma-separated IPs): behind one, every client
+    # would otherwise share the proxy's address and its limit.
+    web_trusted_proxies: str = ""
+    # How often each worker looks for web events stored by other processes (seconds).
+    web_poll_seconds: float = Field(default=0.5, gt=0, le=10)
+    # The local demo portal page at /demo (on by default when no platform is configured).
+    web_demo: bool | None = None
+
     @field_validator("default_locale")
     @classmethod
     def _supported_locale(cls, value: str) -> str:

@@ -26,6 +26,7 @@ from db.models import (
     as_utc,
     utcnow,
 )
+from db.web_chat import WebVisitors
 
 ACTIVITY_PRECISION = dt.timedelta(minutes=5)
 
@@ -113,6 +114,8 @@ class UserRepository:
                 ButtonChoices.channel == channel, ButtonChoices.user_id == external_id))
             await Inbox(self.session).forget_user(channel, external_id)
             await LocalDeliveries(self.session).forget_chat(channel, external_id)
+            if channel == "web":  # the browser's identity, its conversations and files
+                await WebVisitors(self.session).forget(external_id)
         await self.session.delete(user)
         await self.session.flush()
 

@@ -40,7 +40,8 @@ AUDIENCE_CHOICES: tuple[tuple[str, str], ...] = (
     ("role:member", N_("Team members")),
     ("role:leader", N_("Team leaders")),
 )
-CHANNEL_LABELS = {"telegram": "Telegram", "zalo": "Zalo", "console": N_("console chat"),
+CHANNEL_LABELS = {"telegram": "Telegram", "zalo": "Zalo", "web": N_("web chat"),
+                  "console": N_("console chat"),
                   "demo": N_("demo subscribers (recorded only)")}
 STATE_LABELS = {"draft": N_("being prepared"), "scheduled": N_("scheduled"),
                 "sending": N_("sending"), "paused": N_("paused"), "done": N_("finished"),

@@ -8,6 +8,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh dev
+# The browser tests drive Debian's Chromium through Playwright: no browser can be downloaded
+# here, so never `playwright install`; the package comes from Debian's archive.
+if ! command -v chromium >/dev/null; then
+    SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
 export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/test}"
 # Two test processes (xdist), one per core; a test hung past 120 s fails instead of stalling CI.
 PYTEST=(.venv/bin/pytest -q -p no:cacheprovider -n 2 --timeout 120)

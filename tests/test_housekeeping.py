@@ -14,7 +14,15 @@ from bot.app import open_app
 from bot.housekeeping import purge_once
 from bot.runner import serve
 from bot.settings import Settings
-from db.models import ButtonChoices, CallbackPayload, InboxEntry, LocalDelivery, OutboxReply
+from db.models import (
+    ButtonChoices,
+    CallbackPayload,
+    InboxEntry,
+    LocalDelivery,
+    OutboxReply,
+    WebConversation,
+    WebEvent,
+)
 from tests.conftest import FIXED_NOW
 from tests.test_runner import free_port
 
@@ -34,13 +42,19 @@ async def add_records(sessions: Sessions, at: dt.datetime, tag: str) -> None:
                                   updated_at=at))
         session.add(LocalDelivery(channel="demo", chat_id="d1", message={"text": "x"},
                                   delivered_at=at))
+        conversation = WebConversation(visitor_id=f"w-{tag}", last_seq=1, started_at=at,
+                                       updated_at=at)
+        session.add(conversation)
+        await session.flush()
+        session.add(WebEvent(conversation_id=conversation.id, seq=1, kind="user",
+                             body={"text": "toi ten An"}, created_at=at))
 
 
 async def counts(sessions: Sessions) -> list[int]:
     async with sessions() as session:
         return [int((await session.execute(select(func.count()).select_from(model))).scalar_one())
                 for model in (InboxEntry, OutboxReply, CallbackPayload, ButtonChoices,
-                              LocalDelivery)]
+                              LocalDelivery, WebEvent)]
 
 
 async def test_records_older_than_the_retention_go_and_recent_ones_stay(sessions: Sessions):
@@ -48,8 +62,8 @@ async def test_records_older_than_the_retention_go_and_recent_ones_stay(sessions
     await add_records(sessions, RECENT, "recent")
     removed = await purge_once(sessions, dt.timedelta(days=7), now=FIXED_NOW)
     assert removed == {"inbox": 1, "reply_outbox": 1, "callback_payloads": 1, "button_choices": 1,
-                       "local_deliveries": 1}
-    assert await counts(sessions) == [1, 1, 1, 1, 1]
+                       "local_deliveries": 1, "web_events": 1}
+    assert await counts(sessions) == [1, 1, 1, 1, 1, 1]
 
 
 async def test_the_running_bot_purges_on_its_own(tmp_path: Path):
@@ -63,10 +77,10 @@ async def test_the_running_bot_purges_on_its_own(tmp_path: Path):
         task = asyncio.create_task(serve(app, stop))
         try:
             for _ in range(200):  # until the first purge has run (it runs at start)
-                if await counts(app.sessions) == [0, 0, 0, 0, 0]:
+                if await counts(app.sessions) == [0] * 6:
                     break
                 await asyncio.sleep(0.05)
-            assert await counts(app.sessions) == [0, 0, 0, 0, 0]
+            assert await counts(app.sessions) == [0] * 6
         finally:
             stop.set()
             await asyncio.wait_for(task, 15)

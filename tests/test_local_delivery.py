@@ -61,7 +61,7 @@ async def printed(channel: ConsoleChannel, text: str) -> None:
 
 
 async def test_an_officer_rehearses_a_broadcast_to_console_and_demo_users(pipeline):
-    assert pipeline.services.broadcast_rules.channels == ("console", "demo")  # no token set
+    assert pipeline.services.broadcast_rules.channels == ("console", "demo", "web")  # no token
     demo = await subscriber(pipeline, "dong-thap", channel="demo")
     alice = await console(pipeline, "alice")
     await said(alice, "/start")

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from bot.platforms.local import LOCAL_CHANNELS, LOCAL_RATE
+from bot.platforms.web import WEB_RATE
 from bot.settings import Settings
 from db.broadcasts.audience import BROADCAST_CHANNELS, AudienceRules
 
@@ -32,14 +33,16 @@ class WorkerConfig:
                    poll_seconds=settings.broadcast_poll_seconds,
                    rates={"telegram": settings.broadcast_telegram_rate,
                           "zalo": settings.broadcast_zalo_rate,
-                          **dict.fromkeys(LOCAL_CHANNELS, LOCAL_RATE)})
+                          "web": WEB_RATE, **dict.fromkeys(LOCAL_CHANNELS, LOCAL_RATE)})
 
 
 def rules_for(settings: Settings) -> AudienceRules:
     """Channels with a token (Telegram) or an app (Zalo), in order of preference, and Zalo's
     consultation window (BROADCAST_ZALO_WINDOW_DAYS; 0: none, promotion messages configured).
-    With neither, the local channels (console users, demo subscribers), which only record."""
+    With neither, the local channels (console users, demo subscribers), which only record. The
+    web chat last, always: a person who also follows on Zalo or Telegram gets it there."""
     enabled = {"telegram": settings.telegram_enabled, "zalo": settings.zalo_enabled}
     days = settings.broadcast_zalo_window_days
     channels = tuple(c for c in BROADCAST_CHANNELS if enabled[c]) or LOCAL_CHANNELS
+    channels += ("web",)
     return AudienceRules(channels=channels, zalo_window=dt.timedelta(days=days) if days else None)

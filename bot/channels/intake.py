@@ -51,6 +51,9 @@ Send = Callable[[str, Sequence[Reply]], Awaitable[None]]
 """Send replies to one chat (the channel's own sender)."""
 Prepare = Callable[[IncomingMessage], Awaitable[IncomingMessage]]
 """Channel look-ups made in turn with the user's other messages (a stored button payload)."""
+SendOnce = Callable[[str, Sequence[Reply], str], Awaitable[None]]
+"""Send replies to one chat with a key that is the same when the same replies go again (after a
+crash): a channel that stores what it sends (the web chat) keeps them once."""
 OnAccept = Callable[[AsyncSession, IncomingMessage], Awaitable[None]]
 """Channel bookkeeping in the transaction that accepts a new message (Zalo's reply window)."""
 
@@ -66,12 +69,14 @@ class _Job:
 class Intake:
     def __init__(self, channel: str, pipeline: Pipeline, send: Send, *, throttle: Throttle | None,
                  prepare: Prepare | None = None, on_accept: OnAccept | None = None,
+                 send_once: SendOnce | None = None,
                  resume_after_seconds: float = 120.0, sweep_seconds: float = 30.0,
                  max_send_attempts: int = 5) -> None:
         self.channel = channel
         self.pipeline = pipeline
         self.sessions = pipeline.sessions
         self.send = send
+        self.send_once = send_once
         self.throttle = throttle
         self.catalogs = pipeline.services.catalogs
         self.prepare = prepare
@@ -189,9 +194,14 @@ class Intake:
         if not outgoing:
             return
         unreachable: list[str] = []
-        for chat_id, group in itertools.groupby(outgoing, key=lambda pair: pair[0]):
+        groups = itertools.groupby(outgoing, key=lambda pair: pair[0])
+        for position, (chat_id, group) in enumerate(groups):
+            replies = [reply for _, reply in group]
             try:
-                await self.send(chat_id, [reply for _, reply in group])
+                if self.send_once is not None:
+                    await self.send_once(chat_id, replies, f"{job.entry_id}.{position}")
+                else:
+                    await self.send(chat_id, replies)
             except Unreachable as exc:  # blocked, unfollowed: these replies can never be sent
                 log.info("%s chat %s cannot be messaged: %s", self.channel, chat_id, exc)
                 unreachable.append(chat_id)

@@ -14,25 +14,29 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.web_hub import WebEventHub
 from bot.platforms.local import LOCAL_CHANNELS, LocalPlatform
 from bot.platforms.telegram import TelegramPlatform
+from bot.platforms.web import WebPlatform
 from bot.platforms.zalo import ZaloPlatform
 from bot.settings import Settings
 
-Platforms = dict[str, TelegramPlatform | ZaloPlatform | LocalPlatform]
+Platforms = dict[str, TelegramPlatform | ZaloPlatform | LocalPlatform | WebPlatform]
 
 
-def configured_platforms(settings: Settings,
-                         sessions: async_sessionmaker[AsyncSession]) -> Platforms:
+def configured_platforms(settings: Settings, sessions: async_sessionmaker[AsyncSession],
+                         web_hub: WebEventHub | None = None) -> Platforms:
     """A platform object for each one the settings configure, not started yet; with none, the
-    local ones (a rehearsal: nothing leaves this machine)."""
-    if settings.local_only:
-        return {name: LocalPlatform(name, sessions) for name in LOCAL_CHANNELS}
+    local ones (a rehearsal: nothing leaves this machine). The web chat always: it is this
+    bot's own (`web_hub`: the process's open streams, woken at once)."""
     platforms: Platforms = {}
+    if settings.local_only:
+        platforms.update({name: LocalPlatform(name, sessions) for name in LOCAL_CHANNELS})
     if settings.telegram_enabled:
         platforms[TelegramPlatform.name] = TelegramPlatform(settings)
     if settings.zalo_enabled:
         platforms[ZaloPlatform.name] = ZaloPlatform(settings, sessions)
+    platforms[WebPlatform.name] = WebPlatform(sessions, web_hub)
     return platforms
 
 

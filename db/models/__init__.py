@@ -33,6 +33,7 @@ from db.models.people import (
     User,
 )
 from db.models.teams import OUTCOMES, InviteCode, Team, TeamMember, Visit
+from db.models.web import WebConversation, WebEvent, WebFile, WebSite, WebVisitor
 
 __all__ = [
     "Clock",
@@ -63,6 +64,11 @@ __all__ = [
     "TeamMember",
     "User",
     "Visit",
+    "WebConversation",
+    "WebEvent",
+    "WebFile",
+    "WebSite",
+    "WebVisitor",
     "ZaloOverflow",
     "ZaloProactiveUsage",
     "ZaloReplyWindow",

@@ -1,0 +1,182 @@
+"""The web chat's storage: site keys, anonymous visitors, conversations and their event log.
+
+Each event takes its conversation's next number by an UPDATE of the conversation row, in the
+transaction that inserts it: the row lock makes a second writer wait for the first's commit, so
+events become visible in the order of their numbers and a reader that remembers the last number
+it saw never skips one (on SQLite writers are serialised anyway).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Clock, WebConversation, WebEvent, WebFile, WebSite, WebVisitor, utcnow
+
+USER, BOT, NOTICE, CLEARED = "user", "bot", "notice", "cleared"
+"""Event kinds: what the visitor sent, the bot's replies, announcements (broadcasts), and the
+mark that what came before was deleted (/xoadulieu)."""
+HISTORY_LIMIT = 200
+"""Events one request returns at most; a client with more to catch up asks again."""
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class WebSites:
+    def __init__(self, session: AsyncSession, clock: Clock = utcnow) -> None:
+        self.session = session
+        self.clock = clock
+
+    async def add(self, name: str, origins: Sequence[str], key: str | None = None) -> WebSite:
+        """A new site with a random key (or `key`, for the local demo page)."""
+        site = WebSite(key=key or secrets.token_urlsafe(12), name=name, origins=list(origins),
+                       created_at=self.clock())
+        self.session.add(site)
+        await self.session.flush()
+        return site
+
+    async def get(self, key: str) -> WebSite | None:
+        return await self.session.get(WebSite, key)
+
+    async def all(self) -> Sequence[WebSite]:
+        return (await self.session.execute(select(WebSite).order_by(WebSite.created_at))).scalars().all()
+
+    async def remove(self, key: str) -> bool:
+        result = await self.session.execute(delete(WebSite).where(WebSite.key == key))
+        return bool(getattr(result, "rowcount", 0))
+
+
+class WebVisitors:
+    def __init__(self, session: AsyncSession, clock: Clock = utcnow) -> None:
+        self.session = session
+        self.clock = clock
+
+    async def create(self, site_key: str) -> tuple[WebVisitor, str]:
+        """A new anonymous visitor with a first conversation; returns it and its token (the
+        only time the token exists outside the browser)."""
+        token = secrets.token_urlsafe(32)
+        visitor_id = "w" + secrets.token_hex(10)
+        now = self.clock()
+        conversation = WebConversation(visitor_id=visitor_id, last_seq=0, started_at=now,
+                                       updated_at=now)
+        self.session.add(conversation)
+        await self.session.flush()
+        visitor = WebVisitor(id=visitor_id, token_hash=token_hash(token), site_key=site_key,
+                             conversation_id=conversation.id, created_at=now, last_seen_at=now)
+        self.session.add(visitor)
+        await self.session.flush()
+        return visitor, token
+
+    async def by_token(self, token: str) -> WebVisitor | None:
+        if not token or len(token) > 100:
+            return None
+        return (await self.session.execute(
+            select(WebVisitor).where(WebVisitor.token_hash == token_hash(token)))).scalar_one_or_none()
+
+    async def get(self, visitor_id: str) -> WebVisitor | None:
+        return await self.session.get(WebVisitor, visitor_id)
+
+    async def new_conversation(self, visitor: WebVisitor) -> int:
+        now = self.clock()
+        conversation = WebConversation(visitor_id=visitor.id, last_seq=0, started_at=now,
+                                       updated_at=now)
+        self.session.add(conversation)
+        await self.session.flush()
+        visitor.conversation_id = conversation.id
+        return conversation.id
+
+    async def forget(self, visitor_id: str) -> None:
+        """Part of /xoadulieu: every conversation's events and files go, and the panel is told
+        to clear (a "cleared" event, so the confirmation that follows is still shown). The
+        visitor stays as its random id and token hash, which say nothing about the person."""
+        visitor = await self.get(visitor_id)
+        if visitor is None:
+            return
+        conversations = select(WebConversation.id).where(WebConversation.visitor_id == visitor_id)
+        for model in (WebEvent, WebFile):
+            await self.session.execute(delete(model).where(
+                model.conversation_id.in_(conversations)))
+        await self.session.execute(delete(WebConversation).where(
+            WebConversation.visitor_id == visitor_id,
+            WebConversation.id != visitor.conversation_id))
+        await WebEventLog(self.session, self.clock).append(visitor.conversation_id, CLEARED, {})
+
+
+class WebEventLog:
+    def __init__(self, session: AsyncSession, clock: Clock = utcnow) -> None:
+        self.session = session
+        self.clock = clock
+
+    async def append(self, conversation_id: int, kind: str, body: dict[str, Any],
+                     source: str | None = None) -> int | None:
+        """Store an event with the conversation's next number and return it; None when an
+        event of the same `source` is stored already (the same reply sent again)."""
+        if source is not None and await self._has_source(conversation_id, source):
+            return None
+        now = self.clock()
+        seq = (await self.session.execute(
+            update(WebConversation).where(WebConversation.id == conversation_id)
+            .values(last_seq=WebConversation.last_seq + 1, updated_at=now)
+            .returning(WebConversation.last_seq))).scalar_one_or_none()
+        if seq is None:
+            return None  # the conversation was deleted (/xoadulieu) meanwhile
+        self.session.add(WebEvent(conversation_id=conversation_id, seq=seq, kind=kind, body=body,
+                                  source=source, created_at=now))
+        await self.session.flush()
+        return int(seq)
+
+    async def _has_source(self, conversation_id: int, source: str) -> bool:
+        return (await self.session.execute(select(WebEvent.id).where(
+            WebEvent.conversation_id == conversation_id, WebEvent.source == source))).first() is not None
+
+    async def after(self, conversation_id: int, seq: int,
+                    limit: int = HISTORY_LIMIT) -> Sequence[WebEvent]:
+        """The events numbered after `seq`, in order (a new client asks after 0; the newest
+        `limit` of a long conversation)."""
+        if seq <= 0:
+            newest = (await self.session.execute(
+                select(WebEvent).where(WebEvent.conversation_id == conversation_id)
+                .order_by(WebEvent.seq.desc()).limit(limit))).scalars().all()
+            return list(reversed(newest))
+        return (await self.session.execute(
+            select(WebEvent).where(WebEvent.conversation_id == conversation_id, WebEvent.seq > seq)
+            .order_by(WebEvent.seq).limit(limit))).scalars().all()
+
+    async def last_seq(self, conversation_id: int) -> int:
+        value = (await self.session.execute(select(WebConversation.last_seq).where(
+            WebConversation.id == conversation_id))).scalar_one_or_none()
+        return int(value or 0)
+
+    async def changed_since(self, since: dt.datetime) -> list[tuple[int, int]]:
+        """(conversation, its last event number) for those with an event stored at or after
+        `since` (by any process)."""
+        rows = await self.session.execute(select(WebConversation.id, WebConversation.last_seq)
+                                          .where(WebConversation.updated_at >= since))
+        return [(int(conversation), int(seq)) for conversation, seq in rows]
+
+    async def add_file(self, conversation_id: int, path: str, filename: str, kind: str) -> str:
+        token = secrets.token_urlsafe(32)
+        self.session.add(WebFile(token=token, conversation_id=conversation_id, path=path,
+                                 filename=filename, kind=kind, created_at=self.clock()))
+        await self.session.flush()
+        return token
+
+    async def file(self, token: str) -> WebFile | None:
+        return await self.session.get(WebFile, token) if 0 < len(token) <= 43 else None
+
+    async def count(self) -> int:
+        return int((await self.session.execute(select(func.count(WebEvent.id)))).scalar_one())
+
+    async def purge_older_than(self, cutoff: dt.datetime) -> int:
+        """Events and file links older than the retention (the conversation counters stay)."""
+        removed = await self.session.execute(delete(WebEvent).where(WebEvent.created_at < cutoff))
+        await self.session.execute(delete(WebFile).where(WebFile.created_at < cutoff))
+        return int(getattr(removed, "rowcount", 0) or 0)

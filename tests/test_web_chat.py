@@ -1,0 +1,227 @@
+"""The web chat's server side, over real HTTP on loopback, on SQLite and PostgreSQL: anonymous
+visitors, messages handled once whatever the retries, numbered events replayed from a cursor
+over SSE and long polling, site keys with their origins, limits, and the visitor's data."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.channels.web_hub import WebEventHub
+from db.models import User, WebEvent, WebVisitor
+from handlers.messages import Reply
+from tests.web_harness import PORTAL, read_stream, web_server, web_settings
+
+
+@pytest.fixture
+async def server(pipeline, database_url, tmp_path):
+    async with web_server(pipeline, web_settings(database_url, tmp_path)) as running:
+        yield running
+
+
+async def test_a_new_visitor_is_greeted_and_their_token_is_kept_only_hashed(server):
+    visitor = await server.visitor()
+    greeting = await visitor.texts()
+    assert {kind for kind, _ in greeting} == {"bot"} and "Xin chào" in greeting[0][1]
+    async with server.channel.sessions() as session:
+        stored = (await session.execute(select(WebVisitor))).scalars().one()
+    assert visitor.token not in (stored.token_hash, stored.id) and len(stored.token_hash) == 64
+    async with server.client.post(f"{server.api}/session", json={"token": visitor.token},
+                                  headers={"Origin": PORTAL}) as response:
+        again = await response.json()
+    assert again["token"] is None and again["conversation"] == visitor.conversation  # resumed
+
+
+async def test_a_message_retried_with_its_id_is_answered_once(server):
+    visitor = await server.visitor()
+    first = await visitor.post("ngay chuyen doi so la ngay nao", client_id="retry-0001")
+    second = await visitor.post("ngay chuyen doi so la ngay nao", client_id="retry-0001")
+    assert (first.status, second.status) == (202, 200)
+    texts = await visitor.texts(after=server.greeting)
+    assert [kind for kind, _ in texts] == ["user", "bot"]
+    assert "10 tháng 10" in texts[-1][1]
+
+
+async def test_events_are_numbered_and_a_reconnect_gets_only_what_it_missed(server):
+    visitor = await server.visitor()
+    await visitor.post("/menu")
+    everything = (await visitor.events())["events"]
+    assert [e["seq"] for e in everything] == list(range(1, len(everything) + 1))
+    missed = (await visitor.events(after=1))["events"]
+    assert missed == everything[1:]
+    await visitor.post("co cuoc thi nao khong")
+    later = (await visitor.events(after=everything[-1]["seq"]))["events"]
+    assert [e["kind"] for e in later][:1] == ["user"] and later[0]["body"]["text"] == "co cuoc thi nao khong"
+
+
+async def test_the_stream_replays_from_last_event_id_then_delivers_live(server):
+    visitor = await server.visitor()
+    await visitor.post("/menu")
+    headers = {**visitor.headers, "Last-Event-ID": "1"}
+    params = {"conversation": str(visitor.conversation)}
+    async with server.client.get(f"{server.api}/stream", params=params,
+                                 headers=headers) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        assert response.headers["Access-Control-Allow-Origin"] == PORTAL
+        replayed = await read_stream(response, 2)
+        assert [(event, ident) for event, ident, _ in replayed] == [("message", "2"), ("message", "3")]
+        last = (await visitor.events())["events"][-1]["seq"]
+        await visitor.post("ngay chuyen doi so la ngay nao", wait=False)
+        replayed = await read_stream(response, last - 3)  # the rest of what was there
+        live = await read_stream(response, 2)
+    assert [ident for _, ident, _ in replayed][-1:] == [str(last)]
+    assert [data["kind"] for _, _, data in live] == ["user", "bot"]
+    assert [ident for _, ident, _ in live] == [str(last + 1), str(last + 2)]
+
+
+async def test_a_long_poll_waits_for_the_reply(server):
+    visitor = await server.visitor()
+    last = (await visitor.events())["events"][-1]["seq"]
+    params = {"conversation": str(visitor.conversation), "after": str(last), "wait": "1"}
+    poll = asyncio.create_task(server.client.get(f"{server.api}/events", params=params,
+                                                 headers=visitor.headers))
+    await visitor.post("/menu", wait=False)
+    async with await poll as response:
+        got = (await response.json())["events"]
+    assert got and got[0]["kind"] == "user" and got[0]["seq"] == last + 1
+
+
+async def test_other_origins_and_unknown_site_keys_are_refused_without_cors(server):
+    for url, origin in ((f"{server.api}/hello", "https://evil.example"),
+                        (f"{server.url}/web/v1/no-such-key/hello", PORTAL)):
+        async with server.client.get(url, headers={"Origin": origin}) as response:
+            assert response.status == 403
+            assert "Access-Control-Allow-Origin" not in response.headers
+            assert "không" in (await response.json())["message"]  # Vietnamese, polite
+    async with server.client.options(f"{server.api}/messages", headers={
+            "Origin": PORTAL, "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type"}) as response:
+        assert response.status == 204
+        assert response.headers["Access-Control-Allow-Origin"] == PORTAL
+        assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
+    async with server.channel.sessions() as session:
+        assert (await session.execute(select(func.count(WebVisitor.id)))).scalar() == 0
+
+
+async def test_over_the_ip_limit_a_polite_429_says_how_long_to_wait(pipeline, database_url,
+                                                                    tmp_path):
+    settings = web_settings(database_url, tmp_path, web_ip_max_requests=3,
+                            web_rate_window_seconds=60)
+    async with web_server(pipeline, settings) as server:
+        statuses = []
+        for _ in range(4):
+            async with server.client.get(f"{server.api}/hello",
+                                         headers={"Origin": PORTAL}) as response:
+                statuses.append(response.status)
+                body = await response.json()
+        assert statuses == [200, 200, 200, 429]
+        assert int(response.headers["Retry-After"]) >= 1
+        assert response.headers["Access-Control-Allow-Origin"] == PORTAL  # the widget reads it
+        assert "vui lòng" in body["message"].lower() or "chờ" in body["message"]
+
+
+async def test_bad_bodies_get_a_clear_answer_and_store_nothing(server):
+    visitor = await server.visitor()
+    before = await visitor.texts()
+    api = f"{server.api}/messages"
+    cases = [(b"{not json", 400), (b"[" * 5000 + b"]" * 5000, 400),
+             (b'{"id": "x", "text": "hi"}', 400), (b'{"id": "abcdefgh12", "text": 5}', 400),
+             (b'{"id": "abcdefgh12", "text": "' + b"a" * 20_000 + b'"}', 413)]
+    for body, status in cases:
+        async with server.client.post(api, data=body, headers=visitor.headers) as response:
+            assert response.status == status
+            assert (await response.json())["message"]
+    async with server.client.post(api, json={"id": "abcdefgh12", "text": "hi"},
+                                  headers={"Origin": PORTAL, "Authorization": "Bearer forged"}) as response:
+        assert response.status == 401
+    assert await visitor.texts() == before
+
+
+async def test_a_reply_sent_again_after_a_crash_is_stored_once(server):
+    visitor = await server.visitor()
+    async with server.channel.sessions() as session:
+        visitor_id = (await session.execute(select(WebVisitor.id))).scalar_one()
+    for _ in range(2):  # the intake resends recorded replies with the same key
+        await server.channel.send_once(visitor_id, [Reply("Một"), Reply("Hai")], "77.0")
+    assert [text for _, text in await visitor.texts(after=server.greeting)] == ["Một", "Hai"]
+
+
+async def test_a_new_conversation_starts_empty_and_the_old_one_says_where_it_went(server):
+    visitor = await server.visitor()
+    async with server.client.post(f"{server.api}/conversations",
+                                  headers=visitor.headers) as response:
+        new = (await response.json())["conversation"]
+    assert new != visitor.conversation
+    old = (await visitor.events(conversation=visitor.conversation))
+    assert old["reset"] is True and old["conversation"] == new  # a stale tab is moved along
+    visitor.conversation = new
+    assert (await visitor.events())["events"] == []
+    await visitor.post("/menu")
+    assert (await visitor.events())["events"][0]["seq"] == 1
+
+
+async def test_erasing_my_data_clears_the_conversation_and_still_confirms(server):
+    visitor = await server.visitor()
+    await visitor.post("toi o nghe an, sdt 0912345678")
+    await visitor.post("/xoadulieu")
+    [button] = [b for b in (await visitor.events())["events"][-1]["body"]["buttons"]
+                if b["payload"] == "erase:yes"]
+    await visitor.post(payload=button["payload"], label=button["label"])
+    left = (await visitor.events())["events"]
+    assert [e["kind"] for e in left] == ["cleared", "bot"]  # the panel clears, then confirms
+    assert "đã được xoá" in left[-1]["body"]["text"]
+    async with server.channel.sessions() as session:
+        assert (await session.execute(select(func.count(WebEvent.id)))).scalar() == 2
+        assert (await session.execute(select(func.count(User.id)))).scalar() == 0
+
+
+async def test_a_second_worker_streams_what_the_first_stored(pipeline, database_url, tmp_path):
+    settings = web_settings(database_url, tmp_path)
+    async with web_server(pipeline, settings) as first, \
+            web_server(pipeline, settings, make_site=False) as second:
+        visitor = await first.visitor()
+        params = {"conversation": str(visitor.conversation), "after": str(first.greeting)}
+        async with second.client.get(f"{second.api}/stream", params=params,
+                                     headers=visitor.headers) as response:
+            await visitor.post("/menu", wait=False)  # handled by the first worker
+            got = await read_stream(response, 2)
+    assert [data["kind"] for _, _, data in got] == ["user", "bot"]
+
+
+async def test_the_hub_wakes_a_stream_once_per_new_event(sessions):
+    hub = WebEventHub(sessions)
+    with hub.watch(7) as woke:
+        hub.notify(7, 1)
+        assert woke.is_set()
+        woke.clear()
+        hub.notify(7, 1)  # the poll finding the same event again
+        assert not woke.is_set()
+        hub.notify(7, 2)
+        assert woke.is_set()
+    assert hub.watched == 0
+
+
+async def test_the_widget_script_is_small_and_cacheable(server):
+    async with server.client.get(f"{server.url}/widget/v1.js",
+                                 headers={"Accept-Encoding": "identity"}) as response:
+        body = await response.read()
+        etag = response.headers["ETag"]
+    import gzip
+
+    size = len(gzip.compress(body))
+    print(f"widget v1.js: {len(body)} bytes, {size} gzipped")
+    assert size <= 30 * 1024
+    assert b"eval(" not in body and b"innerHTML" not in body
+    async with server.client.get(f"{server.url}/widget/v1.js",
+                                 headers={"If-None-Match": etag}) as response:
+        assert response.status == 304
+
+
+async def test_an_unknown_file_link_is_not_found(server):
+    async with server.client.get(f"{server.url}/web/v1/files/nope") as response:
+        assert response.status == 404
+
+
