@@ -3,18 +3,19 @@ webhook path of bench/telegram_bench.py on the same store; and idle open streams
 
 throughput (default): our web channel on the project's web app, the real pipeline with the
   shipped content and a fresh, migrated database (PostgreSQL by default), in this process. Load
-  from a second process: `--conversations` visitors, each with its SSE stream open, each posting
-  its next question as soon as the reply to the last one arrived on its stream (a closed loop:
-  that many active conversations). Latency = POST sent → the bot's reply event read from the
-  stream. Then, in the same round, Telegram's webhook path (TelegramChannel on the same kind of
-  store, telegram_bench's `ours`) under the same number of connections in flight. Rounds
-  alternate and the ratio is taken per round, then its median.
+  from a second process, shaped as telegram_bench's: every message from its own visitor (greeted
+  before, with its SSE stream open), `--concurrency` posts in flight, each connection posting
+  the next as soon as the last was accepted. Latency = POST sent → the bot's reply event read
+  from the visitor's stream. Then, in the same round, Telegram's webhook path (TelegramChannel
+  on the same kind of store, telegram_bench's `ours`) under the same load. Rounds alternate and the ratio is taken per
+  round, then its median. Last, the latency at `--conversations` active conversations, each
+  writing every `--interval` seconds as people do (an open loop).
 streams: one worker (a `--serve` subprocess, so its memory is its own) and `--streams` visitors
   each holding an idle SSE stream; the worker's RSS before and after, and a check that every
   stream still gets an announcement.
 
-    .venv/bin/python bench/web_bench.py [--messages 2000] [--conversations 100] [--rounds 3]
-        [--database postgres|sqlite]
+    .venv/bin/python bench/web_bench.py [--messages 2000] [--concurrency 16] [--rounds 3]
+        [--conversations 100] [--interval 2] [--per-conversation 10] [--database postgres|sqlite]
     .venv/bin/python bench/web_bench.py --mode streams [--streams 5000] [--database postgres]
 """
 
@@ -180,13 +181,73 @@ class Visitor:
             elif mine and event["kind"] == "bot":
                 return time.perf_counter() - sent
 
+    async def post(self, text: str) -> float:
+        """POST a question; when it was sent (the reply is awaited apart: `replied`)."""
+        sent = time.perf_counter()
+        async with self.http.post(f"{self.api}/messages", headers=self.headers,
+                                  json={"id": uuid.uuid4().hex, "text": text}) as response:
+            assert response.status == 202, response.status
+        return sent
+
+    async def replied(self, text: str) -> float:
+        """When the bot's reply to `text` was read from the stream."""
+        mine = False
+        while True:
+            event = await self.events.get()
+            if event["kind"] == "user" and event["body"].get("text") == text:
+                mine = True
+            elif mine and event["kind"] == "bot":
+                return time.perf_counter()
+
+    async def greeted(self) -> None:
+        while (await self.events.get())["kind"] != "bot":
+            pass
+
     async def drain(self) -> None:
         while not self.events.empty():
             self.events.get_nowait()
 
 
+async def burst_load(job: JSON) -> JSON:
+    """As telegram_bench's load: every message from its own visitor (known to the bot: greeted
+    before), `concurrency` posts in flight, each connection posting the next as soon as the
+    last was accepted; the reply read from that visitor's stream."""
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector,
+                                     timeout=aiohttp.ClientTimeout(total=None)) as http:
+        visitors = [Visitor(http, job["api"]) for _ in range(job["messages"])]
+        for start in range(0, len(visitors), 100):
+            await asyncio.gather(*(v.start() for v in visitors[start:start + 100]))
+            await asyncio.gather(*(v.open_stream() for v in visitors[start:start + 100]))
+        await asyncio.gather(*(v.greeted() for v in visitors))  # first contact: not measured
+        await asyncio.sleep(0.5)
+        for v in visitors:
+            await v.drain()
+        questions = job["questions"]
+        texts = [questions[n % len(questions)] for n in range(len(visitors))]
+        replies = [asyncio.create_task(v.replied(t)) for v, t in zip(visitors, texts, strict=True)]
+        sent: list[float] = [0.0] * len(visitors)
+        queue = iter(range(len(visitors)))
+
+        async def poster() -> None:
+            for n in queue:
+                sent[n] = await visitors[n].post(texts[n])
+        start, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(poster() for _ in range(job["concurrency"])))
+        answered = await asyncio.gather(*replies)
+        wall = max(answered) - start
+        print(f"load cpu {time.process_time() - cpu:.2f}s wall {wall:.2f}", file=sys.stderr)
+        for v in visitors:
+            if v.reader:
+                v.reader.cancel()
+    return {"completed": len(answered), "wall": wall,
+            "latencies_ms": [(a - s) * 1000 for a, s in zip(answered, sent, strict=True)]}
+
+
 async def web_load(job: JSON) -> JSON:
     raise_open_files()
+    if job.get("concurrency"):
+        return await burst_load(job)
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector,
                                      timeout=aiohttp.ClientTimeout(total=None)) as http:
@@ -201,10 +262,16 @@ async def web_load(job: JSON) -> JSON:
             await v.drain()
         per_visitor = max(1, job["messages"] // len(visitors))
         latencies: list[float] = []
+        interval = job["interval"]
 
         async def converse(n: int, visitor: Visitor) -> None:
+            if interval:  # people typing: spread over the interval, then one message each
+                await asyncio.sleep(interval * n / len(visitors))
             for k in range(per_visitor):
+                started = time.perf_counter()
                 latencies.append(await visitor.ask(questions[(n * 7 + k) % len(questions)]))
+                if interval:
+                    await asyncio.sleep(max(0.0, interval - (time.perf_counter() - started)))
         start = time.perf_counter()
         await asyncio.gather(*(converse(n, v) for n, v in enumerate(visitors)))
         wall = time.perf_counter() - start
@@ -215,9 +282,10 @@ async def web_load(job: JSON) -> JSON:
             "latencies_ms": [value * 1000 for value in latencies]}
 
 
-async def run_web_load(api: str, args: argparse.Namespace, questions: list[str]) -> JSON:
-    job = {"api": api, "conversations": args.conversations, "messages": args.messages,
-           "questions": questions}
+async def run_web_load(api: str, conversations: int, messages: int, interval: float,
+                       questions: list[str], concurrency: int = 0) -> JSON:
+    job = {"api": api, "conversations": conversations, "messages": messages,
+           "interval": interval, "questions": questions, "concurrency": concurrency}
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(SCRIPT), "--load", stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE)
@@ -230,12 +298,16 @@ async def run_web_load(api: str, args: argparse.Namespace, questions: list[str])
 
 # -- throughput, side by side ---------------------------------------------------------------------
 
-async def measure_web(args: argparse.Namespace, questions: list[str]) -> JSON:
+async def measure_web(args: argparse.Namespace, questions: list[str], conversations: int,
+                      messages: int, interval: float = 0.0, concurrency: int = 0) -> JSON:
     async with AsyncExitStack() as stack:
         port = free_port()
         await serve_web(port, stack, args.database)
-        load = await run_web_load(f"http://127.0.0.1:{port}/web/v1/{SITE}", args, questions)
+        cpu = time.process_time()
+        load = await run_web_load(f"http://127.0.0.1:{port}/web/v1/{SITE}", conversations,
+                                  messages, interval, questions, concurrency)
     latencies = load["latencies_ms"]
+    print(f"server cpu (incl. setup of the load) {time.process_time() - cpu:.2f}s", file=sys.stderr)
     return {"per_second": load["completed"] / load["wall"], "completed": load["completed"],
             "p50": percentile(latencies, 0.50), "p99": percentile(latencies, 0.99)}
 
@@ -245,8 +317,8 @@ async def measure_telegram(args: argparse.Namespace, questions: list[str]) -> JS
 
     import telegram_bench
 
-    options = SimpleNamespace(updates=args.messages, concurrency=args.conversations,
-                              warmup=args.conversations, first_contact=False)
+    options = SimpleNamespace(updates=args.messages, concurrency=args.concurrency,
+                              warmup=args.concurrency, first_contact=False)
     figures = await telegram_bench.measure(
         "telegram", functools.partial(telegram_bench.serve_ours, database=args.database),
         options, questions)  # type: ignore[arg-type]
@@ -264,19 +336,27 @@ async def throughput(args: argparse.Namespace) -> None:
     questions = load_questions()
     rounds = []
     for _ in range(args.rounds):
-        rounds.append({"web": await measure_web(args, questions),
+        rounds.append({"web": await measure_web(args, questions, 0, args.messages,
+                                                concurrency=args.concurrency),
                        "telegram": await measure_telegram(args, questions)})
-    print(f"{args.messages} messages per path and round, {args.conversations} active "
-          f"conversations (connections in flight), store: {args.database}\n")
+    active = await measure_web(args, questions, args.conversations,
+                               args.conversations * args.per_conversation, args.interval)
+    print(f"throughput: {args.messages} messages per path and round, each from its own user "
+          f"(known to the bot), {args.concurrency} posts in flight (the next sent as the last "
+          f"was accepted), store: {args.database}\n")
     print(f"{'round':<6} {'path':<10} {'msgs/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'completed':>10}")
     for number, figures in enumerate(rounds, 1):
         for name, f in figures.items():
             print(f"{number:<6} {name:<10} {f['per_second']:>8.1f} {f['p50']:>8.1f} "
                   f"{f['p99']:>8.1f} {f['completed']:>10}")
     ratios = [r["web"]["per_second"] / r["telegram"]["per_second"] for r in rounds]
-    p99 = median([r["web"]["p99"] for r in rounds])
     print(f"\nweb/telegram throughput: median {median(ratios):.2f}x "
-          f"(rounds: {', '.join(f'{v:.2f}' for v in ratios)}); web p99 median {p99:.1f} ms")
+          f"(rounds: {', '.join(f'{v:.2f}' for v in ratios)})")
+    p99 = active["p99"]
+    print(f"\n{args.conversations} active conversations, each a message every {args.interval:g} s "
+          f"({args.conversations / args.interval:.0f} messages/s offered), "
+          f"{active['completed']} messages: p50 {active['p50']:.1f} ms, p99 {p99:.1f} ms "
+          f"(POST sent → the reply read from the stream)")
     met = median(ratios) >= 1.0 and p99 < 50
     print(f"target (web >= telegram's throughput, p99 < 50 ms): {'met' if met else 'NOT met'}")
 
@@ -340,7 +420,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--mode", choices=["throughput", "streams"], default="throughput")
     parser.add_argument("--messages", type=int, default=2000, help="measured messages per path")
-    parser.add_argument("--conversations", type=int, default=100, help="active conversations")
+    parser.add_argument("--concurrency", type=int, default=16,
+                        help="messages in flight for the throughput comparison")
+    parser.add_argument("--conversations", type=int, default=100,
+                        help="active conversations for the latency figure")
+    parser.add_argument("--interval", type=float, default=2.0,
+                        help="seconds between one conversation's messages (latency figure)")
+    parser.add_argument("--per-conversation", type=int, default=10,
+                        help="messages each active conversation sends (latency figure)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--streams", type=int, default=5000, help="idle streams (streams mode)")
     parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")

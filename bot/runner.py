@@ -66,14 +66,16 @@ async def rehearse(app: App) -> None:
     if server.done():
         await server  # it could not start (a port in use): say why
         return
+    for sig in (signal.SIGINT, signal.SIGTERM):  # stop between lines, never inside one
+        with contextlib.suppress(NotImplementedError):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     console = ConsoleChannel(app.pipeline)
     t = app.services.catalogs.translator(app.services.catalogs.default_locale)
     console.out.write(t("Web chat demo page: {url}").format(url=demo_url(app.settings)) + "\n")
+    console.out.flush()
     try:
-        await run_console(console)
+        await run_console(console, stop=stop)  # a line being handled is finished first
         if not sys.stdin.isatty():
-            with contextlib.suppress(NotImplementedError):
-                asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
             await stop.wait()
     finally:
         stop.set()

@@ -12,9 +12,11 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Clock, WebConversation, WebEvent, WebFile, WebSite, WebVisitor, utcnow
@@ -24,6 +26,30 @@ USER, BOT, NOTICE, CLEARED = "user", "bot", "notice", "cleared"
 mark that what came before was deleted (/xoadulieu)."""
 HISTORY_LIMIT = 200
 """Events one request returns at most; a client with more to catch up asks again."""
+
+
+_EVENTS_TABLE: Table = WebEvent.__table__  # type: ignore[assignment]
+_INSERT_EVENTS = {
+    "postgresql": postgresql.insert(_EVENTS_TABLE).on_conflict_do_nothing()
+    .returning(_EVENTS_TABLE.c.seq),
+    "sqlite": sqlite.insert(_EVENTS_TABLE).on_conflict_do_nothing().returning(_EVENTS_TABLE.c.seq),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    kind: str
+    body: dict[str, Any]
+    source: str | None = None
+    """What made it (a reply of an inbox entry): the same source is stored once."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """Events stored in a conversation, as streams send them: {"seq", "kind", "body"}."""
+
+    conversation_id: int
+    events: list[dict[str, Any]]
 
 
 def token_hash(token: str) -> str:
@@ -117,25 +143,40 @@ class WebEventLog:
 
     async def append(self, conversation_id: int, kind: str, body: dict[str, Any],
                      source: str | None = None) -> int | None:
-        """Store an event with the conversation's next number and return it; None when an
-        event of the same `source` is stored already (the same reply sent again)."""
-        if source is not None and await self._has_source(conversation_id, source):
-            return None
-        now = self.clock()
-        seq = (await self.session.execute(
-            update(WebConversation).where(WebConversation.id == conversation_id)
-            .values(last_seq=WebConversation.last_seq + 1, updated_at=now)
-            .returning(WebConversation.last_seq))).scalar_one_or_none()
-        if seq is None:
-            return None  # the conversation was deleted (/xoadulieu) meanwhile
-        self.session.add(WebEvent(conversation_id=conversation_id, seq=seq, kind=kind, body=body,
-                                  source=source, created_at=now))
-        await self.session.flush()
-        return int(seq)
+        """Store an event with the conversation's next number and return it; None when the
+        conversation is gone or an event of the same `source` is stored already."""
+        stored = await self._append(WebConversation.id == conversation_id,
+                                    [NewEvent(kind, body, source)])
+        return stored.events[0]["seq"] if stored and stored.events else None
 
-    async def _has_source(self, conversation_id: int, source: str) -> bool:
-        return (await self.session.execute(select(WebEvent.id).where(
-            WebEvent.conversation_id == conversation_id, WebEvent.source == source))).first() is not None
+    async def append_for(self, visitor_id: str,
+                         events: Sequence[NewEvent]) -> Stored | None:
+        """Store events in the visitor's current conversation, numbered in order; None when the
+        visitor is gone. Two statements whatever the number of events: this is every message's
+        path, twice (the visitor's and the replies)."""
+        current = (select(WebVisitor.conversation_id).where(WebVisitor.id == visitor_id)
+                   .scalar_subquery())
+        return await self._append(WebConversation.id == current, events)
+
+    async def _append(self, which: Any, events: Sequence[NewEvent]) -> Stored | None:
+        now = self.clock()
+        row = (await self.session.execute(
+            update(WebConversation).where(which)
+            .values(last_seq=WebConversation.last_seq + len(events), updated_at=now)
+            .returning(WebConversation.id, WebConversation.last_seq))).first()
+        if row is None:
+            return None
+        conversation_id, last = int(row[0]), int(row[1])
+        first = last - len(events) + 1
+        rows = [{"conversation_id": conversation_id, "seq": first + n, "kind": e.kind,
+                 "body": e.body, "source": e.source, "created_at": now}
+                for n, e in enumerate(events)]
+        # A source stored before (the same reply sent again after a crash) is skipped; its
+        # number stays unused, which readers do not mind (they read what follows a number).
+        inserted = _INSERT_EVENTS[self.session.get_bind().dialect.name].values(rows)
+        kept = set((await self.session.execute(inserted)).scalars())
+        return Stored(conversation_id, [{"seq": r["seq"], "kind": r["kind"], "body": r["body"]}
+                                        for r in rows if r["seq"] in kept])
 
     async def after(self, conversation_id: int, seq: int,
                     limit: int = HISTORY_LIMIT) -> Sequence[WebEvent]:

@@ -5,14 +5,33 @@ over SSE and long polling, site keys with their origins, limits, and the visitor
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
+import os
+import signal
+import subprocess
+import urllib.request
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.broadcast import run_worker
 from bot.channels.web_hub import WebEventHub
-from db.models import User, WebEvent, WebVisitor
-from handlers.messages import Reply
-from tests.web_harness import PORTAL, read_stream, web_server, web_settings
+from bot.platforms.web import WebPlatform
+from db.broadcasts.audience import SYSTEM
+from db.broadcasts.repository import BroadcastRepository
+from db.models import Role, Subscription, User, WebEvent, WebVisitor, utcnow
+from db.repositories import UserRepository
+from handlers.messages import Attachment, Reply
+from tests.clock_travel import bot_command
+from tests.web_harness import (
+    PORTAL,
+    free_port,
+    read_stream,
+    store_replies,
+    web_server,
+    web_settings,
+)
 
 
 @pytest.fixture
@@ -145,7 +164,7 @@ async def test_a_reply_sent_again_after_a_crash_is_stored_once(server):
     async with server.channel.sessions() as session:
         visitor_id = (await session.execute(select(WebVisitor.id))).scalar_one()
     for _ in range(2):  # the intake resends recorded replies with the same key
-        await server.channel.send_once(visitor_id, [Reply("Một"), Reply("Hai")], "77.0")
+        await store_replies(server.channel, visitor_id, [Reply("Một"), Reply("Hai")], "77.0")
     assert [text for _, text in await visitor.texts(after=server.greeting)] == ["Một", "Hai"]
 
 
@@ -191,16 +210,20 @@ async def test_a_second_worker_streams_what_the_first_stored(pipeline, database_
     assert [data["kind"] for _, _, data in got] == ["user", "bot"]
 
 
-async def test_the_hub_wakes_a_stream_once_per_new_event(sessions):
+async def test_the_hub_hands_new_events_once_and_distrusts_gaps(sessions):
     hub = WebEventHub(sessions)
-    with hub.watch(7) as woke:
-        hub.notify(7, 1)
-        assert woke.is_set()
-        woke.clear()
+    one, two = {"seq": 1, "kind": "bot", "body": {}}, {"seq": 2, "kind": "bot", "body": {}}
+    with hub.watch(7) as watch:
+        hub.stored(7, [one])
+        assert watch.woke.is_set() and watch.take(0) == [one]
         hub.notify(7, 1)  # the poll finding the same event again
-        assert not woke.is_set()
-        hub.notify(7, 2)
-        assert woke.is_set()
+        assert not watch.woke.is_set()
+        hub.stored(7, [two])
+        assert watch.take(5) == []  # sent already
+        hub.stored(7, [{"seq": 4, "kind": "bot", "body": {}}])
+        assert watch.take(2) is None  # 3 is missing: read the database
+        hub.notify(7, 9)  # stored by another process
+        assert watch.take(4) is None
     assert hub.watched == 0
 
 
@@ -225,3 +248,100 @@ async def test_an_unknown_file_link_is_not_found(server):
         assert response.status == 404
 
 
+
+
+async def test_an_announcement_reaches_a_subscribed_visitor_and_counts_as_sent(server):
+    visitor = await server.visitor()
+    await visitor.post("/dangky")
+    async with server.channel.sessions() as session, session.begin():
+        identity = await UserRepository(session).find("web", await visitor_id(server))
+        assert identity is not None
+        identity.user.role = int(Role.ADMIN)  # the sender, who gets it too
+        session.add(Subscription(user_id=identity.user_id, topic="announcements",
+                                 created_at=utcnow()))  # real clock: the worker reads it
+    rules = server.channel.pipeline.services.broadcast_rules
+    assert "web" in rules.channels
+    async with server.channel.sessions() as session, session.begin():
+        broadcast_id, reach = await BroadcastRepository(session).create(
+            text="**Cuộc thi** mở vòng 2!", image_url=None, link=None, filters=["all"], at=None,
+            created_by=identity.user_id, rules=rules, now=utcnow(),  # real clock: the worker's
+            sender=SYSTEM)
+    assert reach == 1
+    stats = await run_worker(server.channel.settings, until_idle=True,
+                             sessions=server.channel.sessions,
+                             platforms={"web": WebPlatform(server.channel.sessions,
+                                                           server.channel.hub)})
+    assert stats.sent == 1
+    async with server.channel.sessions() as session:
+        status = await BroadcastRepository(session).status(broadcast_id)
+    assert status is not None and status["sent"] == 1 and status["state"] == "done"
+    [notice] = [e for e in (await visitor.events())["events"] if e["kind"] == "notice"]
+    assert notice["body"]["text"] == "Cuộc thi mở vòng 2!"  # the markup is for Telegram
+
+
+async def visitor_id(server) -> str:
+    async with server.channel.sessions() as session:
+        return (await session.execute(select(WebVisitor.id))).scalar_one()
+
+
+async def test_report_files_are_served_to_the_link_and_nothing_outside_the_reports(server, tmp_path):
+    visitor = await server.visitor()
+    reports = tmp_path / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / "bao-cao.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("no", encoding="utf-8")
+    await store_replies(server.channel, await visitor_id(server), [
+        Reply("Báo cáo", attachment=Attachment("document", reports / "bao-cao.csv", "bao-cao.csv")),
+        Reply("Lạ", attachment=Attachment("document", secret, "secret.txt"))], "9.0")
+    files = [e["body"]["file"] for e in (await visitor.events())["events"] if "file" in e["body"]]
+    async with server.client.get(server.url + files[0]["url"]) as response:
+        assert response.status == 200 and await response.text() == "a,b\n1,2\n"
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+    async with server.client.get(server.url + files[1]["url"]) as response:
+        assert response.status == 404  # outside REPORTS_DIR: never served
+
+
+def test_cdsbot_run_with_no_tokens_serves_the_demo_page(tmp_path):
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}",
+           "WEB_HOST": "127.0.0.1", "WEB_PORT": str(port), "LOG_LEVEL": "WARNING"}
+    for key in ("TELEGRAM_BOT_TOKEN", "ZALO_APP_ID"):
+        env.pop(key, None)
+    errors = tmp_path / "stderr.log"
+    process = subprocess.Popen(bot_command("run"), cwd=tmp_path, env=env, text=True,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=errors.open("w"))
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert f"http://127.0.0.1:{port}/demo" in first and "Trang thử" in first
+        base = f"http://127.0.0.1:{port}"
+        with urllib.request.urlopen(base + "/demo", timeout=30) as page:
+            assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+            assert 'data-site="demo"' in page.read().decode()
+        request = urllib.request.Request(base + "/web/v1/demo/hello", headers={"Origin": base})
+        with urllib.request.urlopen(request, timeout=30) as hello:
+            assert json.load(hello)["labels"]["send"] == "Gửi"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0, errors.read_text()[-5000:]
+
+
+def test_site_keys_from_the_command_line(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'sites.sqlite3'}",
+           "WEB_PUBLIC_URL": "https://chatbot.example.gov.vn"}
+    run = functools.partial(subprocess.run, cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=120)
+    added = run(bot_command("web", "sites", "add", "Cổng CĐS", "--origin",
+                            "https://cds.example.gov.vn/trang-chu"))
+    assert added.returncode == 0, added.stderr
+    key = added.stdout.split()[1].rstrip(":")
+    assert f'data-site="{key}"' in added.stdout
+    assert "https://chatbot.example.gov.vn/widget/v1.js" in added.stdout
+    assert "connect-src https://chatbot.example.gov.vn" in added.stdout
+    listed = run(bot_command("web", "sites", "list"))
+    assert f"{key}\tCổng CĐS\thttps://cds.example.gov.vn" in listed.stdout
+    assert run(bot_command("web", "sites", "add", "x", "--origin", "ftp://nope")).returncode == 2
+    assert run(bot_command("web", "sites", "remove", key)).returncode == 0
+    assert run(bot_command("web", "sites", "remove", key)).returncode != 0

@@ -18,12 +18,16 @@ from bot.platforms.web import WebPlatform
 from db.broadcasts.formatting import BroadcastMessage
 from db.engine import create_engine, is_sqlite, session_factory
 from db.models import WebVisitor
+from handlers.messages import Attachment, Reply
 from tests.browser_harness import PANEL, WidgetDriver, chromium, portal
 from tests.conftest import FIXED_NOW
 from tests.test_conversations import run_conversation
-from tests.web_harness import WebServer, free_port, web_server, web_settings
+from tests.web_harness import WebServer, free_port, store_replies, web_server, web_settings
 
 PHONE = {"width": 360, "height": 640}
+PNG_1X1 = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00"
+           b"\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe"
+           b"\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
 
 
 @dataclass
@@ -244,3 +248,53 @@ async def test_text_from_messages_is_never_html(lite: Setup):
     assert await page.evaluate("window.pwned") is None
     assert await page.locator(f"{PANEL} .msg.user b").count() == 0
     assert '<b>đậm</b>' in [text for kind, text in await shown(page) if kind == "user"][-1]
+
+
+async def test_a_report_downloads_and_a_chart_shows(lite: Setup, tmp_path):
+    page = await lite.page()
+    await lite.driver(page).open()
+    reports = tmp_path / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / "bao-cao.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    chart = reports / "bieu-do.png"
+    chart.write_bytes(PNG_1X1)
+    async with lite.server.channel.sessions() as session:
+        visitor_id = (await session.execute(select(WebVisitor.id))).scalar_one()
+    await store_replies(lite.server.channel, visitor_id, [
+        Reply("Báo cáo tháng", attachment=Attachment("document", reports / "bao-cao.xlsx",
+                                                      "bao-cao.xlsx")),
+        Reply("Biểu đồ", attachment=Attachment("image", chart, "bieu-do.png", "Lượt theo ngày"))],
+        "report.0")
+    image = page.locator(f'{PANEL} img[alt="Lượt theo ngày"]')
+    await image.wait_for()
+    await page.wait_for_function(
+        "() => { const i = document.querySelector('[data-cdsbot]').shadowRoot"
+        ".querySelector('img[alt=\"Lượt theo ngày\"]'); return i && i.complete && i.naturalWidth > 0; }")
+    link = page.locator(f"{PANEL} .file a").filter(has_text="bao-cao.xlsx")
+    assert await link.get_attribute("target") == "_blank"
+    async with page.expect_download() as downloading:
+        await link.click()
+    download = await downloading.value
+    assert download.suggested_filename == "bao-cao.xlsx"
+    saved = await download.path()
+    assert (await asyncio.to_thread(Path(saved).read_bytes)).startswith(b"PK")
+
+
+async def test_an_english_page_gets_the_widget_and_the_bot_in_english(lite: Setup):
+    page = await lite.page(lite.portal_url + "/?lang=en")
+    launcher = page.locator(f"{PANEL} .launcher")
+    assert await launcher.get_attribute("aria-label") == "Open the chat"
+    greeting = await lite.driver(page).open()
+    assert "Hello! I am the assistant for National Digital Transformation Day" in greeting
+    assert await page.locator(f"{PANEL} .send").inner_text() == "Send"
+
+
+async def test_switching_language_in_the_chat_switches_the_widget_too(lite: Setup):
+    page = await lite.page()
+    driver = lite.driver(page)
+    await driver.open()
+    assert await page.locator(f"{PANEL} .send").inner_text() == "Gửi"
+    await driver.say("/lang en")
+    await page.locator(f"{PANEL} .send").filter(has_text="Send").wait_for()
+    await page.reload()  # the choice is kept
+    assert await page.locator(f"{PANEL} .launcher").get_attribute("aria-label") == "Open the chat"

@@ -23,6 +23,7 @@ from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.web import create_web_app, start_web
 from db.web_chat import WebEventLog, WebSites
+from handlers.messages import Reply
 
 PORTAL = "http://portal.test:8000"
 SITE = "portal-key"
@@ -115,6 +116,15 @@ async def read_stream(response: aiohttp.ClientResponse,
                 fields[name] = value.lstrip(" ")
     await asyncio.wait_for(read(), 30)
     return found
+
+
+async def store_replies(channel: WebChannel, visitor_id: str, replies: list[Reply],
+                        key: str) -> None:
+    """Replies stored as the intake stores those of a handled message (`key`: its entry)."""
+    async with channel.sessions() as session, session.begin():
+        done = await channel.store(session, visitor_id, replies, key)
+    assert done is not None
+    done()
 
 
 def web_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:

@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcast.config import WorkerConfig
@@ -87,7 +88,7 @@ class Worker:
 
     async def run(self) -> WorkerStats:
         log.info("broadcast worker %s: %s", self.id, ", ".join(lane.channel for lane in self.lanes))
-        await self._look_around()  # the first claims need the sending broadcasts
+        await self._first_look()  # the first claims need the sending broadcasts
         lanes = [asyncio.create_task(lane.run()) for lane in self.lanes]
         chores = [asyncio.create_task(self._housekeeping()), asyncio.create_task(self._heartbeat())]
         try:
@@ -103,6 +104,22 @@ class Worker:
             async with self.sessions() as session, session.begin():
                 await outbox.release(session, self.id)  # nothing should be left; to be sure
         return self.stats
+
+    async def _first_look(self) -> None:
+        """The first look around, tried again while the database refuses it (SQLite answers
+        "database is locked" at once when another writer commits in between), so a moment of
+        contention at start-up does not stop the worker, nor `cdsbot run` with it."""
+        while True:
+            try:
+                await self._look_around()
+                return
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("broadcast worker %s: could not look for broadcasts (%s); trying "
+                            "again", self.id, type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), self.config.retry_seconds)
+            if self.stop.is_set():
+                return
 
     async def message(self, broadcast_id: int) -> BroadcastMessage:
         message = self._messages.get(broadcast_id)

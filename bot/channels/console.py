@@ -12,6 +12,7 @@ import asyncio
 import getpass
 import itertools
 import sys
+import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
@@ -150,17 +151,19 @@ def announcement_text(message: BroadcastMessage) -> str:
 
 
 async def run_console(console: ConsoleChannel, stdin: TextIO = sys.stdin,
-                      greet: bool = True) -> None:
-    """Read lines until end of input or /quit, printing the bot's replies. A new console user
-    is greeted as /start greets; a known one goes on where they were (an open form stays open)."""
+                      greet: bool = True, stop: asyncio.Event | None = None) -> None:
+    """Read lines until end of input, /quit or `stop`, printing the bot's replies. A new console
+    user is greeted as /start greets; a known one goes on where they were (an open form stays
+    open). A line being handled is always finished: `stop` is looked at between lines."""
     await console.start()
+    lines = _Lines(stdin)
     try:
         if greet and not await console.known():
             await console.type("/start")
         while True:
             console.out.write("\n> ")
             console.out.flush()
-            line = await asyncio.to_thread(stdin.readline)
+            line = await lines.next(stop)
             if not line or line.strip().lower() in EXIT_WORDS:
                 console.out.write("\n")
                 return
@@ -168,3 +171,32 @@ async def run_console(console: ConsoleChannel, stdin: TextIO = sys.stdin,
                 await console.type(line)
     finally:
         await console.stop()
+
+
+class _Lines:
+    """Lines of input read by a daemon thread: waiting for one can end with `stop`, and a
+    blocked read never holds the process open at exit (asyncio.to_thread's would)."""
+
+    def __init__(self, stdin: TextIO) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.queue: asyncio.Queue[str] = asyncio.Queue()
+        threading.Thread(target=self._read, args=(stdin,), daemon=True).start()
+
+    def _read(self, stdin: TextIO) -> None:
+        for line in [*iter(stdin.readline, ""), ""]:  # "" marks the end of input
+            try:
+                self.loop.call_soon_threadsafe(self.queue.put_nowait, line)
+            except RuntimeError:  # the loop is closed: nobody is listening any more
+                return
+
+    async def next(self, stop: asyncio.Event | None) -> str:
+        """The next line; "" at the end of input or when `stop` is set first."""
+        if stop is None:
+            return await self.queue.get()
+        getting, stopping = asyncio.ensure_future(self.queue.get()), asyncio.ensure_future(stop.wait())
+        await asyncio.wait({getting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if getting.done():
+            return getting.result()
+        getting.cancel()
+        return ""

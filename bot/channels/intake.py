@@ -51,9 +51,11 @@ Send = Callable[[str, Sequence[Reply]], Awaitable[None]]
 """Send replies to one chat (the channel's own sender)."""
 Prepare = Callable[[IncomingMessage], Awaitable[IncomingMessage]]
 """Channel look-ups made in turn with the user's other messages (a stored button payload)."""
-SendOnce = Callable[[str, Sequence[Reply], str], Awaitable[None]]
-"""Send replies to one chat with a key that is the same when the same replies go again (after a
-crash): a channel that stores what it sends (the web chat) keeps them once."""
+Store = Callable[[AsyncSession, str, Sequence[Reply], str], Awaitable[Callable[[], None] | None]]
+"""For a channel whose messages are rows of this database (the web chat): store the replies to
+one chat in the transaction that marks them sent, with a key that is the same when the same
+replies are stored again (after a crash), so they are kept once. Returns what to do once that
+transaction has committed (wake the readers), or None when the chat no longer exists."""
 OnAccept = Callable[[AsyncSession, IncomingMessage], Awaitable[None]]
 """Channel bookkeeping in the transaction that accepts a new message (Zalo's reply window)."""
 
@@ -69,14 +71,14 @@ class _Job:
 class Intake:
     def __init__(self, channel: str, pipeline: Pipeline, send: Send, *, throttle: Throttle | None,
                  prepare: Prepare | None = None, on_accept: OnAccept | None = None,
-                 send_once: SendOnce | None = None,
+                 store: Store | None = None,
                  resume_after_seconds: float = 120.0, sweep_seconds: float = 30.0,
                  max_send_attempts: int = 5) -> None:
         self.channel = channel
         self.pipeline = pipeline
         self.sessions = pipeline.sessions
         self.send = send
-        self.send_once = send_once
+        self.store = store
         self.throttle = throttle
         self.catalogs = pipeline.services.catalogs
         self.prepare = prepare
@@ -193,15 +195,15 @@ class Intake:
             outgoing = [(reply.to or msg.chat_id, reply) for reply in replies]
         if not outgoing:
             return
+        groups = [(chat_id, [reply for _, reply in group])
+                  for chat_id, group in itertools.groupby(outgoing, key=lambda pair: pair[0])]
+        if self.store is not None:
+            await self._store(job.entry_id, groups)
+            return
         unreachable: list[str] = []
-        groups = itertools.groupby(outgoing, key=lambda pair: pair[0])
-        for position, (chat_id, group) in enumerate(groups):
-            replies = [reply for _, reply in group]
+        for chat_id, replies in groups:
             try:
-                if self.send_once is not None:
-                    await self.send_once(chat_id, replies, f"{job.entry_id}.{position}")
-                else:
-                    await self.send(chat_id, replies)
+                await self.send(chat_id, replies)
             except Unreachable as exc:  # blocked, unfollowed: these replies can never be sent
                 log.info("%s chat %s cannot be messaged: %s", self.channel, chat_id, exc)
                 unreachable.append(chat_id)
@@ -209,6 +211,22 @@ class Intake:
             for chat_id in unreachable:
                 await UserRepository(session).mark_unreachable(self.channel, chat_id)
             await ReplyOutbox(session).mark_sent(job.entry_id)
+
+    async def _store(self, entry_id: int, groups: list[tuple[str, list[Reply]]]) -> None:
+        """Stored and marked sent in one transaction: a crash leaves both or neither."""
+        assert self.store is not None
+        committed: list[Callable[[], None]] = []
+        async with self.pipeline.writing(), self.sessions() as session, session.begin():
+            for position, (chat_id, replies) in enumerate(groups):
+                done = await self.store(session, chat_id, replies, f"{entry_id}.{position}")
+                if done is None:
+                    log.info("%s chat %s no longer exists", self.channel, chat_id)
+                    await UserRepository(session).mark_unreachable(self.channel, chat_id)
+                else:
+                    committed.append(done)
+            await ReplyOutbox(session).mark_sent(entry_id)
+        for done in committed:
+            done()
 
     async def idle(self) -> None:
         """Wait until every message queued so far has been handled and answered."""

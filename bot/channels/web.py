@@ -11,7 +11,7 @@ again after a crash carries the same key and is stored once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -25,7 +25,7 @@ from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.throttle import Throttle
 from content.errors import Unreachable
-from db.web_chat import BOT, USER, WebEventLog, WebVisitors
+from db.web_chat import BOT, USER, NewEvent, Stored, WebEventLog, WebVisitors
 from handlers.messages import IncomingMessage, Reply
 
 CHANNEL = "web"
@@ -51,15 +51,15 @@ class WebChannel:
         self.sessions = pipeline.sessions
         self.catalogs = pipeline.services.catalogs
         self.hub = hub
-        self.intake = Intake(CHANNEL, pipeline, self.send, send_once=self.send_once,
+        self.intake = Intake(CHANNEL, pipeline, self.send, store=self.store,
                              on_accept=self._record_user_message,
                              throttle=Throttle(settings.incoming_max_messages,
                                                settings.incoming_window_seconds))
         self.tracker = ProgressTracker(self.sessions, self.catalogs)
         self._labels: dict[str, str] = {}
         """Pressed buttons' labels by update id, from the request to the accepting transaction."""
-        self._stored: dict[str, tuple[int, int]] = {}
-        """(conversation, number) of a visitor's message stored by the accepting transaction."""
+        self._stored: dict[str, Stored] = {}
+        """A visitor's message as stored by the accepting transaction, by update id."""
 
     @property
     def limits(self) -> Limits:
@@ -94,7 +94,7 @@ class WebChannel:
             self._labels.pop(msg.update_id or "", None)
             stored = self._stored.pop(msg.update_id or "", None)
         if stored is not None:  # committed: other tabs may show it
-            self.hub.notify(*stored)
+            self.hub.stored(stored.conversation_id, stored.events)
         return accepted
 
     async def greet(self, visitor_id: str, locale: str | None) -> None:
@@ -105,49 +105,60 @@ class WebChannel:
     async def _record_user_message(self, session: AsyncSession, msg: IncomingMessage) -> None:
         """In the transaction that accepts it: the message joins the conversation's log, so the
         visitor's own bubble is numbered among the replies (the other tabs show it too)."""
-        visitor = await WebVisitors(session).get(msg.user_id)
-        if visitor is None or msg.event is not None:  # a platform event: nothing the visitor wrote
+        if msg.event is not None:  # a platform event (the greeting): nothing the visitor wrote
             return
         label = self._labels.get(msg.update_id or "")
-        seq = await WebEventLog(session).append(visitor.conversation_id, USER,
-                                                user_event(msg, label))
-        if seq is not None:
-            self._stored[msg.update_id or ""] = (visitor.conversation_id, seq)
+        stored = await WebEventLog(session).append_for(msg.user_id,
+                                                       [NewEvent(USER, user_event(msg, label))])
+        if stored is not None:
+            self._stored[msg.update_id or ""] = stored
 
     # -- out --
 
     async def send(self, chat_id: str, replies: Sequence[Reply]) -> None:
-        await self.send_once(chat_id, replies, None)
-
-    async def send_once(self, chat_id: str, replies: Sequence[Reply], key: str | None) -> None:
-        """Store the replies in the visitor's current conversation and wake its streams.
-        Raises Unreachable when the visitor is gone (their data was deleted)."""
+        """Replies outside a handled message (a followed broadcast's end). Raises Unreachable
+        when the visitor is gone."""
         async with self.pipeline.writing(), self.sessions() as session, session.begin():
-            visitor = await WebVisitors(session).get(chat_id)
-            if visitor is None:
-                raise Unreachable(f"web visitor {chat_id} no longer exists")
-            log = WebEventLog(session)
-            last = None
-            for index, reply in enumerate(replies):
-                body = await self._reply_event(log, visitor.conversation_id, reply)
-                source = f"r{key}.{index}" if key is not None else None
-                last = await log.append(visitor.conversation_id, BOT, body, source) or last
-            conversation_id = visitor.conversation_id
-        if last is not None:
-            self.hub.notify(conversation_id, last)
-        for reply in replies:
-            if reply.track is not None:
-                self.tracker.follow(reply.track, self._final_only(chat_id), reply.locale)
+            done = await self.store(session, chat_id, replies, None)
+        if done is None:
+            raise Unreachable(f"web visitor {chat_id} no longer exists")
+        done()
 
-    async def _reply_event(self, log: WebEventLog, conversation_id: int,
+    async def store(self, session: AsyncSession, chat_id: str, replies: Sequence[Reply],
+                    key: str | None) -> Callable[[], None] | None:
+        """Store the replies in the visitor's current conversation (in the caller's
+        transaction); what wakes its streams once committed, or None when the visitor is gone.
+        `key` is the same when the same replies are stored again, so they are kept once."""
+        log = WebEventLog(session)
+        conversation_id = None
+        if any(reply.attachment for reply in replies):  # its file link is the conversation's
+            visitor = await WebVisitors(session).get(chat_id)
+            conversation_id = visitor.conversation_id if visitor else None
+        events = [NewEvent(BOT, await self._reply_event(log, conversation_id, reply),
+                           f"r{key}.{index}" if key is not None else None)
+                  for index, reply in enumerate(replies)]
+        stored = await log.append_for(chat_id, events)
+        if stored is None:
+            return None
+
+        def committed() -> None:
+            self.hub.stored(stored.conversation_id, stored.events)
+            for reply in replies:
+                if reply.track is not None:
+                    self.tracker.follow(reply.track, self._final_only(chat_id), reply.locale)
+        return committed
+
+    async def _reply_event(self, log: WebEventLog, conversation_id: int | None,
                            reply: Reply) -> dict[str, Any]:
         body: dict[str, Any] = {"text": reply.text}
+        if reply.locale:  # the widget's own words follow the visitor's language (/lang)
+            body["locale"] = reply.locale
         if reply.buttons:
             body["buttons"] = [{"label": b.label, "url": b.url} if b.url else
                                {"label": b.label, "payload": b.payload} for b in reply.buttons]
         if reply.expects_text:
             body["expects_text"] = True
-        if reply.attachment is not None:
+        if reply.attachment is not None and conversation_id is not None:
             a = reply.attachment
             token = await log.add_file(conversation_id, str(a.path), a.filename, a.kind)
             body["file"] = {"url": FILES_PATH + token, "name": a.filename, "kind": a.kind,

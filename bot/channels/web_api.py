@@ -38,7 +38,7 @@ from bot.json_body import load_object
 from content.errors import BodyError
 from content.i18n import N_
 from db.models import WebEvent, WebVisitor
-from db.web_chat import HISTORY_LIMIT, WebEventLog, WebVisitors
+from db.web_chat import HISTORY_LIMIT, WebEventLog, WebVisitors, token_hash
 from handlers.messages import IncomingMessage
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,8 @@ MAX_BODY = 16 * 1024
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 POLL_SECONDS = 25.0
 PING_SECONDS = 15.0
+KNOWN_VISITORS = 50_000
+"""Visitors remembered by token per worker (about 10 MB), then forgotten all at once."""
 MOVED = "moved"
 """The event that ends a conversation when the visitor starts a new one (other tabs follow)."""
 
@@ -101,6 +103,8 @@ class WebApi:
                                     settings.web_rate_window_seconds),
             trusted_proxies=settings.web_trusted_proxies)
         self.reports_dir = Path(settings.reports_dir).resolve()
+        self._known: dict[str, tuple[str, str]] = {}
+        """Token hash → (visitor id, site key) of visitors who posted here."""
 
     def add_routes(self, app: web.Application) -> None:
         site = PREFIX + "/{site}"
@@ -186,6 +190,21 @@ class WebApi:
             visitor = await WebVisitors(session).by_token(token.strip())
         return visitor if visitor is not None and visitor.site_key == site.key else None
 
+    async def _visitor_id(self, request: web.Request, site: Site) -> str | None:
+        """The visitor's id for posting a message, remembered by token: a visitor's token and
+        site never change (its data can be erased, the random id stays), so every message
+        need not read it again."""
+        token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+        known = self._known.get(token_hash(token)) if token else None
+        if known is not None:
+            return known[0] if known[1] == site.key else None
+        visitor = await self._visitor(request, site)
+        if visitor is not None:
+            if len(self._known) > KNOWN_VISITORS:
+                self._known.clear()
+            self._known[token_hash(token)] = (visitor.id, visitor.site_key)
+        return visitor.id if visitor is not None else None
+
     def _lost(self, request: web.Request) -> web.Response:
         return self._error(request, 401, "session", self._t(request)(SESSION_LOST))
 
@@ -229,7 +248,7 @@ class WebApi:
             new = await WebVisitors(session).new_conversation(visitor)
             seq = await WebEventLog(session).append(old, MOVED, {"conversation": new})
         if seq is not None:
-            self.hub.notify(old, seq)
+            self.hub.stored(old, [{"seq": seq, "kind": MOVED, "body": {"conversation": new}}])
         return web.json_response({"conversation": new, "last_seq": 0})
 
     async def message(self, request: web.Request, site: Site) -> web.Response:
@@ -237,8 +256,8 @@ class WebApi:
         body = await self._body(request)
         if isinstance(body, web.Response):
             return body
-        visitor = await self._visitor(request, site)
-        if visitor is None:
+        visitor_id = await self._visitor_id(request, site)
+        if visitor_id is None:
             return self._lost(request)
         client_id, text, payload = body.get("id"), body.get("text", ""), body.get("payload")
         label, locale = body.get("label"), body.get("locale")
@@ -247,10 +266,10 @@ class WebApi:
                 or (payload is None and not text.strip())
                 or not (label is None or isinstance(label, str))):
             return self._error(request, 400, "malformed", t(MALFORMED))
-        msg = IncomingMessage(CHANNEL, visitor.id, visitor.id, text="" if payload else text,
+        msg = IncomingMessage(CHANNEL, visitor_id, visitor_id, text="" if payload else text,
                               payload=payload[:256] if payload else None,
                               locale_hint=locale if locale in ("vi", "en") else None,
-                              update_id=f"{visitor.id}:{client_id}")
+                              update_id=f"{visitor_id}:{client_id}")
         accepted = await self.channel.accept(msg, label[:200] if label else None)
         return web.json_response({"accepted": accepted, "duplicate": not accepted},
                                  status=202 if accepted else 200)
@@ -279,11 +298,11 @@ class WebApi:
         if visitor is None:
             return self._lost(request)
         conversation_id, cursor, reset = await self._cursor(request, visitor)
-        with self.hub.watch(conversation_id) as woke:
+        with self.hub.watch(conversation_id) as watch:
             events = await self._read(conversation_id, cursor)
             if not events and request.query.get("wait") == "1":
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(woke.wait(), POLL_SECONDS)
+                    await asyncio.wait_for(watch.woke.wait(), POLL_SECONDS)
                 events = await self._read(conversation_id, cursor)
         return web.json_response({"conversation": conversation_id, "reset": reset,
                                   "events": events})
@@ -299,21 +318,24 @@ class WebApi:
         try:
             if reset:
                 await response.send(json.dumps({"conversation": conversation_id}), event="reset")
-            with self.hub.watch(conversation_id) as woke:
+            with self.hub.watch(conversation_id) as watch:
+                events = await self._read(conversation_id, cursor)
                 while not closed.done():
-                    woke.clear()
-                    events = await self._read(conversation_id, cursor)
                     for event in events:
                         await response.send(json.dumps(event, ensure_ascii=False),
                                             id=str(event["seq"]), event="message")
                         cursor = event["seq"]
-                    if len(events) == HISTORY_LIMIT:
-                        continue
                     if any(event["kind"] == MOVED for event in events) or self.hub.stopping:
                         break  # the browser follows the new conversation on a new stream
-                    waiter = asyncio.ensure_future(woke.wait())
+                    if len(events) == HISTORY_LIMIT:  # more are waiting: read on
+                        events = await self._read(conversation_id, cursor)
+                        continue
+                    waiter = asyncio.ensure_future(watch.woke.wait())
                     await asyncio.wait({waiter, closed}, return_when=asyncio.FIRST_COMPLETED)
                     waiter.cancel()
+                    handed = watch.take(cursor)
+                    events = handed if handed is not None else await self._read(conversation_id,
+                                                                                 cursor)
         except ConnectionResetError:
             pass  # the browser went away; it reconnects from its cursor
         finally:

@@ -1,9 +1,11 @@
 """Wakes the open web streams of a conversation when it has new events.
 
-Events stored by this process wake its streams at once (`notify`); events stored by another
-process (a second web worker, the broadcast worker) are found by one query a poll for the
-conversations changed lately, whatever the number of open streams. A wake-up only makes a
-stream read what follows its cursor, so a redundant one costs a query and sends nothing.
+Events stored by this process wake its streams at once and are handed to them (`notify`), so a
+stream sends them without reading the database; events stored by another process (a second web
+worker, the broadcast worker) are found by one query a poll for the conversations changed
+lately, whatever the number of open streams, and those streams read what follows their cursor.
+Handed events that do not follow a stream's cursor without a gap are not trusted: it reads the
+database instead. A redundant wake-up costs a query and sends nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,13 +28,42 @@ OVERLAP = dt.timedelta(seconds=2)
 """How far back each poll looks again: commits land late, clocks of processes differ a little."""
 
 
+class Watch:
+    """One open stream (or waiting poll): set when its conversation may have new events."""
+
+    __slots__ = ("woke", "_handed", "_polled")
+
+    def __init__(self) -> None:
+        self.woke = asyncio.Event()
+        self._handed: list[dict[str, Any]] = []
+        self._polled = False
+
+    def hand(self, events: list[dict[str, Any]] | None) -> None:
+        if events is None:
+            self._polled = True
+        else:
+            self._handed.extend(events)
+        self.woke.set()
+
+    def take(self, cursor: int) -> list[dict[str, Any]] | None:
+        """The handed events after `cursor` when they follow it without a gap, else None: the
+        stream must read the database (an event stored elsewhere, or one it was not handed)."""
+        self.woke.clear()
+        handed, polled = sorted(self._handed, key=lambda e: e["seq"]), self._polled
+        self._handed, self._polled = [], False
+        events = [event for event in handed if event["seq"] > cursor]
+        if polled or any(e["seq"] != cursor + 1 + n for n, e in enumerate(events)):
+            return None
+        return events
+
+
 class WebEventHub:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], poll_seconds: float = 0.5,
                  clock: Clock = utcnow) -> None:
         self.sessions = sessions
         self.poll_seconds = poll_seconds
         self.clock = clock
-        self._waiters: dict[int, set[asyncio.Event]] = {}
+        self._waiters: dict[int, set[Watch]] = {}
         self._notified: dict[int, int] = {}
         """Per watched conversation: the highest event number its streams were woken for."""
         self._poller: asyncio.Task[None] | None = None
@@ -39,28 +71,34 @@ class WebEventHub:
         self.failures = FailureLog(log)
 
     @contextlib.contextmanager
-    def watch(self, conversation_id: int) -> Iterator[asyncio.Event]:
-        """An event set whenever the conversation may have new events (clear it after reading)."""
-        woke = asyncio.Event()
-        self._waiters.setdefault(conversation_id, set()).add(woke)
+    def watch(self, conversation_id: int) -> Iterator[Watch]:
+        """A watch woken whenever the conversation may have new events."""
+        watch = Watch()
+        self._waiters.setdefault(conversation_id, set()).add(watch)
         try:
-            yield woke
+            yield watch
         finally:
             waiters = self._waiters[conversation_id]
-            waiters.discard(woke)
+            waiters.discard(watch)
             if not waiters:
                 del self._waiters[conversation_id]
                 self._notified.pop(conversation_id, None)
 
-    def notify(self, conversation_id: int, seq: int) -> None:
-        """Event `seq` of the conversation is stored: wake its streams unless they were woken
-        for it (or a later one) already."""
+    def notify(self, conversation_id: int, seq: int,
+               events: list[dict[str, Any]] | None = None) -> None:
+        """The conversation's events up to `seq` are stored (`events`: those just stored here,
+        as streams send them): wake its streams unless they were woken for them already."""
         waiters = self._waiters.get(conversation_id)
         if not waiters or self._notified.get(conversation_id, 0) >= seq:
             return
         self._notified[conversation_id] = seq
-        for woke in waiters:
-            woke.set()
+        for watch in waiters:
+            watch.hand(events)
+
+    def stored(self, conversation_id: int, events: list[dict[str, Any]]) -> None:
+        """Events this process has just committed."""
+        if events:
+            self.notify(conversation_id, max(e["seq"] for e in events), events)
 
     @property
     def watched(self) -> int:
@@ -78,8 +116,8 @@ class WebEventHub:
             await asyncio.gather(self._poller, return_exceptions=True)
             self._poller = None
         for waiters in self._waiters.values():  # streams end, their clients reconnect elsewhere
-            for woke in waiters:
-                woke.set()
+            for watch in waiters:
+                watch.hand(None)
 
     async def _poll(self) -> None:
         since = self.clock()

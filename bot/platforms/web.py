@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.broadcast.outcome import SENT, Outcome
 from bot.channels.web_hub import WebEventHub
 from db.broadcasts.formatting import BroadcastMessage, to_plain
-from db.web_chat import NOTICE, WebEventLog, WebVisitors
+from db.web_chat import NOTICE, NewEvent, Stored, WebEventLog
 
 WEB_RATE = 200.0
 """Messages per second: a database insert each, no platform limit to respect."""
@@ -28,15 +28,11 @@ def notice_event(message: BroadcastMessage) -> dict[str, Any]:
 
 
 async def deliver_notice(session: AsyncSession, visitor_id: str,
-                         message: BroadcastMessage) -> tuple[int, int] | None:
-    """An announcement into the visitor's current conversation: (conversation, number), or
-    None when the visitor is gone."""
-    visitor = await WebVisitors(session).get(visitor_id)
-    if visitor is None:
-        return None
-    seq = await WebEventLog(session).append(visitor.conversation_id, NOTICE,
-                                            notice_event(message))
-    return (visitor.conversation_id, seq) if seq is not None else None
+                         message: BroadcastMessage) -> Stored | None:
+    """An announcement into the visitor's current conversation, or None when the visitor is
+    gone."""
+    return await WebEventLog(session).append_for(visitor_id,
+                                                 [NewEvent(NOTICE, notice_event(message))])
 
 
 class WebPlatform:
@@ -60,5 +56,5 @@ class WebPlatform:
         if stored is None:
             return Outcome("blocked", "the web visitor's data was deleted")
         if self.hub is not None:
-            self.hub.notify(*stored)
+            self.hub.stored(stored.conversation_id, stored.events)
         return SENT

@@ -13,7 +13,6 @@
   if (!script || !script.dataset.site) return;
   var BASE = new URL(script.src).origin;
   var SITE = script.dataset.site;
-  var LANG = script.dataset.lang || ((document.documentElement.lang || "vi").slice(0, 2) === "en" ? "en" : "vi");
   var API = BASE + "/web/v1/" + encodeURIComponent(SITE);
   var KEY = "cdsbot:" + SITE + ":";
   var RETRY_MAX = 30000;
@@ -22,13 +21,16 @@
     get: function (name) { try { return JSON.parse(localStorage.getItem(KEY + name)); } catch (e) { return null; } },
     set: function (name, value) { try { localStorage.setItem(KEY + name, JSON.stringify(value)); } catch (e) { /* private mode */ } }
   };
+  // The visitor's own choice (/lang) first, then the tag's, then the page's language.
+  var LANG = store.get("lang") || script.dataset.lang ||
+    ((document.documentElement.lang || "vi").slice(0, 2) === "en" ? "en" : "vi");
   var tabs = typeof BroadcastChannel === "function" ? new BroadcastChannel(KEY + "tabs") : null;
 
   var state = {
     labels: null, token: store.get("token"), conversation: null, lastSeq: 0,
     readConversation: (store.get("read") || [])[0], readSeq: (store.get("read") || [])[1] || 0, unread: 0, open: false, outbox: store.get("outbox") || [],
     streaming: null, polling: false, failures: 0, useLongPoll: typeof ReadableStream !== "function",
-    flushing: false, waitUntil: 0
+    flushing: false, liveFrom: null
   };
 
   function el(tag, attrs, text) {
@@ -95,6 +97,28 @@
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
     });
     if (window.visualViewport) window.visualViewport.addEventListener("resize", fitViewport);
+  }
+
+  function relabel(labels) {  // the visitor switched language: the widget's words follow
+    state.labels = labels;
+    root.getElementById("cdsbot-title").textContent = labels.title;
+    ui.fresh.textContent = labels["new"];
+    ui.close.setAttribute("aria-label", labels.close);
+    ui.log.setAttribute("aria-label", labels.messages);
+    ui.input.setAttribute("aria-label", labels.placeholder);
+    ui.input.setAttribute("placeholder", labels.placeholder);
+    ui.send.textContent = labels.send;
+    ui.launcher.setAttribute("aria-label", state.open ? labels.close : labels.open);
+  }
+  function followLanguage(locale) {
+    if (locale !== "vi" && locale !== "en") return;
+    if (locale !== LANG) {
+      LANG = locale;
+      fetch(API + "/hello?lang=" + LANG, { credentials: "omit" }).then(function (res) {
+        return res.ok ? res.json().then(function (data) { relabel(data.labels); }) : null;
+      }, function () {});
+    }
+    store.set("lang", LANG);
   }
 
   function fitViewport() {  // phones: keep the input above the on-screen keyboard
@@ -182,6 +206,8 @@
     state.lastSeq = event.seq;
     if (event.kind === "moved") { follow(event.body.conversation); return; }
     if (event.kind === "cleared") { clearBefore(event.seq); return; }
+    // Only replies newer than the page: a replayed history must not flip the language back.
+    if (event.kind === "bot" && event.body && event.body.locale && event.seq > state.liveFrom) followLanguage(event.body.locale);
     var clientId = event.body && event.body.client_id;
     if (clientId) {
       var pending = ui.log.querySelector('[data-pending="' + clientId + '"]');
@@ -235,6 +261,7 @@
       return res.json();
     }).then(function (data) {
       if (data.token) { state.token = data.token; store.set("token", data.token); }
+      if (state.liveFrom == null) state.liveFrom = data.last_seq;
       if (state.conversation !== data.conversation) reset(data.conversation);
     }).catch(function (err) {
       state.session = null;
