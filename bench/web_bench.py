@@ -199,6 +199,11 @@ class Visitor:
             elif mine and event["kind"] == "bot":
                 return time.perf_counter()
 
+    async def notice(self) -> bool:
+        while (await self.events.get())["kind"] != "notice":
+            pass
+        return True
+
     async def greeted(self) -> None:
         while (await self.events.get())["kind"] != "bot":
             pass
@@ -391,15 +396,15 @@ async def streams(args: argparse.Namespace) -> None:
             before = rss_mb(pid)
             opened = time.perf_counter()
             for start in range(0, len(visitors), 500):
-                await asyncio.gather(*(v.open_stream(after=10**6) for v in visitors[start:start + 500]))
+                await asyncio.gather(*(v.open_stream() for v in visitors[start:start + 500]))
             took = time.perf_counter() - opened
             await asyncio.sleep(3)
             after = rss_mb(pid)
             server.stdin.write(b'{"announce": true}\n')
             await server.stdin.drain()
             answer = json.loads(await asyncio.wait_for(server.stdout.readline(), 300))
-            got = await asyncio.gather(*(asyncio.wait_for(v.events.get(), 120) for v in visitors))
-            reached = sum(1 for event in got if event["kind"] == "notice")
+            got = await asyncio.gather(*(asyncio.wait_for(v.notice(), 120) for v in visitors))
+            reached = sum(got)
             print(f"store: {args.database}; {args.streams} idle SSE streams on one worker "
                   f"(opened in {took:.1f} s; the worker watched {answer['watched']})")
             print(f"worker RSS: {before:.0f} MB with the visitors' sessions, {after:.0f} MB with "

@@ -17,7 +17,7 @@ import contextlib
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -46,6 +46,10 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+Keep = Callable[[AsyncSession, int, list[tuple[str, Reply]]], Awaitable[None]]
+"""Store the replies to an inbox entry, as (chat id, reply), in the transaction handling it."""
+
+
 class Pipeline:
     def __init__(self, services: Services, sessions: async_sessionmaker[AsyncSession],
                  clock: Callable[[], dt.datetime] = utc_now, serialize_writes: bool = False) -> None:
@@ -62,14 +66,17 @@ class Pipeline:
         """Hold while writing outside the pipeline (the intake): one writer at a time on SQLite."""
         return self._gate
 
-    async def process(self, msg: IncomingMessage, entry_id: int | None = None) -> list[Reply]:
+    async def process(self, msg: IncomingMessage, entry_id: int | None = None,
+                      keep: Keep | None = None) -> list[Reply]:
         """Handle one message in one transaction and return the replies to send; with an inbox
-        entry, the entry is taken and the replies recorded in that transaction."""
+        entry, the entry is taken and the replies recorded in that transaction: in the reply
+        outbox, or by `keep` for a channel whose messages are rows of this database (the web
+        chat), which then has nothing left to send."""
         if msg.is_group and not msg.addressed:
             return []  # in groups the bot answers only commands and mentions
         msg, notes = self._clean(msg)
         try:
-            return await self._handle(msg, notes, entry_id)
+            return await self._handle(msg, notes, entry_id, keep)
         except Exception as exc:
             self.failures.failure("failed to handle a %s message", msg.channel, exc=exc)
             t = self.services.catalogs.translator(self.services.catalogs.resolve(msg.locale_hint))
@@ -80,7 +87,7 @@ class Pipeline:
             return apology
 
     async def _handle(self, msg: IncomingMessage, notes: list[Reply],
-                      entry_id: int | None) -> list[Reply]:
+                      entry_id: int | None, keep: Keep | None) -> list[Reply]:
         async with self._gate, self.sessions() as session, session.begin():
             if entry_id is not None and not await Inbox(session).take(entry_id):
                 log.info("%s message %s was handled by another worker", msg.channel, entry_id)
@@ -106,7 +113,10 @@ class Pipeline:
                        if replies else [])
             if msg.is_group:  # private replies go to the person's own chat, never the group
                 replies = [replace(r, to=identity.chat_id) if r.private else r for r in replies]
-            if entry_id is not None:
+            if entry_id is not None and keep is not None:
+                await keep(session, entry_id, [(reply.to or msg.chat_id, reply)
+                                               for reply in replies])
+            elif entry_id is not None:
                 await ReplyOutbox(session).record(entry_id, msg.channel, [
                     (reply.to or msg.chat_id, reply_to_json(reply)) for reply in replies])
         return replies

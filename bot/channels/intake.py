@@ -27,6 +27,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.failure_log import FailureLog
@@ -90,6 +91,8 @@ class Intake:
         """Per user: the lock accept() holds from the first await to the queue, and its users."""
         self._queues: dict[str, deque[_Job]] = {}
         self._drainers: dict[str, asyncio.Task[None]] = {}
+        self._kept: set[int] = set()
+        """Entries whose replies a storing channel kept in the handling transaction."""
         self._known: set[int] = set()
         """Inbox entries queued or running here: a sweep must not queue them twice."""
         self._sweeper: asyncio.Task[None] | None = None
@@ -191,7 +194,11 @@ class Intake:
         outgoing = list(job.replies)
         if job.message is not None:
             msg = await self.prepare(job.message) if self.prepare else job.message
-            replies = await self.pipeline.process(msg, entry_id=job.entry_id)
+            keep = self._keep if self.store is not None else None
+            replies = await self.pipeline.process(msg, entry_id=job.entry_id, keep=keep)
+            if job.entry_id in self._kept:  # stored with its handling: nothing left to send
+                self._kept.discard(job.entry_id)
+                return
             outgoing = [(reply.to or msg.chat_id, reply) for reply in replies]
         if not outgoing:
             return
@@ -211,6 +218,27 @@ class Intake:
             for chat_id in unreachable:
                 await UserRepository(session).mark_unreachable(self.channel, chat_id)
             await ReplyOutbox(session).mark_sent(job.entry_id)
+
+    async def _keep(self, session: AsyncSession, entry_id: int,
+                    outgoing: list[tuple[str, Reply]]) -> None:
+        """A storing channel's replies, stored in the transaction that handles the message (no
+        outbox, no second transaction); its readers are woken once that transaction commits."""
+        assert self.store is not None
+        committed: list[Callable[[], None]] = []
+        groups = itertools.groupby(outgoing, key=lambda pair: pair[0])
+        for position, (chat_id, group) in enumerate(groups):
+            done = await self.store(session, chat_id, [reply for _, reply in group],
+                                    f"{entry_id}.{position}")
+            if done is None:
+                await UserRepository(session).mark_unreachable(self.channel, chat_id)
+            else:
+                committed.append(done)
+
+        def after_commit(_: object) -> None:
+            self._kept.add(entry_id)
+            for done in committed:
+                done()
+        event.listen(session.sync_session, "after_commit", after_commit, once=True)
 
     async def _store(self, entry_id: int, groups: list[tuple[str, list[Reply]]]) -> None:
         """Stored and marked sent in one transaction: a crash leaves both or neither."""
