@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -212,9 +212,6 @@ class WebEventLog:
 
     async def file(self, token: str) -> WebFile | None:
         return await self.session.get(WebFile, token) if 0 < len(token) <= 43 else None
-
-    async def count(self) -> int:
-        return int((await self.session.execute(select(func.count(WebEvent.id)))).scalar_one())
 
     async def purge_older_than(self, cutoff: dt.datetime) -> int:
         """Events and file links older than the retention (the conversation counters stay)."""
