@@ -1,5 +1,5 @@
-"""What the benchmarks share: percentiles, a free port, a throw-away PostgreSQL database, and the
-development set's questions."""
+"""What the benchmarks share: percentiles, a free port, a throw-away PostgreSQL database, the
+development set's questions, and a meter of this process's CPU time."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import sys
+import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
@@ -76,3 +77,40 @@ async def spawn_fake_api(script: Path, stack: AsyncExitStack) -> tuple[Any, dict
     assert process.stdout is not None
     hello: dict[str, Any] = json.loads(await asyncio.wait_for(process.stdout.readline(), 30))
     return process, hello
+
+
+class CpuMeter:
+    """This process's CPU time, sampled while it runs, so the CPU the server spent inside a
+    window that the load process reports afterwards (its wall-clock start and end) can be read:
+    CPU per message says which path costs more, whatever the load process and the database
+    take from the same cores."""
+
+    def __init__(self, every: float = 0.05) -> None:
+        self.every = every
+        self.samples: list[tuple[float, float]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def __enter__(self) -> CpuMeter:
+        self._task = asyncio.get_running_loop().create_task(self._sample())
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        self.samples.append((time.time(), time.process_time()))
+
+    async def _sample(self) -> None:
+        while True:
+            self.samples.append((time.time(), time.process_time()))
+            await asyncio.sleep(self.every)
+
+    def at(self, moment: float) -> float:
+        """CPU seconds used by `moment` (a time.time()), interpolated between samples."""
+        before = max((s for s in self.samples if s[0] <= moment), default=self.samples[0])
+        after = min((s for s in self.samples if s[0] >= moment), default=self.samples[-1])
+        if after[0] == before[0]:
+            return before[1]
+        return before[1] + (after[1] - before[1]) * (moment - before[0]) / (after[0] - before[0])
+
+    def between(self, start: float, end: float) -> float:
+        return self.at(end) - self.at(start)

@@ -191,6 +191,8 @@ class Figures:
     p99_ms: float
     rtt_p50_ms: float
     rtt_p99_ms: float
+    window: tuple[float, float] = (0.0, 0.0)
+    """When the measured updates started and the last reply arrived (time.time())."""
 
 
 async def run_load(url: str, args: argparse.Namespace, questions: list[str]) -> JSON:
@@ -231,7 +233,8 @@ def summarise(name: str, load: JSON, sent: list[Any]) -> Figures:
     wall = max(last, load["end"]) - load["start"]
     return Figures(name, len(load["results"]), len(latencies), errors, len(latencies) / wall,
                    percentile(latencies, 0.50), percentile(latencies, 0.99),
-                   percentile(rtts, 0.50), percentile(rtts, 0.99))
+                   percentile(rtts, 0.50), percentile(rtts, 0.99),
+                   (load["start"], load["start"] + wall))
 
 
 Serve = Callable[[Any, int, AsyncExitStack], Awaitable[None]]

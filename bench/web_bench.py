@@ -40,7 +40,7 @@ import aiohttp
 SCRIPT = Path(__file__).resolve()
 ROOT = SCRIPT.parent.parent
 sys.path.insert(0, str(ROOT))
-from benchlib import free_port, load_questions, percentile, postgres_database  # noqa: E402
+from benchlib import CpuMeter, free_port, load_questions, percentile, postgres_database  # noqa: E402
 
 SITE = "bench"
 ORIGIN = "http://bench.portal"
@@ -228,14 +228,14 @@ async def burst_load(job: JSON) -> JSON:
         async def poster() -> None:
             for n in queue:
                 sent[n] = await visitors[n].post(texts[n])
-        start = time.perf_counter()
+        start, started_at = time.perf_counter(), time.time()
         await asyncio.gather(*(poster() for _ in range(job["concurrency"])))
         answered = await asyncio.gather(*replies)
         wall = max(answered) - start
         for v in visitors:
             if v.reader:
                 v.reader.cancel()
-    return {"completed": len(answered), "wall": wall,
+    return {"completed": len(answered), "wall": wall, "window": [started_at, started_at + wall],
             "latencies_ms": [(a - s) * 1000 for a, s in zip(answered, sent, strict=True)]}
 
 
@@ -267,13 +267,13 @@ async def web_load(job: JSON) -> JSON:
                 latencies.append(await visitor.ask(questions[(n * 7 + k) % len(questions)]))
                 if interval:
                     await asyncio.sleep(max(0.0, interval - (time.perf_counter() - started)))
-        start = time.perf_counter()
+        start, started_at = time.perf_counter(), time.time()
         await asyncio.gather(*(converse(n, v) for n, v in enumerate(visitors)))
         wall = time.perf_counter() - start
         for v in visitors:
             if v.reader:
                 v.reader.cancel()
-    return {"completed": len(latencies), "wall": wall,
+    return {"completed": len(latencies), "wall": wall, "window": [started_at, started_at + wall],
             "latencies_ms": [value * 1000 for value in latencies]}
 
 
@@ -298,11 +298,13 @@ async def measure_web(args: argparse.Namespace, questions: list[str], conversati
     async with AsyncExitStack() as stack:
         port = free_port()
         await serve_web(port, stack, args.database)
-        load = await run_web_load(f"http://127.0.0.1:{port}/web/v1/{SITE}", conversations,
-                                  messages, interval, questions, concurrency)
+        with CpuMeter() as meter:
+            load = await run_web_load(f"http://127.0.0.1:{port}/web/v1/{SITE}", conversations,
+                                      messages, interval, questions, concurrency)
     latencies = load["latencies_ms"]
     return {"per_second": load["completed"] / load["wall"], "completed": load["completed"],
-            "p50": percentile(latencies, 0.50), "p99": percentile(latencies, 0.99)}
+            "p50": percentile(latencies, 0.50), "p99": percentile(latencies, 0.99),
+            "cpu_ms": meter.between(*load["window"]) * 1000 / max(1, load["completed"])}
 
 
 async def measure_telegram(args: argparse.Namespace, questions: list[str]) -> JSON:
@@ -312,11 +314,13 @@ async def measure_telegram(args: argparse.Namespace, questions: list[str]) -> JS
 
     options = SimpleNamespace(updates=args.messages, concurrency=args.concurrency,
                               warmup=args.concurrency, first_contact=False)
-    figures = await telegram_bench.measure(
-        "telegram", functools.partial(telegram_bench.serve_ours, database=args.database),
-        options, questions)  # type: ignore[arg-type]
+    with CpuMeter() as meter:
+        figures = await telegram_bench.measure(
+            "telegram", functools.partial(telegram_bench.serve_ours, database=args.database),
+            options, questions)  # type: ignore[arg-type]
     return {"per_second": figures.per_second, "completed": figures.completed,
-            "p50": figures.p50_ms, "p99": figures.p99_ms}
+            "p50": figures.p50_ms, "p99": figures.p99_ms,
+            "cpu_ms": meter.between(*figures.window) * 1000 / max(1, figures.completed)}
 
 
 def median(values: list[float]) -> float:
@@ -337,11 +341,12 @@ async def throughput(args: argparse.Namespace) -> None:
     print(f"throughput: {args.messages} messages per path and round, each from its own user "
           f"(known to the bot), {args.concurrency} posts in flight (the next sent as the last "
           f"was accepted), store: {args.database}\n")
-    print(f"{'round':<6} {'path':<10} {'msgs/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'completed':>10}")
+    print(f"{'round':<6} {'path':<10} {'msgs/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'completed':>10} "
+          f"{'bot CPU ms/msg':>15}")
     for number, figures in enumerate(rounds, 1):
         for name, f in figures.items():
             print(f"{number:<6} {name:<10} {f['per_second']:>8.1f} {f['p50']:>8.1f} "
-                  f"{f['p99']:>8.1f} {f['completed']:>10}")
+                  f"{f['p99']:>8.1f} {f['completed']:>10} {f['cpu_ms']:>15.2f}")
     ratios = [r["web"]["per_second"] / r["telegram"]["per_second"] for r in rounds]
     print(f"\nweb/telegram throughput: median {median(ratios):.2f}x "
           f"(rounds: {', '.join(f'{v:.2f}' for v in ratios)})")

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +34,24 @@ _INSERT_EVENTS = {
     .returning(_EVENTS_TABLE.c.seq),
     "sqlite": sqlite.insert(_EVENTS_TABLE).on_conflict_do_nothing().returning(_EVENTS_TABLE.c.seq),
 }
+_CONVERSATIONS: Table = WebConversation.__table__  # type: ignore[assignment]
+_VISITORS: Table = WebVisitor.__table__  # type: ignore[assignment]
+
+
+def _take_numbers(conversation: Any) -> Any:
+    """Reserve the next `count` event numbers of a conversation; its id and last number."""
+    return (update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == conversation)
+            .values(last_seq=_CONVERSATIONS.c.last_seq + bindparam("count"),
+                    updated_at=bindparam("now"))
+            .returning(_CONVERSATIONS.c.id, _CONVERSATIONS.c.last_seq))
+
+
+# Built once, on the tables rather than the mapped classes: every message runs them twice, and
+# neither then needs the ORM's bulk-update bookkeeping or a new cache key each time.
+_TAKE_IN_CONVERSATION = _take_numbers(bindparam("conversation"))
+_TAKE_FOR_VISITOR = _take_numbers(
+    select(_VISITORS.c.conversation_id).where(_VISITORS.c.id == bindparam("visitor"))
+    .scalar_subquery())
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +163,7 @@ class WebEventLog:
                      source: str | None = None) -> int | None:
         """Store an event with the conversation's next number and return it; None when the
         conversation is gone or an event of the same `source` is stored already."""
-        stored = await self._append(WebConversation.id == conversation_id,
+        stored = await self._append(_TAKE_IN_CONVERSATION, {"conversation": conversation_id},
                                     [NewEvent(kind, body, source)])
         return stored.events[0]["seq"] if stored and stored.events else None
 
@@ -154,16 +172,13 @@ class WebEventLog:
         """Store events in the visitor's current conversation, numbered in order; None when the
         visitor is gone. Two statements whatever the number of events: this is every message's
         path, twice (the visitor's and the replies)."""
-        current = (select(WebVisitor.conversation_id).where(WebVisitor.id == visitor_id)
-                   .scalar_subquery())
-        return await self._append(WebConversation.id == current, events)
+        return await self._append(_TAKE_FOR_VISITOR, {"visitor": visitor_id}, events)
 
-    async def _append(self, which: Any, events: Sequence[NewEvent]) -> Stored | None:
+    async def _append(self, take: Any, which: dict[str, Any],
+                      events: Sequence[NewEvent]) -> Stored | None:
         now = self.clock()
         row = (await self.session.execute(
-            update(WebConversation).where(which)
-            .values(last_seq=WebConversation.last_seq + len(events), updated_at=now)
-            .returning(WebConversation.id, WebConversation.last_seq))).first()
+            take, {**which, "count": len(events), "now": now})).first()
         if row is None:
             return None
         conversation_id, last = int(row[0]), int(row[1])
@@ -173,8 +188,10 @@ class WebEventLog:
                 for n, e in enumerate(events)]
         # A source stored before (the same reply sent again after a crash) is skipped; its
         # number stays unused, which readers do not mind (they read what follows a number).
-        inserted = _INSERT_EVENTS[self.session.get_bind().dialect.name].values(rows)
-        kept = set((await self.session.execute(inserted)).scalars())
+        # Rows as parameters, not .values(rows): a statement with its rows inside is compiled
+        # again every time; this one is cached and still sent as one INSERT (insertmanyvalues).
+        inserted = _INSERT_EVENTS[self.session.get_bind().dialect.name]
+        kept = set((await self.session.execute(inserted, rows)).scalars())
         return Stored(conversation_id, [{"seq": r["seq"], "kind": r["kind"], "body": r["body"]}
                                         for r in rows if r["seq"] in kept])
 

@@ -182,27 +182,36 @@ class WebApi:
         except BodyError:
             return self._error(request, 400, "malformed", t(MALFORMED))
 
-    async def _visitor(self, request: web.Request, site: Site) -> WebVisitor | None:
+    @staticmethod
+    def _token(request: web.Request) -> str | None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
+        return token.strip() or None if scheme.lower() == "bearer" else None
+
+    async def _visitor(self, request: web.Request, site: Site) -> WebVisitor | None:
+        token = self._token(request)
+        if token is None:
             return None
         async with self.sessions() as session:
-            visitor = await WebVisitors(session).by_token(token.strip())
-        return visitor if visitor is not None and visitor.site_key == site.key else None
+            visitor = await WebVisitors(session).by_token(token)
+        if visitor is None or visitor.site_key != site.key:
+            return None
+        self._remember(token, visitor.id, visitor.site_key)
+        return visitor
+
+    def _remember(self, token: str, visitor_id: str, site_key: str) -> None:
+        if len(self._known) > KNOWN_VISITORS:
+            self._known.clear()
+        self._known[token_hash(token)] = (visitor_id, site_key)
 
     async def _visitor_id(self, request: web.Request, site: Site) -> str | None:
-        """The visitor's id for posting a message, remembered by token: a visitor's token and
-        site never change (its data can be erased, the random id stays), so every message
-        need not read it again."""
-        token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+        """The visitor's id for posting a message, remembered by token once it was read (by
+        any request of the visitor's): a visitor's token and site never change (its data can
+        be erased, the random id stays), so every message need not read it again."""
+        token = self._token(request)
         known = self._known.get(token_hash(token)) if token else None
         if known is not None:
             return known[0] if known[1] == site.key else None
         visitor = await self._visitor(request, site)
-        if visitor is not None:
-            if len(self._known) > KNOWN_VISITORS:
-                self._known.clear()
-            self._known[token_hash(token)] = (visitor.id, visitor.site_key)
         return visitor.id if visitor is not None else None
 
     def _lost(self, request: web.Request) -> web.Response:
@@ -229,11 +238,13 @@ class WebApi:
             if visitor is None or visitor.site_key != site.key:
                 visitor, new_token = await visitors.create(site.key)
             last = await WebEventLog(session).last_seq(visitor.conversation_id)
-            answer = {"visitor": visitor.id, "conversation": visitor.conversation_id,
+            visitor_id = visitor.id
+            answer = {"visitor": visitor_id, "conversation": visitor.conversation_id,
                       "last_seq": last, "token": new_token}
+        self._remember(new_token or str(token), visitor_id, site.key)  # committed
         if new_token is not None:
             locale = body.get("locale")
-            await self.channel.greet(visitor.id, locale if locale in ("vi", "en") else None)
+            await self.channel.greet(visitor_id, locale if locale in ("vi", "en") else None)
         return web.json_response(answer)
 
     async def new_conversation(self, request: web.Request, site: Site) -> web.Response:
