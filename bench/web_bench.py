@@ -199,6 +199,12 @@ class Visitor:
         while (await self.events.get())["kind"] != "bot":
             pass
 
+    async def close(self) -> None:
+        """Stop reading the stream (before the worker goes, which ends it)."""
+        if self.reader is not None:
+            self.reader.cancel()
+            await asyncio.gather(self.reader, return_exceptions=True)
+
     async def drain(self) -> None:
         while not self.events.empty():
             self.events.get_nowait()
@@ -232,9 +238,7 @@ async def burst_load(job: JSON) -> JSON:
         await asyncio.gather(*(poster() for _ in range(job["concurrency"])))
         answered = await asyncio.gather(*replies)
         wall = max(answered) - start
-        for v in visitors:
-            if v.reader:
-                v.reader.cancel()
+        await asyncio.gather(*(v.close() for v in visitors))
     return {"completed": len(answered), "wall": wall, "window": [started_at, started_at + wall],
             "latencies_ms": [(a - s) * 1000 for a, s in zip(answered, sent, strict=True)]}
 
@@ -270,9 +274,7 @@ async def web_load(job: JSON) -> JSON:
         start, started_at = time.perf_counter(), time.time()
         await asyncio.gather(*(converse(n, v) for n, v in enumerate(visitors)))
         wall = time.perf_counter() - start
-        for v in visitors:
-            if v.reader:
-                v.reader.cancel()
+        await asyncio.gather(*(v.close() for v in visitors))
     return {"completed": len(latencies), "wall": wall, "window": [started_at, started_at + wall],
             "latencies_ms": [value * 1000 for value in latencies]}
 
@@ -403,6 +405,7 @@ async def streams(args: argparse.Namespace) -> None:
             print(f"worker RSS: {before:.0f} MB with the visitors' sessions, {after:.0f} MB with "
                   f"every stream open: {(after - before) * 1024 / args.streams:.1f} KB per stream")
             print(f"an announcement to all: {reached} of {args.streams} streams got it")
+            await asyncio.gather(*(v.close() for v in visitors))
             met = after < 300 and reached == args.streams
             print(f"target (>= 5,000 streams in < 300 MB RSS): "
                   f"{'met' if met and args.streams >= 5000 else 'NOT met'}")

@@ -23,7 +23,6 @@ from handlers.exports.chart import render_chart
 from handlers.exports.labels import describe_scope
 from handlers.exports.summary import summary_text
 from handlers.exports.table import write_csv
-from handlers.exports.xlsx import write_xlsx
 from handlers.messages import Attachment, Button, IncomingMessage, Reply, shorten
 from handlers.numbers import read_id
 from handlers.visit_fields import error_text, parse_day
@@ -141,6 +140,10 @@ async def produce(ctx: Context, scope: ReportScope, start: dt.date, end: dt.date
     folder = _new_folder(ctx.services.reports_dir)
     stem = f"bao-cao-{start.isoformat()}-{end.isoformat()}"
     xlsx, csv, chart = folder / f"{stem}.xlsx", folder / f"{stem}.csv", folder / f"{stem}.png"
+    # Imported on the first export: openpyxl (with numpy) is about 30 MB of every worker's
+    # memory, and most workers never write a workbook.
+    from handlers.exports.xlsx import write_xlsx
+
     async with aclosing(ctx.reports.visits(scope, start, end)) as visits:
         await write_xlsx(report, visits, xlsx, ctx.t, catalog)
     async with aclosing(ctx.reports.visits(scope, start, end)) as visits:

@@ -34,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels.web import CHANNEL, WebChannel
 from bot.channels.web_guard import Site, SlidingLimit, WebGuard
+from bot.channels.web_hub import Watch
 from bot.json_body import load_object
 from content.errors import BodyError
 from content.i18n import N_
@@ -319,38 +320,37 @@ class WebApi:
                                   "events": events})
 
     async def stream(self, request: web.Request, site: Site) -> web.StreamResponse:
+        """Every event after the cursor, then each new one as it is stored. An idle stream is
+        one request task and aiohttp-sse's ping task, holding no events: a worker keeps
+        thousands open."""
         visitor = await self._visitor(request, site)
         if visitor is None:
             return self._lost(request)
         conversation_id, cursor, reset = await self._cursor(request, visitor)
+        del visitor  # not held for the hours a stream may stay open
         response = EventSourceResponse(headers=request[CORS], ping_interval=PING_SECONDS)
         await response.prepare(request)
-        closed = asyncio.ensure_future(response.wait())
         try:
             if reset:
                 await response.send(json.dumps({"conversation": conversation_id}), event="reset")
             with self.hub.watch(conversation_id) as watch:
                 events = await self._read(conversation_id, cursor)
-                while not closed.done():
-                    for event in events:
-                        await response.send(json.dumps(event, ensure_ascii=False),
-                                            id=str(event["seq"]), event="message")
-                        cursor = event["seq"]
+                while True:
+                    cursor = await _send(response, events, cursor)
                     if any(event["kind"] == MOVED for event in events) or self.hub.stopping:
                         break  # the browser follows the new conversation on a new stream
                     if len(events) == HISTORY_LIMIT:  # more are waiting: read on
                         events = await self._read(conversation_id, cursor)
                         continue
-                    waiter = asyncio.ensure_future(watch.woke.wait())
-                    await asyncio.wait({waiter, closed}, return_when=asyncio.FIRST_COMPLETED)
-                    waiter.cancel()
+                    events = []
+                    if not await _woken(watch, response):
+                        break
                     handed = watch.take(cursor)
                     events = handed if handed is not None else await self._read(conversation_id,
                                                                                  cursor)
         except ConnectionResetError:
             pass  # the browser went away; it reconnects from its cursor
         finally:
-            closed.cancel()
             response.stop_streaming()
         return response
 
@@ -365,6 +365,27 @@ class WebApi:
         return web.FileResponse(path, headers={
             "Content-Disposition": f"{disposition}; filename*=UTF-8''{_quoted(stored.filename)}",
             "Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
+
+
+async def _send(response: EventSourceResponse, events: list[dict[str, Any]], cursor: int) -> int:
+    """Send the events in order; the cursor after them."""
+    for event in events:
+        await response.send(json.dumps(event, ensure_ascii=False), id=str(event["seq"]),
+                            event="message")
+        cursor = event["seq"]
+    return cursor
+
+
+async def _woken(watch: Watch, response: EventSourceResponse) -> bool:
+    """Wait for the watch without a task of its own; False once the browser is gone (the ping
+    that aiohttp-sse sends every PING_SECONDS failed), looked at as often."""
+    while not watch.woke.is_set():
+        if not response.is_connected():
+            return False
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(PING_SECONDS):
+                await watch.woke.wait()
+    return True
 
 
 def _servable(stored: str, root: Path) -> Path | None:
