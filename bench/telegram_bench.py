@@ -257,7 +257,7 @@ async def measure(name: str, serve: Serve, args: argparse.Namespace,
 # -- the two bots --------------------------------------------------------------------------------
 
 async def serve_ours(api: Any, port: int, stack: AsyncExitStack, database: str = "sqlite") -> None:
-    from bot.app import build_services
+    from bot.app import build_services, settle_startup_objects
     from bot.channels.telegram import TelegramChannel
     from bot.pipeline import Pipeline
     from bot.platforms.telegram import TelegramPlatform
@@ -287,6 +287,7 @@ async def serve_ours(api: Any, port: int, stack: AsyncExitStack, database: str =
     channel = TelegramChannel(settings, pipeline, TelegramPlatform(settings))
     web_app = create_web_app()
     channel.add_routes(web_app)
+    settle_startup_objects()  # as bot.runner.serve does
     runner = await start_web(web_app, "127.0.0.1", port)
     stack.push_async_callback(runner.cleanup)
     await channel.start()

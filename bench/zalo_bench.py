@@ -143,7 +143,7 @@ class Figures:
 
 async def serve_ours(fake: Any, port: int, stack: AsyncExitStack, database: str) -> Any:
     """Our ZaloChannel on the web app at 127.0.0.1:port, replying to the fake; returns the channel."""
-    from bot.app import build_services
+    from bot.app import build_services, settle_startup_objects
     from bot.channels.zalo import ZaloChannel
     from bot.pipeline import Pipeline
     from bot.platforms.zalo import ZaloPlatform
@@ -177,6 +177,7 @@ async def serve_ours(fake: Any, port: int, stack: AsyncExitStack, database: str)
     stack.push_async_callback(channel.stop)
     web_app = create_web_app()
     channel.add_routes(web_app)
+    settle_startup_objects()  # as bot.runner.serve does
     runner = await start_web(web_app, "127.0.0.1", port)
     stack.push_async_callback(runner.cleanup)  # stops the server before the channel
     return channel

@@ -12,7 +12,7 @@ import sys
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot.app import App, open_app
+from bot.app import App, open_app, settle_startup_objects
 from bot.broadcast.worker import run_worker
 from bot.channels.base import Channel
 from bot.channels.console import ConsoleChannel, run_console
@@ -172,6 +172,7 @@ async def serve(app: App, stop: asyncio.Event, started: asyncio.Event | None = N
     if settings.web_demo or (settings.web_demo is None and settings.local_only):
         add_demo_routes(web_app)
         await ensure_demo_site(app.sessions, demo_origins(settings.web_host, settings.web_port))
+    settle_startup_objects()
     runner = await start_web(web_app, settings.web_host, settings.web_port)  # a port in use: first
     log.info("Web server on %s:%s (/healthz, %s)", settings.web_host, settings.web_port,
              WIDGET_PATH)
