@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.broadcast.config import rules_for
+from bot.console.pages import CONSOLE_PATH
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from content.i18n import Catalogs
@@ -54,7 +55,8 @@ def build_services(settings: Settings) -> Services:
                     rules=rules, admins=settings.admins, reports_dir=settings.reports_dir,
                     broadcast_rules=rules_for(settings),
                     zalo_proactive_quota=(settings.zalo_proactive_quota
-                                          if settings.zalo_enabled else None))
+                                          if settings.zalo_enabled else None),
+                    console_url=settings.public_url() + CONSOLE_PATH)
 
 
 def settle_startup_objects() -> None:

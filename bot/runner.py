@@ -28,6 +28,7 @@ from bot.channels.web_assets import (
 )
 from bot.channels.web_hub import WebEventHub
 from bot.channels.zalo import ZaloChannel
+from bot.console.pages import Console, add_console_routes
 from bot.failure_log import SCHEMA_MISSING_HINT, is_schema_missing
 from bot.housekeeping import run_housekeeping
 from bot.platforms import Platforms, configured_platforms, opened
@@ -87,11 +88,7 @@ def demo_url(settings: Settings) -> str:
 
 
 def public_url(settings: Settings) -> str:
-    """Where browsers reach this server (WEB_PUBLIC_URL, else its own address)."""
-    if settings.web_public_url:
-        return settings.web_public_url.rstrip("/")
-    host = "127.0.0.1" if settings.web_host in ("0.0.0.0", "::") else settings.web_host
-    return f"http://{host}:{settings.web_port}"
+    return settings.public_url()
 
 
 async def chat(app: App, user: str | None = None) -> None:
@@ -169,6 +166,7 @@ async def serve(app: App, stop: asyncio.Event, started: asyncio.Event | None = N
     for channel in channels:
         channel.add_routes(web_app)
     add_widget_routes(web_app)
+    add_console_routes(web_app, Console(settings, app.sessions, app.services.catalogs))
     if settings.web_demo or (settings.web_demo is None and settings.local_only):
         add_demo_routes(web_app)
         await ensure_demo_site(app.sessions, demo_origins(settings.web_host, settings.web_port))

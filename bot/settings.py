@@ -164,6 +164,13 @@ class Settings(BaseSettings):
     def zalo_enabled(self) -> bool:
         return bool(self.zalo_app_id and self.zalo_app_secret and self.zalo_oa_secret_key)
 
+    def public_url(self) -> str:
+        """Where browsers reach this server (WEB_PUBLIC_URL, else its own address)."""
+        if self.web_public_url:
+            return self.web_public_url.rstrip("/")
+        host = "127.0.0.1" if self.web_host in ("0.0.0.0", "::") else self.web_host
+        return f"http://{host}:{self.web_port}"
+
     @property
     def telegram_enabled(self) -> bool:
         return self.telegram_bot_token is not None

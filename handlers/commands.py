@@ -13,6 +13,7 @@ from handlers import (
     account,
     alerts,
     broadcasts,
+    console,
     menu,
     reminders,
     reports,
@@ -52,7 +53,7 @@ async def show_help(msg: IncomingMessage, ctx: Context) -> list[Reply]:
 
 
 ENGLISH_ALIASES = frozenset({"/reminders", "/join", "/team", "/invite", "/report", "/broadcast",
-                             "/alerts"})
+                             "/alerts", "/login"})
 """Aliases in English: they work for everyone, but the Vietnamese command list leaves them out."""
 
 COMMANDS: tuple[Command, ...] = (
@@ -95,6 +96,8 @@ COMMANDS: tuple[Command, ...] = (
             min_role=Role.OFFICER),
     Command("/thongbao", broadcasts.compose, N_("send an announcement to citizens or teams"),
             ("/guitin", "/broadcast"), min_role=Role.OFFICER),
+    Command("/dangnhap", console.send_login_link, N_("a sign-in link for the web console"),
+            ("/login",), min_role=Role.LEADER),
     Command("/canhbao", alerts.show_alerts, N_("channel alerts (quota, errors)"), ("/alerts",),
             min_role=Role.OFFICER, in_menu=False),
 )

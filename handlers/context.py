@@ -66,6 +66,8 @@ class Services:
     """Proactive Zalo messages the OA may send a month (ZALO_PROACTIVE_QUOTA); None: no Zalo."""
     places: PlaceFinder = field(default_factory=place_finder)
     """The current provinces and communes, and the former ones they replaced (content/places)."""
+    console_url: str | None = None
+    """The web console's address (…/console) for /dangnhap's links; None: no console."""
 
 
 @dataclass

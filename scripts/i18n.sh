@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYBABEL=".venv/bin/pybabel"
-"$PYBABEL" extract -F babel.cfg -k t -k N_ -k plural:1,2 -k t.plural:1,2 --no-location \
+"$PYBABEL" -q extract -F babel.cfg -k t -k N_ -k plural:1,2 -k t.plural:1,2 --no-location \
     -o content/locales/messages.pot bot handlers content db >/dev/null
 for locale in vi en; do
     po="content/locales/$locale/LC_MESSAGES/messages.po"

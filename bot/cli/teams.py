@@ -10,6 +10,7 @@ from bot.app import open_app
 from bot.cli.common import load_settings, run_command
 from bot.cli.places import commune_codes, province_slug
 from bot.settings import Settings
+from db.console import AuditLog
 from db.models import Role
 from db.repositories import UserRepository
 from db.teams import InviteRepository, Scope, TeamRepository
@@ -132,8 +133,13 @@ async def _grant(settings: Settings, channel: str, external_id: str, role: Role,
     async with open_app(settings) as app, app.sessions() as session, session.begin():
         identity = (await UserRepository(session).identify(channel, external_id, external_id)).identity
         user = identity.user
+        before = Role(user.role).name.lower()
         user.role = int(role)
         user.scope_province, user.scope_communes = province, communes
+        await AuditLog(session).record(None, "role_granted", province=province,
+                                       target=f"{channel}:{external_id}",
+                                       details={"role": role.name.lower(), "before": before,
+                                                "communes": communes, "by": "command line"})
         units = app.services.places.units
         area = ", ".join(units.communes[c].name for c in communes) if communes else ""
         where = units.provinces[province].name if province else ""

@@ -22,6 +22,7 @@ from db.models.channels import (
     ZaloReplyWindow,
     ZaloToken,
 )
+from db.models.console import AuditEntry, ConsoleLink, ConsoleSession
 from db.models.people import (
     REMINDER_KINDS,
     TOPICS,
@@ -36,6 +37,9 @@ from db.models.teams import OUTCOMES, InviteCode, Team, TeamMember, Visit
 from db.models.web import WebConversation, WebEvent, WebFile, WebSite, WebVisitor
 
 __all__ = [
+    "AuditEntry",
+    "ConsoleLink",
+    "ConsoleSession",
     "Clock",
     "BROADCAST_STATES",
     "Base",

@@ -1,0 +1,16 @@
+"""The officer console under /console: server-rendered pages (aiohttp-jinja2) on the bot's own
+web app, for leaders, officers and admins, who sign in with a one-time link the bot sends
+(/dangnhap) or an admin prints (`cdsbot console login-link`).
+
+    pages.py      the console sub-application: templates, language, the session and CSRF
+                  checks every request passes, security headers
+    signin.py     the link's confirm page, sign-in, sign-out (here and everywhere)
+    overview.py   the home page and the audit log
+
+Every page re-reads the session and the user's role from the database and reads data only
+within the user's scope, as the chat does (db/console.py).
+"""
+
+from bot.console.pages import CONSOLE_PATH, Console, add_console_routes
+
+__all__ = ["CONSOLE_PATH", "Console", "add_console_routes"]

@@ -1,0 +1,69 @@
+"""The console's home page (who you are, what you may see) and the audit log."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.console.pages import CONSOLE, SIGNED, T, render, signed_in
+from content.i18n import N_
+from db.console import AuditLog
+from db.models import Role
+
+ROLE_NAMES = {
+    Role.CITIZEN: N_("citizen"),
+    Role.MEMBER: N_("team member"),
+    Role.LEADER: N_("team leader"),
+    Role.OFFICER: N_("officer"),
+    Role.ADMIN: N_("admin"),
+}
+ACTIONS = {
+    "sign_in": N_("signed in to the console"),
+    "sign_out": N_("signed out"),
+    "sign_out_everywhere": N_("signed out everywhere"),
+    "link_sent": N_("asked for a sign-in link"),
+    "role_granted": N_("was given a role"),
+}
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/", signed_in(home))
+    app.router.add_get("/audit", signed_in(audit))
+
+
+def _scope(request: web.Request) -> str:
+    signed = request[SIGNED]
+    assert signed is not None
+    t, user = request[T], signed.user
+    if signed.role >= Role.ADMIN:
+        return t("every province")
+    if user.scope_province and user.scope_communes:
+        return t("{province}: {communes}", province=user.scope_province,
+                 communes=", ".join(user.scope_communes))
+    if user.scope_province:
+        return user.scope_province
+    return t("no area assigned yet (ask an admin)")
+
+
+async def home(request: web.Request) -> web.Response:
+    signed = request[SIGNED]
+    assert signed is not None
+    console = request.app[CONSOLE]
+    async with console.sessions() as session:
+        sessions = await console.auth(session).open_sessions(signed.user.id)
+    t = request[T]
+    return render(request, "home.html", role=t(ROLE_NAMES[signed.role]), scope=_scope(request),
+                  sessions=sessions)
+
+
+async def audit(request: web.Request) -> web.Response:
+    signed = request[SIGNED]
+    assert signed is not None
+    console = request.app[CONSOLE]
+    async with console.sessions() as session:
+        entries = await AuditLog(session, console.clock).visible_to(signed.user, signed.role)
+    t = request[T]
+    rows = [{"at": entry.at, "actor": f"#{entry.actor_id}" if entry.actor_id else "—",
+             "action": t(ACTIONS[entry.action]) if entry.action in ACTIONS else entry.action,
+             "province": entry.province or "—", "target": entry.target or ""}
+            for entry in entries]
+    return render(request, "audit.html", rows=rows)

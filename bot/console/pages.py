@@ -1,0 +1,176 @@
+"""The console sub-application and what every request passes through.
+
+A request gets its language (?lang= remembered in a cookie, else the user's, else Vietnamese),
+its session (the cookie, re-checked in the database each time), and for a POST the Origin check
+and, once signed in, the CSRF token of its session; every response carries a strict CSP and is
+not cached, framed or sent with a Referer (sign-in links are in URLs).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.settings import Settings
+from content.i18n import N_, Catalogs, Translator
+from db.console import ConsoleAuth, Signed
+from db.models import Clock, as_utc, utcnow
+
+CONSOLE_PATH = "/console"
+COOKIE = "cds_console"
+LANG_COOKIE = "cds_console_lang"
+HERE = Path(__file__).resolve().parent
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                                "script-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+                                "base-uri 'none'"),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+FORBIDDEN_ORIGIN = N_("This form was sent from another website and was refused.")
+STALE_FORM = N_("This form has expired. Go back, reload the page and try again.")
+NOT_FOUND = N_("This page does not exist.")
+FORBIDDEN = N_("You may not open this page.")
+
+CONSOLE: web.AppKey[Console] = web.AppKey("console")
+SIGNED: web.RequestKey[Signed | None] = web.RequestKey("signed")
+T: web.RequestKey[Translator] = web.RequestKey("t")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Console:
+    """What the console's handlers share."""
+
+    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession],
+                 catalogs: Catalogs, clock: Clock = utcnow) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.catalogs = catalogs
+        self.clock = clock
+        self.secure_cookies = settings.public_url().startswith("https://")
+        self.tz = settings.tz
+
+    def auth(self, session: AsyncSession) -> ConsoleAuth:
+        return ConsoleAuth(session, self.clock, self.settings.admins)
+
+    def translator(self, request: web.Request, signed: Signed | None) -> Translator:
+        asked = request.query.get("lang")
+        chosen = asked if asked in ("vi", "en") else request.cookies.get(LANG_COOKIE)
+        return self.catalogs.translator(self.catalogs.resolve(
+            chosen, signed.user.locale if signed else None))
+
+    def set_session_cookie(self, response: web.StreamResponse, cookie: str) -> None:
+        response.set_cookie(COOKIE, cookie, path=CONSOLE_PATH, httponly=True,
+                            secure=self.secure_cookies, samesite="Lax")
+
+    def when(self, request: web.Request, value: Any) -> str:
+        """A stored time in Asia/Ho_Chi_Minh, formatted for the page's language."""
+        local = as_utc(value).astimezone(self.tz)
+        fmt = request[T].fmt
+        return f"{fmt.date(local.date())} {fmt.time(local.time())}"
+
+
+def render(request: web.Request, template: str, status: int = 200,
+           **context: Any) -> web.Response:
+    signed = request[SIGNED]
+    return aiohttp_jinja2.render_template(template, request, {
+        "_": request[T], "lang": request[T].locale, "signed": signed,
+        "csrf": signed.session.csrf if signed else "", "path": request.path,
+        "when": lambda value: request.app[CONSOLE].when(request, value), **context},
+        status=status)
+
+
+def refuse(request: web.Request, status: int, message: str) -> web.Response:
+    return render(request, "message.html", status=status, title=request[T](message),
+                  message=request[T](message))
+
+
+def same_origin(request: web.Request, public: str) -> bool:
+    """A POST from one of our pages: its Origin, when the browser sends one, is ours (our
+    address as the proxy in front sees it, or as this server sees it)."""
+    origin = request.headers.get("Origin")
+    return origin is None or origin in {_origin(public), f"{request.scheme}://{request.host}"}
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    console = request.app[CONSOLE]
+    signed: Signed | None = None
+    cookie = request.cookies.get(COOKIE)
+    async with console.sessions() as session, session.begin():
+        if cookie:
+            signed = await console.auth(session).signed(cookie)
+    request[SIGNED] = signed
+    request[T] = console.translator(request, signed)
+    if request.method == "POST":
+        if not same_origin(request, console.settings.public_url()):
+            return _secured(refuse(request, 403, FORBIDDEN_ORIGIN))
+        if signed is not None:
+            form = await request.post()
+            if not hmac.compare_digest(str(form.get("csrf", "")), signed.session.csrf):
+                return _secured(refuse(request, 403, STALE_FORM))
+    try:
+        response = await handler(request)
+    except web.HTTPNotFound:
+        response = refuse(request, 404, NOT_FOUND)
+    except web.HTTPForbidden:
+        response = refuse(request, 403, FORBIDDEN)
+    except web.HTTPRedirection as redirect:
+        _secured(redirect)
+        raise
+    asked = request.query.get("lang")
+    if asked in ("vi", "en"):
+        response.set_cookie(LANG_COOKIE, asked, path=CONSOLE_PATH, samesite="Lax",
+                            max_age=365 * 24 * 3600)
+    return _secured(response)
+
+
+def _secured(response: web.StreamResponse) -> web.StreamResponse:
+    response.headers.update(SECURITY_HEADERS)
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def signed_in(handler: Handler) -> Handler:
+    """A page for signed-in people only: the others go to the page that says how to sign in."""
+    async def page(request: web.Request) -> web.StreamResponse:
+        if request[SIGNED] is None:
+            raise web.HTTPSeeOther(CONSOLE_PATH + "/signin")
+        return await handler(request)
+    return page
+
+
+def add_console_routes(web_app: web.Application, console: Console) -> None:
+    from bot.console import overview, signin  # they use this module's helpers
+
+    app = web.Application(middlewares=[guard])
+    app[CONSOLE] = console
+    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"),
+                         autoescape=jinja2.select_autoescape(default=True),
+                         undefined=jinja2.StrictUndefined)
+    signin.add_routes(app)
+    overview.add_routes(app)
+    app.router.add_static("/static", HERE / "static")
+    web_app.add_subapp(CONSOLE_PATH, app)
+    web_app.router.add_get(CONSOLE_PATH, _to_console)
+
+
+async def _to_console(request: web.Request) -> web.Response:
+    raise web.HTTPPermanentRedirect(CONSOLE_PATH + "/")
+

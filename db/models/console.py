@@ -1,0 +1,55 @@
+"""The officer console (bot/console): one-time sign-in links, server-side sessions, and the
+audit log of what people did there and in chat (sign-ins, content changes, broadcasts, grants)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import Base, utcnow
+
+
+class ConsoleLink(Base):
+    """A sign-in link the bot sent: only the token's SHA-256 is kept; single use, short-lived."""
+
+    __tablename__ = "console_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class ConsoleSession(Base):
+    """A signed-in browser: the cookie's SHA-256, so a copy of this table signs nobody in; its
+    CSRF token; revoked by signing out (here or everywhere) or when it expires."""
+
+    __tablename__ = "console_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class AuditEntry(Base):
+    """Who did what, when. `province` is the area the action concerned (an officer sees their
+    province's entries, an admin all); `details` never holds a citizen's personal data."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_province_at", "province", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))
+    province: Mapped[str | None] = mapped_column(String(64), default=None)
+    target: Mapped[str | None] = mapped_column(String(200), default=None)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,186 @@
+"""The web console's sign-in, sessions and audit log over real HTTP on SQLite and PostgreSQL:
+one-time links from chat, a confirm page that uses nothing, CSRF and Origin checks, signing out
+(everywhere), roles re-read on every request, and each officer's audit log kept to their area."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+
+import pytest
+from sqlalchemy import func, select
+
+from db.models import ConsoleLink, Role
+from db.repositories import UserRepository
+from tests.clock_travel import bot_command
+from tests.console_harness import LINK, console_server, login_token
+from tests.fakes.chat import Chat
+from tests.team_helpers import grant, officer
+from tests.web_harness import web_settings
+
+
+@pytest.fixture
+async def server(pipeline, database_url, tmp_path, clock):
+    async with console_server(pipeline, web_settings(database_url, tmp_path),
+                              lambda: clock[0]) as running:
+        yield running
+
+
+@pytest.fixture
+async def browsers(server):
+    opened = []
+
+    def browser():
+        opened.append(server.browser())
+        return opened[-1]
+    yield browser
+    for each in opened:
+        await each.close()
+
+
+async def test_a_link_from_chat_signs_in_once_and_opening_it_uses_nothing(pipeline, server,
+                                                                          browsers):
+    boss = await officer(pipeline, "dong-thap")
+    token = await login_token(boss)
+    first, second = browsers(), browsers()
+    for _ in range(2):  # a link preview or a mail scanner opens it first: still valid
+        await first.get(f"/console/login/{token}")
+        assert first.status == 200 and 'name="token"' in first.page
+    page = await first.post("/console/login", {"token": token})
+    assert first.status == 200 and "Tổng quan" in page and "cán bộ" in page
+    assert "Đồng Tháp" in page or "dong-thap" in page
+    cookie = next(c for c in first.http.cookie_jar if c.key == "cds_console")
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie["path"] == "/console"
+    assert not cookie["secure"]  # plain http on loopback; Secure behind an https WEB_PUBLIC_URL
+    await second.sign_in(token)
+    assert second.status == 410 and "đã được dùng" in second.page
+    await second.get("/console/")
+    assert "Đăng nhập" in second.page and "Tổng quan" not in second.page
+
+
+async def test_expired_and_unknown_links_are_refused(pipeline, server, browsers, clock):
+    boss = await officer(pipeline)
+    token = await login_token(boss)
+    clock[0] += dt.timedelta(minutes=10, seconds=1)
+    browser = browsers()
+    await browser.get(f"/console/login/{token}")
+    assert browser.status == 410 and "hết hạn" in browser.page
+    await browser.post("/console/login", {"token": token})
+    assert browser.status == 410
+    await browser.sign_in("x" * 43)
+    assert browser.status == 404 and "/dangnhap" in browser.page
+    assert not [c for c in browser.http.cookie_jar if c.key == "cds_console"]
+
+
+async def test_citizens_and_members_get_no_link(pipeline):
+    citizen = Chat(pipeline)
+    replies = await citizen.send("/dangnhap")
+    assert not LINK.search(" ".join(r.text for r in replies))
+    async with pipeline.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(ConsoleLink)) == 0
+
+
+async def test_a_form_without_its_csrf_token_or_from_another_site_changes_nothing(pipeline,
+                                                                                   server,
+                                                                                   browsers):
+    browser = browsers()
+    await browser.sign_in(await login_token(await officer(pipeline)))
+    await browser.post("/console/signout", csrf=False)
+    assert browser.status == 403 and "hết hạn" in browser.page
+    await browser.get("/console/")
+    await browser.post("/console/signout", headers={"Origin": "https://evil.example"})
+    assert browser.status == 403
+    await browser.get("/console/")
+    assert browser.status == 200 and "Tổng quan" in browser.page  # still signed in
+    await browser.post("/console/signout")
+    assert browser.status == 200 and "đã đăng xuất" in browser.page.lower()
+    await browser.get("/console/")
+    assert "Tổng quan" not in browser.page
+
+
+async def test_signing_out_everywhere_ends_every_browser(pipeline, server, browsers):
+    boss = await officer(pipeline)
+    laptop, phone = browsers(), browsers()
+    await laptop.sign_in(await login_token(boss))
+    await phone.sign_in(await login_token(boss))
+    assert "<dd>2</dd>" in phone.page  # two browsers signed in
+    await phone.post("/console/signout-everywhere")
+    assert phone.status == 200 and "2" in phone.page
+    await laptop.get("/console/")
+    assert "Tổng quan" not in laptop.page and "/dangnhap" in laptop.page
+
+
+async def test_a_demoted_officer_is_signed_out_at_once(pipeline, server, browsers):
+    boss = await officer(pipeline)
+    browser = browsers()
+    await browser.sign_in(await login_token(boss))
+    await grant(pipeline, boss, Role.CITIZEN)
+    await browser.get("/console/")
+    assert "Tổng quan" not in browser.page
+
+
+async def test_an_idle_session_ends_after_twelve_hours(pipeline, server, browsers, clock):
+    browser = browsers()
+    await browser.sign_in(await login_token(await officer(pipeline)))
+    clock[0] += dt.timedelta(hours=11)
+    await browser.get("/console/")
+    assert "Tổng quan" in browser.page  # used: the idle time starts again
+    clock[0] += dt.timedelta(hours=12, seconds=1)
+    await browser.get("/console/")
+    assert "Tổng quan" not in browser.page
+
+
+async def test_each_officer_sees_only_their_provinces_audit_log(pipeline, server, browsers):
+    east, west = await officer(pipeline, "dong-thap"), await officer(pipeline, "an-giang")
+    admin = Chat(pipeline)
+    await grant(pipeline, admin, Role.ADMIN)
+    pages = {}
+    for name, chat in (("east", east), ("west", west), ("admin", admin)):
+        browser = browsers()
+        await browser.sign_in(await login_token(chat))
+        pages[name] = await browser.get("/console/audit")
+    assert "dong-thap" in pages["east"] and "an-giang" not in pages["east"]
+    assert "an-giang" in pages["west"] and "dong-thap" not in pages["west"]
+    assert "dong-thap" in pages["admin"] and "an-giang" in pages["admin"]
+    assert "đăng nhập bảng điều khiển" in pages["east"]
+
+
+async def test_pages_are_vietnamese_by_default_english_on_request_and_locked_down(server,
+                                                                                  browsers):
+    browser = browsers()
+    async with browser.http.get(server.url + "/console/signin") as response:
+        page = await response.text()
+        headers = response.headers
+    assert '<html lang="vi">' in page and "Đăng nhập" in page
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["Referrer-Policy"] == "no-referrer" and headers["Cache-Control"] == "no-store"
+    assert "Sign in to the console" in await browser.get("/console/signin?lang=en")
+    assert '<html lang="en">' in await browser.get("/console/signin")  # remembered
+
+
+def test_an_admin_prints_a_link_from_the_command_line(database_url, tmp_path):
+    env = {**os.environ, "DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": "",
+           "ADMIN_IDS": "telegram:42"}
+
+    def cdsbot(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(bot_command(*args), env=env, capture_output=True, text=True,
+                              timeout=120, cwd=tmp_path)
+    unknown = cdsbot("console", "login-link", "telegram:42")
+    assert unknown.returncode != 0 and "written to the bot first" in unknown.stderr
+    import asyncio
+
+    from db.engine import create_engine, session_factory
+
+    async def create() -> None:
+        engine = create_engine(database_url)
+        async with session_factory(engine)() as session, session.begin():
+            await UserRepository(session).identify("telegram", "42", "42")
+            await UserRepository(session).identify("telegram", "7", "7")
+        await engine.dispose()
+    asyncio.run(create())
+    printed = cdsbot("console", "login-link", "telegram:42")  # an admin by ADMIN_IDS
+    assert printed.returncode == 0, printed.stderr
+    assert LINK.search(printed.stdout) and "10 minutes" in printed.stderr
+    citizen = cdsbot("console", "login-link", "telegram:7")
+    assert citizen.returncode != 0 and "not a team leader" in citizen.stderr
