@@ -11,6 +11,7 @@ from typing import Any
 
 from content.i18n import Translator
 from content.places import PlaceChoice
+from db.console import AuditLog
 from db.models import InviteCode, Role, Team, TeamMember, User
 from db.teams import Scope
 from handlers.broadcasts import sender_of
@@ -316,6 +317,9 @@ async def on_button(msg: IncomingMessage, ctx: Context) -> list[Reply] | Decline
     user = await ctx.users.get(user_id)
     assert user is not None
     await teams.set_leader(team, user)
+    await AuditLog(ctx.session, ctx.clock).record(
+        ctx.user, "role_granted", province=team.province, target=f"#{user.id}",
+        details={"role": "leader", "team": team.id})
     told = await _tell_new_leader(ctx, team, user)
     done = ctx.t("#{user} is now the leader of {team}.", user=user.id, team=team.name)
     return [Reply(done + " " + (ctx.t("They have been told.") if told else

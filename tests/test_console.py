@@ -154,7 +154,7 @@ async def test_pages_are_vietnamese_by_default_english_on_request_and_locked_dow
         headers = response.headers
     assert '<html lang="vi">' in page and "Đăng nhập" in page
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
-    assert headers["Referrer-Policy"] == "no-referrer" and headers["Cache-Control"] == "no-store"
+    assert headers["Referrer-Policy"] == "same-origin" and headers["Cache-Control"] == "no-store"
     assert "Sign in to the console" in await browser.get("/console/signin?lang=en")
     assert '<html lang="en">' in await browser.get("/console/signin")  # remembered
 

@@ -1,0 +1,82 @@
+"""The console in a real browser (Debian's Chromium through Playwright): signing in with the
+link /dangnhap sends and out again, a link opened by a preview then used elsewhere, a phone
+viewport, and an accessibility scan, with the console's strict CSP in force."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser_harness import chromium
+from tests.console_harness import console_server, login_token
+from tests.team_helpers import officer
+from tests.web_harness import web_settings
+
+PHONE = {"width": 360, "height": 640}
+
+
+@pytest.fixture
+async def setup(pipeline, database_url, tmp_path, clock):
+    async with console_server(pipeline, web_settings(database_url, tmp_path),
+                              lambda: clock[0]) as server, chromium() as browser:
+        yield server, browser
+
+
+async def _page(browser, errors: list[str], **options):
+    context = await browser.new_context(**options)
+    page = await context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    return page
+
+
+async def test_an_officer_signs_in_with_the_link_and_out_again(pipeline, setup):
+    server, browser = setup
+    errors: list[str] = []
+    token = await login_token(await officer(pipeline, "dong-thap"))
+    page = await _page(browser, errors)
+    await page.goto(f"{server.url}/console/login/{token}")
+    await page.get_by_role("button", name="Đăng nhập").click()
+    await page.get_by_role("heading", name="Tổng quan").wait_for()
+    assert "cán bộ" in await page.locator(".facts").inner_text()
+    cookie = next(c for c in await page.context.cookies() if c["name"] == "cds_console")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    await page.get_by_role("link", name="Nhật ký hoạt động").click()
+    assert "đăng nhập bảng điều khiển" in await page.locator("table").inner_text()
+    await page.get_by_role("button", name="Đăng xuất", exact=True).click()
+    await page.get_by_text("Bạn đã đăng xuất.").wait_for()
+    await page.goto(f"{server.url}/console/")
+    await page.get_by_role("heading", name="Đăng nhập bảng điều khiển").wait_for()
+    assert errors == []  # the stylesheet loads under the CSP; nothing is refused
+
+
+async def test_a_link_a_preview_opened_still_signs_in_once(pipeline, setup):
+    server, browser = setup
+    errors: list[str] = []
+    token = await login_token(await officer(pipeline))
+    preview, mine = await _page(browser, errors), await _page(browser, errors)
+    await preview.goto(f"{server.url}/console/login/{token}")  # a chat app's link preview
+    await mine.goto(f"{server.url}/console/login/{token}")
+    await mine.get_by_role("button", name="Đăng nhập").click()
+    await mine.get_by_role("heading", name="Tổng quan").wait_for()
+    await preview.get_by_role("button", name="Đăng nhập").click()  # the same link, again
+    await preview.get_by_text("đã được dùng").wait_for()
+
+
+async def test_the_console_on_a_phone_has_no_serious_accessibility_violations(pipeline, setup):
+    from axe_playwright_python.async_playwright import Axe
+
+    server, browser = setup
+    errors: list[str] = []
+    page = await _page(browser, errors, viewport=PHONE)
+    await page.goto(f"{server.url}/console/signin")
+    pages = [await Axe().run(page)]
+    await page.goto(f"{server.url}/console/login/{await login_token(await officer(pipeline))}")
+    await page.get_by_role("button", name="Đăng nhập").click()
+    await page.get_by_role("heading", name="Tổng quan").wait_for()
+    pages.append(await Axe().run(page))
+    await page.goto(f"{server.url}/console/audit")
+    pages.append(await Axe().run(page))
+    serious = [(v["id"], v["help"]) for result in pages for v in result.response["violations"]
+               if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]  # nothing wider than the phone
