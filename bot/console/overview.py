@@ -21,7 +21,8 @@ ACTIONS = {
     "sign_out": N_("signed out"),
     "sign_out_everywhere": N_("signed out everywhere"),
     "link_sent": N_("asked for a sign-in link"),
-    "role_granted": N_("was given a role"),
+    "role_granted": N_("gave a role"),
+    "question_dismissed": N_("set a question aside"),
 }
 
 

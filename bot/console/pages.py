@@ -159,7 +159,7 @@ def signed_in(handler: Handler) -> Handler:
 
 
 def add_console_routes(web_app: web.Application, console: Console) -> None:
-    from bot.console import overview, signin  # they use this module's helpers
+    from bot.console import inbox, overview, signin  # they use this module's helpers
 
     app = web.Application(middlewares=[guard])
     app[CONSOLE] = console
@@ -168,6 +168,7 @@ def add_console_routes(web_app: web.Application, console: Console) -> None:
                          undefined=jinja2.StrictUndefined)
     signin.add_routes(app)
     overview.add_routes(app)
+    inbox.add_routes(app)
     app.router.add_static("/static", HERE / "static")
     web_app.add_subapp(CONSOLE_PATH, app)
     web_app.router.add_get(CONSOLE_PATH, _to_console)

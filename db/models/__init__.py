@@ -22,7 +22,7 @@ from db.models.channels import (
     ZaloReplyWindow,
     ZaloToken,
 )
-from db.models.console import AuditEntry, ConsoleLink, ConsoleSession
+from db.models.console import AuditEntry, ConsoleLink, ConsoleSession, QuestionDismissal
 from db.models.people import (
     REMINDER_KINDS,
     TOPICS,
@@ -40,6 +40,7 @@ __all__ = [
     "AuditEntry",
     "ConsoleLink",
     "ConsoleSession",
+    "QuestionDismissal",
     "Clock",
     "BROADCAST_STATES",
     "Base",

@@ -53,3 +53,17 @@ class AuditEntry(Base):
     province: Mapped[str | None] = mapped_column(String(64), default=None)
     target: Mapped[str | None] = mapped_column(String(200), default=None)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class QuestionDismissal(Base):
+    """A group of logged questions an officer set aside (out of scope, small talk): hidden from
+    the inbox of their province, or of every province when `province` is None (an admin)."""
+
+    __tablename__ = "question_dismissals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    normalized_text: Mapped[str] = mapped_column(String(1000), index=True)
+    province: Mapped[str | None] = mapped_column(String(64), default=None)
+    reason: Mapped[str] = mapped_column(String(16))
+    dismissed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    dismissed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,4 @@
-"""The officer console: sign-in links, sessions, the audit log.
+"""The officer console: sign-in links, sessions, the audit log, dismissed questions.
 
 Revision ID: 0015_console
 Revises: 0014_web_chat
@@ -51,9 +51,22 @@ def upgrade() -> None:
     )
     op.create_index("ix_audit_log_at", "audit_log", ["at"])
     op.create_index("ix_audit_log_province_at", "audit_log", ["province", "at"])
+    op.create_table(
+        "question_dismissals",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("normalized_text", sa.String(1000), nullable=False),
+        sa.Column("province", sa.String(64), nullable=True),
+        sa.Column("reason", sa.String(16), nullable=False),
+        sa.Column("dismissed_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"),
+                  nullable=True),
+        sa.Column("dismissed_at", TS, nullable=False),
+    )
+    op.create_index("ix_question_dismissals_normalized_text", "question_dismissals",
+                    ["normalized_text"])
 
 
 def downgrade() -> None:
+    op.drop_table("question_dismissals")
     op.drop_table("audit_log")
     op.drop_table("console_sessions")
     op.drop_table("console_links")

@@ -1,0 +1,116 @@
+"""The questions inbox: what citizens asked that the bot refused or answered with low
+confidence, grouped (db/question_inbox.py), for officers within their province and admins
+anywhere; a group can be dismissed (out of scope, small talk, answered elsewhere).
+
+Questions logged without a province (the person never chose one) belong to no officer's area:
+only admins see them, in "every province".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from aiohttp import web
+
+from bot.console.pages import CONSOLE, CONSOLE_PATH, SIGNED, Handler, T, render, signed_in
+from content.i18n import N_
+from content.places import admin_units
+from db.console import AuditLog, Signed
+from db.models import Role
+from db.question_inbox import REASONS, Filter, Order, QuestionInbox
+
+DEFAULT_DAYS = 30
+REASON_NAMES = {
+    "out_of_scope": N_("not about the campaign"),
+    "small_talk": N_("small talk"),
+    "answered": N_("answered another way"),
+}
+BAD_DATES = N_("Those dates could not be read; showing the last 30 days. Use the date pickers "
+               "or type dates as YYYY-MM-DD, the first before the second.")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/inbox", signed_in(officers_only(inbox)))
+    app.router.add_post("/inbox/dismiss", signed_in(officers_only(dismiss)))
+
+
+def officers_only(handler: Handler) -> Handler:
+    """Officers and admins: the inbox is of a whole area, beyond a leader's team."""
+    async def page(request: web.Request) -> web.StreamResponse:
+        signed = request[SIGNED]
+        if signed is None or signed.role < Role.OFFICER:
+            raise web.HTTPForbidden()
+        return await handler(request)
+    return page
+
+
+def _province_for(signed: Signed, asked: str | None) -> str | None:
+    """The province the page shows: an officer's own whatever was asked; an admin's choice
+    (None for every province). 403 for an officer without a province."""
+    if signed.role >= Role.ADMIN:
+        return asked if asked in admin_units().provinces else None
+    if not signed.user.scope_province:
+        raise web.HTTPForbidden()
+    return signed.user.scope_province
+
+
+def _dates(request: web.Request, today: dt.date) -> tuple[dt.date, dt.date, bool]:
+    """The inclusive date range asked for, and whether what was asked could be read."""
+    default = (today - dt.timedelta(days=DEFAULT_DAYS - 1), today)
+    raw_start, raw_end = request.query.get("from"), request.query.get("to")
+    if not raw_start and not raw_end:
+        return default[0], default[1], True
+    try:
+        start = dt.date.fromisoformat(raw_start) if raw_start else default[0]
+        end = dt.date.fromisoformat(raw_end) if raw_end else default[1]
+    except ValueError:
+        return default[0], default[1], False
+    if start > end or (end - start).days > 3660:
+        return default[0], default[1], False
+    return start, end, True
+
+
+async def inbox(request: web.Request) -> web.Response:
+    signed = request[SIGNED]
+    assert signed is not None
+    console = request.app[CONSOLE]
+    t = request[T]
+    province = _province_for(signed, request.query.get("province"))
+    today = console.clock().astimezone(console.tz).date()
+    start, end, readable = _dates(request, today)
+    order: Order = "newest" if request.query.get("order") == "newest" else "most"
+    window = Filter(province,
+                    dt.datetime.combine(start, dt.time(), console.tz).astimezone(dt.UTC),
+                    dt.datetime.combine(end + dt.timedelta(days=1), dt.time(),
+                                        console.tz).astimezone(dt.UTC))
+    async with console.sessions() as session:
+        groups = await QuestionInbox(session, console.clock).groups(window, order)
+    units = admin_units()
+    provinces = sorted(units.provinces.values(), key=lambda p: p.short)
+    return render(request, "inbox.html", groups=groups, province=province,
+                  provinces=provinces if signed.role >= Role.ADMIN else [],
+                  province_name=units.provinces[province].short if province else None,
+                  start=start.isoformat(), end=end.isoformat(), order=order,
+                  reasons=[(key, t(REASON_NAMES[key])) for key in REASONS],
+                  warning=None if readable else t(BAD_DATES))
+
+
+async def dismiss(request: web.Request) -> web.StreamResponse:
+    signed = request[SIGNED]
+    assert signed is not None
+    form = await request.post()
+    key, reason = str(form.get("key", "")).strip(), str(form.get("reason", ""))
+    asked = str(form.get("province", "")) or None
+    if signed.role < Role.ADMIN and asked not in (None, signed.user.scope_province):
+        raise web.HTTPForbidden()  # another province's inbox: refused, nothing changes
+    province = _province_for(signed, asked)
+    if not key or reason not in REASONS:
+        raise web.HTTPSeeOther(CONSOLE_PATH + "/inbox")
+    console = request.app[CONSOLE]
+    async with console.sessions() as session, session.begin():
+        await QuestionInbox(session, console.clock).dismiss(key, province, reason, signed.user.id)
+        await AuditLog(session, console.clock).record(
+            signed.user, "question_dismissed", province=province, target=key,
+            details={"reason": reason})
+    back = CONSOLE_PATH + "/inbox" + (f"?province={province}" if province else "")
+    raise web.HTTPSeeOther(back)

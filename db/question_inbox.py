@@ -1,0 +1,112 @@
+"""The questions inbox of the console: what citizens asked that the bot refused or answered
+with low confidence, grouped, most asked (or newest) first, within one province or all.
+
+A group is every question with the same normalised text, with the near variants of the most
+asked ones folded in (rapidfuzz token_set_ratio at least VARIANT_SCORE: "cuoc thi nam nay" and
+"cuoc thi nam nay la gi vay"). The database does the counting (one GROUP BY); only the
+distinct texts of the newest TEXTS_LIMIT are compared in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Clock, QuestionDismissal, QuestionLog, as_utc, utcnow
+
+LOW_CONFIDENCE = 0.72
+"""Answered, but with a score this low: worth an officer's look (the matcher answers from
+0.64, content/match_records.py)."""
+VARIANT_SCORE = 88
+TEXTS_LIMIT = 2000
+"""Distinct question texts grouped at most (the most asked); the rest are counted as more."""
+REASONS = ("out_of_scope", "small_talk", "answered")
+EVERY_PROVINCE = None
+
+Order = Literal["most", "newest"]
+
+
+@dataclass
+class Group:
+    key: str
+    """The normalised text of its most asked variant: how a group is named in forms."""
+    example: str
+    """One of its questions as written (personal data redacted when logged)."""
+    count: int
+    refused: int
+    last_at: dt.datetime
+    variants: list[str] = field(default_factory=list)
+    """The other normalised texts folded in."""
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    province: str | None
+    """A province slug; None: every province (admins), including questions with none."""
+    start: dt.datetime
+    end: dt.datetime
+
+
+class QuestionInbox:
+    def __init__(self, session: AsyncSession, clock: Clock = utcnow) -> None:
+        self.session = session
+        self.clock = clock
+
+    async def groups(self, where: Filter, order: Order = "most",
+                     limit: int = 100) -> list[Group]:
+        q = QuestionLog
+        needs_look = or_(q.matched.is_(False), q.score < LOW_CONFIDENCE)
+        in_window = and_(q.created_at >= where.start, q.created_at < where.end)
+        dismissed = exists().where(
+            QuestionDismissal.normalized_text == q.normalized_text,
+            or_(QuestionDismissal.province.is_(None),
+                QuestionDismissal.province == q.province))
+        statement = (
+            select(q.normalized_text, func.count(), func.sum(case((q.matched.is_(False), 1),
+                                                                  else_=0)),
+                   func.max(q.created_at), func.max(q.text))
+            .where(needs_look, in_window, ~dismissed)
+            .group_by(q.normalized_text)
+            .order_by(func.count().desc(), func.max(q.created_at).desc())
+            .limit(TEXTS_LIMIT))
+        if where.province is not None:
+            statement = statement.where(q.province == where.province)
+        rows = (await self.session.execute(statement)).all()
+        groups = _fold_variants([Group(key=text, example=example or text, count=int(count),
+                                       refused=int(refused or 0), last_at=as_utc(last))
+                                 for text, count, refused, last, example in rows])
+        if order == "newest":
+            groups.sort(key=lambda g: g.last_at, reverse=True)
+        return groups[:limit]
+
+    async def dismiss(self, key: str, province: str | None, reason: str,
+                      by: int | None) -> None:
+        self.session.add(QuestionDismissal(normalized_text=key[:1000], province=province,
+                                           reason=reason, dismissed_by=by,
+                                           dismissed_at=self.clock().astimezone(dt.UTC)))
+
+
+def _fold_variants(groups: Sequence[Group]) -> list[Group]:
+    """Fold each text into the most asked group it nearly equals (groups come most asked
+    first, so a group is named by its most asked variant)."""
+    kept: list[Group] = []
+    keys: list[str] = []
+    for group in groups:
+        found = process.extractOne(group.key, keys, scorer=fuzz.token_set_ratio,
+                                   score_cutoff=VARIANT_SCORE) if keys else None
+        if found is None:
+            kept.append(group)
+            keys.append(group.key)
+            continue
+        into = kept[found[2]]
+        into.count += group.count
+        into.refused += group.refused
+        into.last_at = max(into.last_at, group.last_at)
+        into.variants.append(group.key)
+    return kept

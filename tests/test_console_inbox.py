@@ -1,0 +1,127 @@
+"""The console's questions inbox on both stores: what citizens asked and the bot could not
+answer, grouped with near variants, most asked or newest first, by period; each officer sees
+and dismisses only their province's; a citizen's unanswered question reaches it end to end."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from db.models import Role
+from db.repositories import QuestionLogRepository, UserRepository
+from tests.console_harness import console_server, login_token
+from tests.fakes.chat import Chat
+from tests.team_helpers import grant, officer
+from tests.web_harness import web_settings
+
+
+@pytest.fixture
+async def server(pipeline, database_url, tmp_path, clock):
+    async with console_server(pipeline, web_settings(database_url, tmp_path),
+                              lambda: clock[0]) as running:
+        yield running
+
+
+@pytest.fixture
+async def signed_in(pipeline, server):
+    opened = []
+
+    async def sign_in(chat):
+        browser = server.browser()
+        opened.append(browser)
+        await browser.sign_in(await login_token(chat))
+        return browser
+    yield sign_in
+    for browser in opened:
+        await browser.close()
+
+
+async def log(pipeline, clock, text: str, province: str | None, *, days_ago: float = 0,
+              matched: bool = False, score: float = 0.3, times: int = 1) -> None:
+    async with pipeline.sessions() as session, session.begin():
+        questions = QuestionLogRepository(session, lambda: clock[0] - dt.timedelta(days=days_ago))
+        for _ in range(times):
+            await questions.add(user_id=None, channel="zalo", province=province, text=text,
+                                normalized_text=text.lower(), faq_id=None, score=score,
+                                matched=matched)
+
+
+def rows(page: str) -> list[str]:
+    """The inbox's question cells, in order."""
+    import re
+
+    return [re.sub(r"<details>.*", "", cell, flags=re.S).strip()
+            for cell in re.findall(r"<tr>\s*<td>(.*?)</td>", page, flags=re.S)]
+
+
+async def test_questions_are_grouped_with_near_variants_most_asked_first(pipeline, clock,
+                                                                         signed_in):
+    await log(pipeline, clock, "cuoc thi nam nay la gi", "dong-thap", times=3)
+    await log(pipeline, clock, "cuoc thi nam nay la gi vay", "dong-thap")
+    await log(pipeline, clock, "wifi mien phi o dau", "dong-thap", times=2, days_ago=0.5)
+    await log(pipeline, clock, "gio mo cua bo phan mot cua", "dong-thap", matched=True,
+              score=0.66)  # answered, barely: worth a look
+    await log(pipeline, clock, "ngay chuyen doi so la ngay nao", "dong-thap", matched=True,
+              score=0.95)  # answered well: not in the inbox
+    browser = await signed_in(await officer(pipeline, "dong-thap"))
+    page = await browser.get("/console/inbox")
+    assert browser.status == 200
+    assert rows(page) == ["cuoc thi nam nay la gi", "wifi mien phi o dau",
+                          "gio mo cua bo phan mot cua"]
+    assert "<td>4</td>" in page and "Biến thể gần giống (1)" in page
+    newest = rows(await browser.get("/console/inbox?order=newest"))
+    assert newest[-1] == "wifi mien phi o dau"  # asked half a day before the others
+
+
+async def test_the_period_filters_and_bad_dates_get_a_clear_answer(pipeline, clock, signed_in):
+    await log(pipeline, clock, "hoi cu", "dong-thap", days_ago=40)
+    await log(pipeline, clock, "hoi moi", "dong-thap")
+    browser = await signed_in(await officer(pipeline, "dong-thap"))
+    assert rows(await browser.get("/console/inbox")) == ["hoi moi"]  # the last 30 days
+    old = (clock[0] - dt.timedelta(days=40)).date().isoformat()
+    assert rows(await browser.get(f"/console/inbox?from={old}&to={old}")) == ["hoi cu"]
+    page = await browser.get("/console/inbox?from=2024-13-01&to=hom-qua")
+    assert browser.status == 200 and "YYYY-MM-DD" in page and rows(page) == ["hoi moi"]
+
+
+async def test_an_officer_sees_and_dismisses_only_their_province(pipeline, clock, signed_in):
+    await log(pipeline, clock, "cau hoi dong thap", "dong-thap")
+    await log(pipeline, clock, "cau hoi an giang", "an-giang")
+    await log(pipeline, clock, "cau hoi khong tinh", None)
+    east = await signed_in(await officer(pipeline, "dong-thap"))
+    west_chat = await officer(pipeline, "an-giang")
+    west = await signed_in(west_chat)
+    assert rows(await east.get("/console/inbox?province=an-giang")) == ["cau hoi dong thap"]
+    await east.post("/console/inbox/dismiss", {"key": "cau hoi an giang",
+                                               "province": "an-giang", "reason": "small_talk"})
+    assert east.status == 403
+    assert rows(await west.get("/console/inbox")) == ["cau hoi an giang"]  # unchanged
+    await west.post("/console/inbox/dismiss", {"key": "cau hoi an giang",
+                                               "province": "an-giang", "reason": "small_talk"})
+    assert west.status == 200 and rows(west.page) == []
+    assert "gạt ra một câu hỏi" in await west.get("/console/audit")
+    admin_chat = Chat(pipeline)
+    await grant(pipeline, admin_chat, Role.ADMIN)
+    admin = await signed_in(admin_chat)
+    everything = rows(await admin.get("/console/inbox"))
+    assert sorted(everything) == ["cau hoi dong thap", "cau hoi khong tinh"]
+
+
+async def test_leaders_have_no_inbox(pipeline, signed_in):
+    leader = Chat(pipeline)
+    await grant(pipeline, leader, Role.LEADER, "dong-thap")
+    browser = await signed_in(leader)
+    await browser.get("/console/inbox")
+    assert browser.status == 403 and "không có quyền" in browser.page
+
+
+async def test_a_citizens_unanswered_question_reaches_the_inbox(pipeline, signed_in):
+    citizen = Chat(pipeline)
+    await citizen.send("/menu")
+    async with pipeline.sessions() as session, session.begin():
+        identity = await UserRepository(session).find(citizen.channel, citizen.user_id)
+        identity.user.province, identity.user.location_consent = "dong-thap", True
+    await citizen.send("gia ve may bay di ha noi thang sau bao nhieu")
+    browser = await signed_in(await officer(pipeline, "dong-thap"))
+    assert any("may bay" in row for row in rows(await browser.get("/console/inbox")))
