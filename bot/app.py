@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.broadcast.config import rules_for
 from bot.console.pages import CONSOLE_PATH
+from bot.content_refresh import MatcherRefresher
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from content.i18n import Catalogs
@@ -32,6 +33,8 @@ class App:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     pipeline: Pipeline
+    refresher: MatcherRefresher
+    """Keeps the matcher in step with the phrasings added in the console (every worker)."""
 
     async def set_province(self, channel: str, external_id: str, province: str | None) -> None:
         """Give a (CLI) user a province preference, as if they had chosen it with consent."""
@@ -78,6 +81,9 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
     sessions = session_factory(engine)
     try:
         pipeline = Pipeline(services, sessions, serialize_writes=is_sqlite(settings.database_url))
-        yield App(settings, services, engine, sessions, pipeline)
+        refresher = MatcherRefresher(services, sessions)
+        if migrate:  # the console's additions to the packs, from the start
+            await refresher.refresh()
+        yield App(settings, services, engine, sessions, pipeline, refresher)
     finally:
         await engine.dispose()

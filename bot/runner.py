@@ -166,7 +166,8 @@ async def serve(app: App, stop: asyncio.Event, started: asyncio.Event | None = N
     for channel in channels:
         channel.add_routes(web_app)
     add_widget_routes(web_app)
-    add_console_routes(web_app, Console(settings, app.sessions, app.services.catalogs))
+    add_console_routes(web_app, Console(settings, app.sessions, app.services.catalogs,
+                                        services=app.services, refresher=app.refresher))
     if settings.web_demo or (settings.web_demo is None and settings.local_only):
         add_demo_routes(web_app)
         await ensure_demo_site(app.sessions, demo_origins(settings.web_host, settings.web_port))
@@ -195,6 +196,7 @@ async def _run_channels(app: App, channels: list[Channel], platforms: Platforms,
             started.append(channel)
         background.append(asyncio.create_task(run_planner(
             app.services, app.sessions, settings.reminder_days_before, stop)))
+        background.append(asyncio.create_task(app.refresher.run(stop)))
         background.append(asyncio.create_task(run_housekeeping(
             app.sessions, dt.timedelta(days=settings.message_retention_days), stop)))
         if settings.broadcast_worker_in_run:  # on the channels' own connections

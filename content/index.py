@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from content.acceptance import AcceptanceModel
@@ -12,10 +13,15 @@ from content.places import admin_units
 
 
 def build_matcher(content: ContentStore, params: MatchParams | None = None,
-                  acceptance: AcceptanceModel | None | bool = True) -> FaqMatcher:
-    """`acceptance` True loads the committed answer-or-refuse model; None scores by threshold."""
+                  acceptance: AcceptanceModel | None | bool = True,
+                  added: Mapping[str, Sequence[str]] | None = None) -> FaqMatcher:
+    """`acceptance` True loads the committed answer-or-refuse model; None scores by threshold.
+    `added`: phrasings officers added to entries (db/content_layer.py), by entry id: asked as
+    they were added, they get their entry (an officer's word beats the acceptance model)."""
+    added = added or {}
     documents = [
-        FaqDocument(entry.id, entry.questions, entry.answer, content.province_of(entry.id), entry.year)
+        FaqDocument(entry.id, [*entry.questions, *added.get(entry.id, ())], entry.answer,
+                    content.province_of(entry.id), entry.year)
         for entry in content.faq.values()
     ]
     covered = {p.name: p.slug for p in content.provinces}
@@ -32,4 +38,5 @@ def build_matcher(content: ContentStore, params: MatchParams | None = None,
     places: dict[str, str | None] = {name: covered.get(name) for name in content.lexicon.places}
     places.update(covered)
     model = AcceptanceModel.load() if acceptance is True else acceptance or None
-    return FaqMatcher(documents, lexicon, places, params, model)
+    confirmed = {text: faq_id for faq_id, texts in added.items() for text in texts}
+    return FaqMatcher(documents, lexicon, places, params, model, confirmed)

@@ -73,7 +73,10 @@ class FaqMatcher:
 
     def __init__(self, documents: Iterable[FaqDocument], lexicon: Lexicon,
                  places: Mapping[str, str | None] | None = None,
-                 params: MatchParams | None = None, acceptance: AcceptanceModel | None = None) -> None:
+                 params: MatchParams | None = None, acceptance: AcceptanceModel | None = None,
+                 confirmed: Mapping[str, str] | None = None) -> None:
+        """`confirmed`: questions an officer said an entry answers (the console's inbox), by
+        text: asked again as they were, they get that entry whatever the scores say."""
         self.params = params or MatchParams()
         self.acceptance = acceptance
         self.lexicon = lexicon
@@ -117,6 +120,8 @@ class FaqMatcher:
             for term in entry.terms:
                 self._postings[term].append(index)
         self._results: dict[tuple[str, str | None], MatchResult] = {}
+        self._confirmed = {" ".join(self.normalizer.tokens(text)): faq_id
+                           for text, faq_id in (confirmed or {}).items() if faq_id in self._by_id}
         self._places = [(padded(name), slug) for name, slug in (places or {}).items() if tokenize(name)]
 
     # -- public --------------------------------------------------------------------------------
@@ -183,6 +188,9 @@ class FaqMatcher:
     def _match(self, question: str, province: str | None) -> MatchResult:
         tokens = self.normalizer.tokens(question)
         normalized = " ".join(tokens)
+        if normalized in self._confirmed:
+            return MatchResult(normalized, Candidate(self._confirmed[normalized], 1.0,
+                                                     normalized, 1.0, 1.0, 1.0))
         content = [t for t in tokens if t not in self.lexicon.stopwords]
         if not content:
             return MatchResult(normalized, None)

@@ -12,6 +12,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.console import Console, add_console_routes
+from bot.content_refresh import MatcherRefresher
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.web import create_web_app, start_web
@@ -74,7 +75,9 @@ async def login_token(chat: Chat) -> str:
 async def console_server(pipeline: Pipeline, settings: Settings,
                          clock: Callable[[], object]) -> AsyncIterator[ConsoleServer]:
     console = Console(settings, pipeline.sessions, pipeline.services.catalogs,
-                      clock=clock)  # type: ignore[arg-type]
+                      clock=clock,  # type: ignore[arg-type]
+                      services=pipeline.services,
+                      refresher=MatcherRefresher(pipeline.services, pipeline.sessions))
     app = create_web_app()
     add_console_routes(app, console)
     port = free_port()

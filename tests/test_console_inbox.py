@@ -4,12 +4,18 @@ and dismisses only their province's; a citizen's unanswered question reaches it 
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import datetime as dt
+import json
+import os
+import re
 
 import pytest
 
 from db.models import Role
 from db.repositories import QuestionLogRepository, UserRepository
+from tests.clock_travel import bot_command
 from tests.console_harness import console_server, login_token
 from tests.fakes.chat import Chat
 from tests.team_helpers import grant, officer
@@ -49,8 +55,6 @@ async def log(pipeline, clock, text: str, province: str | None, *, days_ago: flo
 
 def rows(page: str) -> list[str]:
     """The inbox's question cells, in order."""
-    import re
-
     return [re.sub(r"<details>.*", "", cell, flags=re.S).strip()
             for cell in re.findall(r"<tr>\s*<td>(.*?)</td>", page, flags=re.S)]
 
@@ -125,3 +129,88 @@ async def test_a_citizens_unanswered_question_reaches_the_inbox(pipeline, signed
     await citizen.send("gia ve may bay di ha noi thang sau bao nhieu")
     browser = await signed_in(await officer(pipeline, "dong-thap"))
     assert any("may bay" in row for row in rows(await browser.get("/console/inbox")))
+
+
+ASKED = "o tien giang co chuong trinh gi hay ko"
+"""Refused, with Tiền Giang's 10/10 event among the closest entries (Tiền Giang is part of
+Đồng Tháp since 1/7/2025, so its pack is a Đồng Tháp officer's)."""
+
+
+@pytest.fixture
+async def own_pipeline(services, pipeline, clock):
+    """A pipeline on services of its own: adding a phrasing swaps its matcher, not the one the
+    other tests share."""
+    from bot.pipeline import Pipeline
+
+    return Pipeline(dataclasses.replace(services), pipeline.sessions, clock=lambda: clock[0])
+
+
+async def citizen_of(pipeline, province: str) -> Chat:
+    citizen = Chat(pipeline)
+    await citizen.send("/menu")
+    async with pipeline.sessions() as session, session.begin():
+        identity = await UserRepository(session).find(citizen.channel, citizen.user_id)
+        identity.user.province, identity.user.location_consent = province, True
+    return citizen
+
+
+async def last_logged(pipeline) -> tuple[bool, str | None]:
+    from sqlalchemy import select
+
+    from db.models import QuestionLog
+
+    async with pipeline.sessions() as session:
+        row = (await session.execute(select(QuestionLog.matched, QuestionLog.faq_id)
+                                     .order_by(QuestionLog.id.desc()).limit(1))).one()
+    return bool(row[0]), row[1]
+
+
+async def test_a_question_added_to_an_entry_is_answered_here_and_in_another_process(
+        own_pipeline, database_url, tmp_path, clock):
+    citizen = await citizen_of(own_pipeline, "dong-thap")
+    await citizen.send(ASKED)
+    assert await last_logged(own_pipeline) == (False, None)
+    async with console_server(own_pipeline, web_settings(database_url, tmp_path),
+                              lambda: clock[0]) as server:
+        browser = server.browser()
+        try:
+            await browser.sign_in(await login_token(await officer(own_pipeline, "dong-thap")))
+            page = await browser.get("/console/inbox")
+            assert 'value="tg-event-10-10"' in page  # offered among the closest entries
+            key = re.search(r'name="key" value="([^"]+)"', page)[1]
+            await browser.post("/console/inbox/attach", {"key": key, "province": "dong-thap",
+                                                         "faq_id": "tg-event-10-10"})
+            assert browser.status == 200 and "(tg-event-10-10)</td>" in browser.page
+            assert rows(await browser.get("/console/inbox")) == []  # handled: out of the inbox
+        finally:
+            await browser.close()
+    await citizen.send(ASKED)  # this worker: at once
+    assert await last_logged(own_pipeline) == (True, "tg-event-10-10")
+    env = {**os.environ, "DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": ""}
+    other = await asyncio.create_subprocess_exec(
+        *bot_command("ask", "--json", "--province", "tien-giang", ASKED), env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(other.communicate(), 120)
+    assert other.returncode == 0, err.decode()
+    answer = json.loads(out.decode().splitlines()[0])
+    assert answer["matched"] and answer["faq_id"] == "tg-event-10-10"  # another process
+
+
+async def test_an_officer_cannot_add_to_another_provinces_or_a_national_entry(
+        own_pipeline, database_url, tmp_path, clock):
+    async with console_server(own_pipeline, web_settings(database_url, tmp_path),
+                              lambda: clock[0]) as server:
+        browser = server.browser()
+        try:
+            await browser.sign_in(await login_token(await officer(own_pipeline, "an-giang")))
+            for faq_id in ("tg-event-10-10", "nat-activity-window"):
+                await browser.get("/console/")
+                await browser.post("/console/inbox/attach", {"key": "cau hoi",
+                                                             "faq_id": faq_id})
+                assert browser.status == 403
+        finally:
+            await browser.close()
+    async with own_pipeline.sessions() as session:
+        from db.content_layer import ContentLayer
+
+        assert await ContentLayer(session).phrasings() == {}

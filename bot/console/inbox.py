@@ -9,6 +9,7 @@ only admins see them, in "every province".
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -16,8 +17,10 @@ from bot.console.pages import CONSOLE, CONSOLE_PATH, SIGNED, Handler, T, render,
 from content.i18n import N_
 from content.places import admin_units
 from db.console import AuditLog, Signed
+from db.content_layer import ContentLayer
 from db.models import Role
 from db.question_inbox import REASONS, Filter, Order, QuestionInbox
+from handlers.context import Services
 
 DEFAULT_DAYS = 30
 REASON_NAMES = {
@@ -32,6 +35,35 @@ BAD_DATES = N_("Those dates could not be read; showing the last 30 days. Use the
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/inbox", signed_in(officers_only(inbox)))
     app.router.add_post("/inbox/dismiss", signed_in(officers_only(dismiss)))
+    app.router.add_post("/inbox/attach", signed_in(officers_only(attach)))
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: str
+    question: str
+    """Its first phrasing, to recognise it by."""
+
+
+def _may_edit(services: Services, signed: Signed, faq_id: str) -> bool:
+    """An admin any entry; an officer those of their province's packs (a former province's
+    pack counts for the province it is part of now), not the national ones."""
+    if faq_id not in services.content.faq:
+        return False
+    if signed.role >= Role.ADMIN:
+        return True
+    pack = services.content.faq_pack[faq_id]
+    area = (pack.province.now or pack.province.slug) if pack.province else None
+    return area is not None and area == signed.user.scope_province
+
+
+def _closest(services: Services, signed: Signed, text: str, province: str | None) -> list[Entry]:
+    """The entries that come closest to a question, that this person may add it to."""
+    result = services.matcher.match(text, province)
+    found = [result.best] if result.best else []
+    ids = dict.fromkeys(c.faq_id for c in (*found, *result.alternatives))
+    return [Entry(faq_id, services.content.faq[faq_id].questions[0]) for faq_id in ids
+            if _may_edit(services, signed, faq_id)][:3]
 
 
 def officers_only(handler: Handler) -> Handler:
@@ -85,9 +117,12 @@ async def inbox(request: web.Request) -> web.Response:
                                         console.tz).astimezone(dt.UTC))
     async with console.sessions() as session:
         groups = await QuestionInbox(session, console.clock).groups(window, order)
+    services = console.services
+    closest = {g.key: _closest(services, signed, g.example, province) for g in groups} \
+        if services else {}
     units = admin_units()
     provinces = sorted(units.provinces.values(), key=lambda p: p.short)
-    return render(request, "inbox.html", groups=groups, province=province,
+    return render(request, "inbox.html", groups=groups, province=province, closest=closest,
                   provinces=provinces if signed.role >= Role.ADMIN else [],
                   province_name=units.provinces[province].short if province else None,
                   start=start.isoformat(), end=end.isoformat(), order=order,
@@ -114,3 +149,39 @@ async def dismiss(request: web.Request) -> web.StreamResponse:
             details={"reason": reason})
     back = CONSOLE_PATH + "/inbox" + (f"?province={province}" if province else "")
     raise web.HTTPSeeOther(back)
+
+
+async def attach(request: web.Request) -> web.StreamResponse:
+    """Add the group's question to an entry as a new phrasing; this worker's matcher takes it
+    at once (the others within seconds), the group leaves the inbox, and the page shows how the
+    bot answers the question now."""
+    signed = request[SIGNED]
+    assert signed is not None
+    console = request.app[CONSOLE]
+    services = console.services
+    form = await request.post()
+    key, faq_id = str(form.get("key", "")).strip(), str(form.get("faq_id", ""))
+    asked = str(form.get("province", "")) or None
+    if signed.role < Role.ADMIN and asked not in (None, signed.user.scope_province):
+        raise web.HTTPForbidden()
+    province = _province_for(signed, asked)
+    if services is None or not _may_edit(services, signed, faq_id):
+        raise web.HTTPForbidden()  # an entry of another province, or one that does not exist
+    if not key:
+        raise web.HTTPSeeOther(CONSOLE_PATH + "/inbox")
+    async with console.sessions() as session, session.begin():
+        added = await ContentLayer(session, console.clock).add_phrasing(
+            faq_id, key, province=province, by=signed.user.id)
+        await QuestionInbox(session, console.clock).dismiss(key, province, "answered",
+                                                            signed.user.id)
+        await AuditLog(session, console.clock).record(
+            signed.user, "phrasing_added", province=province, target=faq_id,
+            details={"text": key, "new": added is not None})
+    if console.refresher is not None:
+        await console.refresher.refresh()
+    result = services.matcher.match(key, province)
+    answered = result.best.faq_id if result.best else None
+    return render(request, "attached.html", question=key, entry=Entry(
+        faq_id, services.content.faq[faq_id].questions[0]), answered=answered,
+        answered_question=services.content.faq[answered].questions[0] if answered else None,
+        province=province)

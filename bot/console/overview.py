@@ -23,6 +23,7 @@ ACTIONS = {
     "link_sent": N_("asked for a sign-in link"),
     "role_granted": N_("gave a role"),
     "question_dismissed": N_("set a question aside"),
+    "phrasing_added": N_("added a question to an entry"),
 }
 
 

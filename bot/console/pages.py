@@ -19,10 +19,12 @@ import jinja2
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.content_refresh import MatcherRefresher
 from bot.settings import Settings
 from content.i18n import N_, Catalogs, Translator
 from db.console import ConsoleAuth, Signed
 from db.models import Clock, as_utc, utcnow
+from handlers.context import Services
 
 CONSOLE_PATH = "/console"
 COOKIE = "cds_console"
@@ -55,11 +57,15 @@ class Console:
     """What the console's handlers share."""
 
     def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession],
-                 catalogs: Catalogs, clock: Clock = utcnow) -> None:
+                 catalogs: Catalogs, clock: Clock = utcnow, *, services: Services | None = None,
+                 refresher: MatcherRefresher | None = None) -> None:
         self.settings = settings
         self.sessions = sessions
         self.catalogs = catalogs
         self.clock = clock
+        self.services = services
+        """The content and the matcher (the inbox's closest entries); None: none shown."""
+        self.refresher = refresher
         self.secure_cookies = settings.public_url().startswith("https://")
         self.tz = settings.tz
 

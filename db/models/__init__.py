@@ -22,7 +22,13 @@ from db.models.channels import (
     ZaloReplyWindow,
     ZaloToken,
 )
-from db.models.console import AuditEntry, ConsoleLink, ConsoleSession, QuestionDismissal
+from db.models.console import (
+    AuditEntry,
+    ConsoleLink,
+    ConsoleSession,
+    ContentPhrasing,
+    QuestionDismissal,
+)
 from db.models.people import (
     REMINDER_KINDS,
     TOPICS,
@@ -40,6 +46,7 @@ __all__ = [
     "AuditEntry",
     "ConsoleLink",
     "ConsoleSession",
+    "ContentPhrasing",
     "QuestionDismissal",
     "Clock",
     "BROADCAST_STATES",

@@ -67,3 +67,19 @@ class QuestionDismissal(Base):
     reason: Mapped[str] = mapped_column(String(16))
     dismissed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     dismissed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ContentPhrasing(Base):
+    """A phrasing an officer added to an FAQ entry from the console (the content layer over the
+    packs): every worker's matcher takes it up within seconds (bot/content_refresh.py).
+    `removed_at` set: undone."""
+
+    __tablename__ = "content_phrasings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    faq_id: Mapped[str] = mapped_column(String(64), index=True)
+    text: Mapped[str] = mapped_column(String(300))
+    province: Mapped[str | None] = mapped_column(String(64), default=None)
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
