@@ -159,6 +159,7 @@ async def test_pages_are_vietnamese_by_default_english_on_request_and_locked_dow
     assert '<html lang="en">' in await browser.get("/console/signin")  # remembered
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the CLI, not the store
 def test_an_admin_prints_a_link_from_the_command_line(database_url, tmp_path):
     env = {**os.environ, "DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": "",
            "ADMIN_IDS": "telegram:42"}
