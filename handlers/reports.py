@@ -16,8 +16,9 @@ from contextlib import aclosing
 from pathlib import Path
 
 from content.models import CAMPAIGN_LABEL_CHARS, Campaign
-from db.models import Role
+from db.models import Role, User
 from db.reports import Report, ReportScope
+from db.teams import TeamRepository
 from handlers.context import Context
 from handlers.exports.chart import render_chart
 from handlers.exports.labels import describe_scope
@@ -33,17 +34,25 @@ KEEP_FILES = dt.timedelta(days=1)
 _RANGE_SPLIT = re.compile(r"\s*(?:-|–|—|đến|den|to|>)\s*")
 
 
-async def report_scope(ctx: Context) -> ReportScope | str:
-    """Admins: everything; officers: their province or communes; leaders: their team.
-    A string is the polite refusal."""
-    if ctx.role >= Role.ADMIN:
+async def scope_for(role: Role, user: User, teams: TeamRepository) -> ReportScope | None:
+    """Whose visits this person may see: admins everything, officers their province or
+    communes, leaders their team; None: no one's (the chat and the console both ask here)."""
+    if role >= Role.ADMIN:
         return ReportScope()
-    if ctx.role >= Role.OFFICER and ctx.user.scope_province:
-        return ReportScope(province=ctx.user.scope_province,
-                           communes=frozenset(ctx.user.scope_communes or ()))
-    found = await ctx.teams.membership(ctx.user.id)
-    if found is not None and (found[0].role >= Role.LEADER or ctx.role >= Role.OFFICER):
+    if role >= Role.OFFICER and user.scope_province:
+        return ReportScope(province=user.scope_province,
+                           communes=frozenset(user.scope_communes or ()))
+    found = await teams.membership(user.id)
+    if found is not None and (found[0].role >= Role.LEADER or role >= Role.OFFICER):
         return ReportScope(team_id=found[1].id)
+    return None
+
+
+async def report_scope(ctx: Context) -> ReportScope | str:
+    """The scope of scope_for; a string is the polite refusal."""
+    scope = await scope_for(ctx.role, ctx.user, ctx.teams)
+    if scope is not None:
+        return scope
     return ctx.t("Reports are for team leaders and officers. Ask your team leader for your "
                  "team's figures.")
 
@@ -137,7 +146,7 @@ async def produce(ctx: Context, scope: ReportScope, start: dt.date, end: dt.date
     summary = Reply(summary_text(report, ctx.t, catalog))
     if report.total.visits == 0 and not report.by_team:
         return [summary]
-    folder = _new_folder(ctx.services.reports_dir)
+    folder = new_folder(ctx.services.reports_dir)
     stem = f"bao-cao-{start.isoformat()}-{end.isoformat()}"
     xlsx, csv, chart = folder / f"{stem}.xlsx", folder / f"{stem}.csv", folder / f"{stem}.png"
     # Imported on the first export: openpyxl (with numpy) is about 30 MB of every worker's
@@ -160,7 +169,7 @@ def _scope_label(ctx: Context, report: Report) -> str:
     return describe_scope(report, ctx.t, province.short if province else None)
 
 
-def _new_folder(root: Path) -> Path:
+def new_folder(root: Path) -> Path:
     """A folder of its own for this report; folders older than a day are removed (the channels
     have sent their files by then)."""
     root.mkdir(parents=True, exist_ok=True)

@@ -165,3 +165,21 @@ async def zalo(services: Services, tmp_path: Path, migrated_sqlite: Path) -> Asy
     url = sqlite_database(migrated_sqlite, tmp_path, "zalo.sqlite3")
     async with zalo_harness(services, url, lambda: FIXED_NOW) as harness:
         yield harness
+
+
+@pytest.fixture
+async def signed_in(server: Any) -> AsyncIterator[Any]:
+    """sign_in(chat): a console browser signed in with the link /dangnhap sends to the chat
+    (tests/console_harness.py; the test module provides the console `server`)."""
+    from tests.console_harness import login_token
+
+    opened: list[Any] = []
+
+    async def sign_in(chat: Any) -> Any:
+        browser = server.browser()
+        opened.append(browser)
+        await browser.sign_in(await login_token(chat))
+        return browser
+    yield sign_in
+    for browser in opened:
+        await browser.close()

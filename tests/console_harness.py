@@ -86,3 +86,4 @@ async def console_server(pipeline: Pipeline, settings: Settings,
         yield ConsoleServer(f"http://127.0.0.1:{port}", console)
     finally:
         await runner.cleanup()
+

@@ -1,6 +1,7 @@
 """The console in a real browser (Debian's Chromium through Playwright): signing in with the
 link /dangnhap sends and out again, a link opened by a preview then used elsewhere, a phone
-viewport, and an accessibility scan, with the console's strict CSP in force."""
+viewport, a report read and downloaded, and accessibility scans, with the console's strict CSP
+in force."""
 
 from __future__ import annotations
 
@@ -80,3 +81,32 @@ async def test_the_console_on_a_phone_has_no_serious_accessibility_violations(pi
     assert serious == []
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]  # nothing wider than the phone
+
+
+async def test_an_officer_reads_a_report_and_downloads_it(pipeline, setup):
+    from axe_playwright_python.async_playwright import Axe
+
+    from tests.test_reports import seed
+
+    server, browser = setup
+    await seed(pipeline.sessions, pipeline.services.content.services)
+    errors: list[str] = []
+    page = await _page(browser, errors)
+    await page.goto(f"{server.url}/console/login/{await login_token(await officer(pipeline))}")
+    await page.get_by_role("button", name="Đăng nhập").click()
+    await page.get_by_role("link", name="Báo cáo").click()
+    await page.get_by_label("Từ ngày").fill("2024-10-01")
+    await page.get_by_label("Đến ngày").fill("2024-10-05")
+    await page.get_by_role("button", name="Xem").click()
+    await page.get_by_role("cell", name="Tổ Mỹ Phong").wait_for()
+    drawn = await page.locator("img.chart").evaluate(  # the chart is drawn on request
+        "img => img.complete ? img.naturalWidth"
+        " : new Promise(done => { img.onload = () => done(img.naturalWidth); })")
+    assert drawn > 0
+    async with page.expect_download() as download:
+        await page.get_by_role("link", name="Tải Excel (XLSX)").click()
+    assert (await download.value).suggested_filename == "bao-cao-2024-10-01-2024-10-05.xlsx"
+    results = await Axe().run(page)
+    assert [v["id"] for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")] == []
+    assert errors == []

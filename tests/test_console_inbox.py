@@ -29,20 +29,6 @@ async def server(pipeline, database_url, tmp_path, clock):
         yield running
 
 
-@pytest.fixture
-async def signed_in(pipeline, server):
-    opened = []
-
-    async def sign_in(chat):
-        browser = server.browser()
-        opened.append(browser)
-        await browser.sign_in(await login_token(chat))
-        return browser
-    yield sign_in
-    for browser in opened:
-        await browser.close()
-
-
 async def log(pipeline, clock, text: str, province: str | None, *, days_ago: float = 0,
               matched: bool = False, score: float = 0.3, times: int = 1) -> None:
     async with pipeline.sessions() as session, session.begin():

@@ -13,7 +13,17 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot.console.pages import CONSOLE, CONSOLE_PATH, SIGNED, Handler, T, render, signed_in
+from bot.console.pages import (
+    BAD_DATES,
+    CONSOLE,
+    CONSOLE_PATH,
+    SIGNED,
+    Handler,
+    T,
+    period,
+    render,
+    signed_in,
+)
 from content.i18n import N_
 from content.places import admin_units
 from db.console import AuditLog, Signed
@@ -28,8 +38,6 @@ REASON_NAMES = {
     "small_talk": N_("small talk"),
     "answered": N_("answered another way"),
 }
-BAD_DATES = N_("Those dates could not be read; showing the last 30 days. Use the date pickers "
-               "or type dates as YYYY-MM-DD, the first before the second.")
 
 
 def add_routes(app: web.Application) -> None:
@@ -53,7 +61,7 @@ def _may_edit(services: Services, signed: Signed, faq_id: str) -> bool:
     if signed.role >= Role.ADMIN:
         return True
     pack = services.content.faq_pack[faq_id]
-    area = (pack.province.now or pack.province.slug) if pack.province else None
+    area = pack.province.current if pack.province else None
     return area is not None and area == signed.user.scope_province
 
 
@@ -86,22 +94,6 @@ def _province_for(signed: Signed, asked: str | None) -> str | None:
     return signed.user.scope_province
 
 
-def _dates(request: web.Request, today: dt.date) -> tuple[dt.date, dt.date, bool]:
-    """The inclusive date range asked for, and whether what was asked could be read."""
-    default = (today - dt.timedelta(days=DEFAULT_DAYS - 1), today)
-    raw_start, raw_end = request.query.get("from"), request.query.get("to")
-    if not raw_start and not raw_end:
-        return default[0], default[1], True
-    try:
-        start = dt.date.fromisoformat(raw_start) if raw_start else default[0]
-        end = dt.date.fromisoformat(raw_end) if raw_end else default[1]
-    except ValueError:
-        return default[0], default[1], False
-    if start > end or (end - start).days > 3660:
-        return default[0], default[1], False
-    return start, end, True
-
-
 async def inbox(request: web.Request) -> web.Response:
     signed = request[SIGNED]
     assert signed is not None
@@ -109,7 +101,7 @@ async def inbox(request: web.Request) -> web.Response:
     t = request[T]
     province = _province_for(signed, request.query.get("province"))
     today = console.clock().astimezone(console.tz).date()
-    start, end, readable = _dates(request, today)
+    start, end, readable = period(request, today, DEFAULT_DAYS)
     order: Order = "newest" if request.query.get("order") == "newest" else "most"
     window = Filter(province,
                     dt.datetime.combine(start, dt.time(), console.tz).astimezone(dt.UTC),
@@ -127,7 +119,7 @@ async def inbox(request: web.Request) -> web.Response:
                   province_name=units.provinces[province].short if province else None,
                   start=start.isoformat(), end=end.isoformat(), order=order,
                   reasons=[(key, t(REASON_NAMES[key])) for key in REASONS],
-                  warning=None if readable else t(BAD_DATES))
+                  warning=None if readable else t(BAD_DATES, days=DEFAULT_DAYS))
 
 
 async def dismiss(request: web.Request) -> web.StreamResponse:

@@ -8,6 +8,7 @@ not cached, framed or sent with a Referer to another site (sign-in links are in 
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -45,6 +46,10 @@ FORBIDDEN_ORIGIN = N_("This form was sent from another website and was refused."
 STALE_FORM = N_("This form has expired. Go back, reload the page and try again.")
 NOT_FOUND = N_("This page does not exist.")
 FORBIDDEN = N_("You may not open this page.")
+BAD_DATES = N_("Those dates could not be read; showing the last {days} days. Use the date "
+               "pickers or type dates as YYYY-MM-DD, the first before the second.")
+LONGEST_PERIOD = 800
+"""Days a page's period may span at most (as /baocao's)."""
 
 CONSOLE: web.AppKey[Console] = web.AppKey("console")
 SIGNED: web.RequestKey[Signed | None] = web.RequestKey("signed")
@@ -155,6 +160,24 @@ def _secured(response: web.StreamResponse) -> web.StreamResponse:
     return response
 
 
+def period(request: web.Request, today: dt.date, default_days: int
+           ) -> tuple[dt.date, dt.date, bool]:
+    """The inclusive dates ?from= and ?to= ask for (the last `default_days` when none), and
+    whether what was asked could be read (if not, the default is used)."""
+    default = (today - dt.timedelta(days=default_days - 1), today)
+    raw_start, raw_end = request.query.get("from"), request.query.get("to")
+    if not raw_start and not raw_end:
+        return default[0], default[1], True
+    try:
+        start = dt.date.fromisoformat(raw_start) if raw_start else default[0]
+        end = dt.date.fromisoformat(raw_end) if raw_end else default[1]
+    except ValueError:
+        return default[0], default[1], False
+    if start > end or (end - start).days >= LONGEST_PERIOD:
+        return default[0], default[1], False
+    return start, end, True
+
+
 def signed_in(handler: Handler) -> Handler:
     """A page for signed-in people only: the others go to the page that says how to sign in."""
     async def page(request: web.Request) -> web.StreamResponse:
@@ -165,7 +188,7 @@ def signed_in(handler: Handler) -> Handler:
 
 
 def add_console_routes(web_app: web.Application, console: Console) -> None:
-    from bot.console import inbox, overview, signin  # they use this module's helpers
+    from bot.console import inbox, overview, reports, signin  # they use this module's helpers
 
     app = web.Application(middlewares=[guard])
     app[CONSOLE] = console
@@ -175,6 +198,7 @@ def add_console_routes(web_app: web.Application, console: Console) -> None:
     signin.add_routes(app)
     overview.add_routes(app)
     inbox.add_routes(app)
+    reports.add_routes(app)
     app.router.add_static("/static", HERE / "static")
     web_app.add_subapp(CONSOLE_PATH, app)
     web_app.router.add_get(CONSOLE_PATH, _to_console)

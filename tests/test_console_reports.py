@@ -1,0 +1,80 @@
+"""Visit reports in the console on both stores: each person's scope as in /baocao (an officer
+their province, a leader their team, a member none), the period, each day's own report, and
+the Excel, CSV and chart downloads."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from db.models import Role, Team
+from db.repositories import UserRepository
+from db.teams import TeamRepository
+from tests.console_harness import console_server
+from tests.fakes.chat import Chat
+from tests.team_helpers import grant, officer
+from tests.test_reports import PNG_SIGNATURE, seed
+from tests.web_harness import web_settings
+
+
+@pytest.fixture
+async def server(pipeline, database_url, tmp_path, clock):
+    await seed(pipeline.sessions, pipeline.services.content.services)
+    async with console_server(pipeline, web_settings(database_url, tmp_path),
+                              lambda: clock[0]) as running:
+        yield running
+
+
+async def in_team(pipeline, chat: Chat, team_name: str, role: Role) -> None:
+    await chat.send("/menu")
+    async with pipeline.sessions() as session, session.begin():
+        identity = await UserRepository(session).find(chat.channel, chat.user_id)
+        team = (await session.execute(select(Team).where(Team.name == team_name))).scalar_one()
+        await TeamRepository(session).add_member(team, identity.user, role)
+
+
+async def test_an_officer_sees_their_provinces_teams_and_downloads_the_files(pipeline,
+                                                                             signed_in):
+    browser = await signed_in(await officer(pipeline, "dong-thap"))
+    page = await browser.get("/console/reports?from=2024-10-01&to=2024-10-05")
+    assert browser.status == 200
+    assert "Tổ Mỹ Phong" in page and "Tổ Bình Phan" in page and "Tổ Kim Liên" not in page
+    async with browser.http.get(browser.url + "/console/reports/visits.xlsx?from=2024-10-01"
+                                "&to=2024-10-05") as response:
+        assert response.status == 200 and (await response.read())[:2] == b"PK"
+        assert "attachment" in response.headers["Content-Disposition"]
+    async with browser.http.get(browser.url + "/console/reports/visits.csv?from=2024-10-01"
+                                "&to=2024-10-05") as response:
+        body = (await response.read()).decode("utf-8-sig")
+        assert response.status == 200 and "Tổ Kim Liên" not in body and "Tổ Mỹ Phong" in body
+    async with browser.http.get(browser.url + "/console/reports/chart.png?from=2024-10-01"
+                                "&to=2024-10-05") as response:
+        assert (await response.read()).startswith(PNG_SIGNATURE)
+
+
+async def test_a_day_of_the_table_leads_to_that_days_report(pipeline, signed_in):
+    browser = await signed_in(await officer(pipeline, "dong-thap"))
+    page = await browser.get("/console/reports?from=2024-10-01&to=2024-10-05")
+    assert 'href="/console/reports?from=2024-10-02&amp;to=2024-10-02"' in page
+    day = await browser.get("/console/reports?from=2024-10-02&to=2024-10-02")
+    assert "Báo cáo: Đồng Tháp, 2/10/2024" in day and "Xã An Thạnh Thủy (1)" in day
+
+
+async def test_a_leader_sees_only_their_team_and_a_member_nothing(pipeline, signed_in):
+    leader = Chat(pipeline)
+    await in_team(pipeline, leader, "Tổ Kim Liên", Role.LEADER)
+    browser = await signed_in(leader)
+    page = await browser.get("/console/reports?from=2024-10-01&to=2024-10-05")
+    assert "Tổ Kim Liên" in page and "Tổ Mỹ Phong" not in page
+    member = Chat(pipeline)
+    await in_team(pipeline, member, "Tổ Mỹ Phong", Role.MEMBER)
+    await grant(pipeline, member, Role.LEADER)  # a leader's role, but not their team's leader
+    other = await signed_in(member)
+    await other.get("/console/reports")
+    assert other.status == 403
+
+
+async def test_unreadable_dates_say_so_and_show_the_last_30_days(pipeline, signed_in):
+    browser = await signed_in(await officer(pipeline, "dong-thap"))
+    page = await browser.get("/console/reports?from=5/10/2024&to=1/10/2024")
+    assert browser.status == 200 and "YYYY-MM-DD" in page and "Tổ Mỹ Phong" in page
