@@ -15,6 +15,8 @@ MAX_PHRASING = 300
 
 
 class ContentLayer:
+    model = ContentPhrasing
+
     def __init__(self, session: AsyncSession, clock: Clock = utcnow) -> None:
         self.session = session
         self.clock = clock
@@ -34,6 +36,23 @@ class ContentLayer:
                                    created_at=self.clock().astimezone(dt.UTC))
         self.session.add(phrasing)
         await self.session.flush()
+        return phrasing
+
+    async def added(self, faq_ids: set[str] | None = None,
+                    limit: int = 500) -> list[ContentPhrasing]:
+        """The phrasings in force, newest first; of these entries only when given."""
+        statement = (select(ContentPhrasing).where(ContentPhrasing.removed_at.is_(None))
+                     .order_by(ContentPhrasing.id.desc()).limit(limit))
+        if faq_ids is not None:
+            statement = statement.where(ContentPhrasing.faq_id.in_(faq_ids))
+        return list((await self.session.execute(statement)).scalars())
+
+    async def remove(self, phrasing_id: int) -> ContentPhrasing | None:
+        """Undo an added phrasing; None when it is not in force."""
+        phrasing = await self.session.get(ContentPhrasing, phrasing_id)
+        if phrasing is None or phrasing.removed_at is not None:
+            return None
+        phrasing.removed_at = self.clock().astimezone(dt.UTC)
         return phrasing
 
     async def phrasings(self) -> dict[str, list[str]]:

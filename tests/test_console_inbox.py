@@ -200,3 +200,32 @@ async def test_an_officer_cannot_add_to_another_provinces_or_a_national_entry(
         from db.content_layer import ContentLayer
 
         assert await ContentLayer(session).phrasings() == {}
+
+
+async def test_an_added_question_can_be_undone_by_its_province_only(own_pipeline, database_url,
+                                                                    tmp_path, clock):
+    citizen = await citizen_of(own_pipeline, "dong-thap")
+    async with console_server(own_pipeline, web_settings(database_url, tmp_path),
+                              lambda: clock[0]) as server:
+        east, west = server.browser(), server.browser()
+        try:
+            await east.sign_in(await login_token(await officer(own_pipeline, "dong-thap")))
+            await west.sign_in(await login_token(await officer(own_pipeline, "an-giang")))
+            await east.post("/console/inbox/attach", {"key": ASKED, "province": "dong-thap",
+                                                      "faq_id": "tg-event-10-10"})
+            await citizen.send(ASKED)
+            assert await last_logged(own_pipeline) == (True, "tg-event-10-10")
+            page = await east.get("/console/phrasings")
+            added = re.search(r'name="id" value="(\d+)"', page)[1]
+            assert ASKED in page and "(tg-event-10-10)" in page
+            assert ASKED not in await west.get("/console/phrasings")  # not their entry
+            await west.post("/console/phrasings/undo", {"id": added})
+            assert west.status == 403
+            await east.post("/console/phrasings/undo", {"id": added})
+            assert east.status == 200 and ASKED not in east.page
+            assert "bỏ một câu hỏi khỏi mục" in await east.get("/console/audit")
+        finally:
+            await east.close()
+            await west.close()
+    await citizen.send(ASKED)
+    assert await last_logged(own_pipeline) == (False, None)  # refused again, as before

@@ -53,7 +53,7 @@ class Entry:
     """Its first phrasing, to recognise it by."""
 
 
-def _may_edit(services: Services, signed: Signed, faq_id: str) -> bool:
+def may_edit(services: Services, signed: Signed, faq_id: str) -> bool:
     """An admin any entry; an officer those of their province's packs (a former province's
     pack counts for the province it is part of now), not the national ones."""
     if faq_id not in services.content.faq:
@@ -71,7 +71,7 @@ def _closest(services: Services, signed: Signed, text: str, province: str | None
     found = [result.best] if result.best else []
     ids = dict.fromkeys(c.faq_id for c in (*found, *result.alternatives))
     return [Entry(faq_id, services.content.faq[faq_id].questions[0]) for faq_id in ids
-            if _may_edit(services, signed, faq_id)][:3]
+            if may_edit(services, signed, faq_id)][:3]
 
 
 def officers_only(handler: Handler) -> Handler:
@@ -157,7 +157,7 @@ async def attach(request: web.Request) -> web.StreamResponse:
     if signed.role < Role.ADMIN and asked not in (None, signed.user.scope_province):
         raise web.HTTPForbidden()
     province = _province_for(signed, asked)
-    if services is None or not _may_edit(services, signed, faq_id):
+    if services is None or not may_edit(services, signed, faq_id):
         raise web.HTTPForbidden()  # an entry of another province, or one that does not exist
     if not key:
         raise web.HTTPSeeOther(CONSOLE_PATH + "/inbox")

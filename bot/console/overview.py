@@ -24,6 +24,7 @@ ACTIONS = {
     "role_granted": N_("gave a role"),
     "question_dismissed": N_("set a question aside"),
     "phrasing_added": N_("added a question to an entry"),
+    "phrasing_removed": N_("removed a question from an entry"),
 }
 
 

@@ -188,7 +188,13 @@ def signed_in(handler: Handler) -> Handler:
 
 
 def add_console_routes(web_app: web.Application, console: Console) -> None:
-    from bot.console import inbox, overview, reports, signin  # they use this module's helpers
+    from bot.console import (  # they use this module's helpers
+        inbox,
+        overview,
+        phrasings,
+        reports,
+        signin,
+    )
 
     app = web.Application(middlewares=[guard])
     app[CONSOLE] = console
@@ -199,6 +205,7 @@ def add_console_routes(web_app: web.Application, console: Console) -> None:
     overview.add_routes(app)
     inbox.add_routes(app)
     reports.add_routes(app)
+    phrasings.add_routes(app)
     app.router.add_static("/static", HERE / "static")
     web_app.add_subapp(CONSOLE_PATH, app)
     web_app.router.add_get(CONSOLE_PATH, _to_console)
