@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from db.models import (
     as_utc,
     utcnow,
 )
+from db.web_chat import token_hash
 
 LINK_LIFETIME = dt.timedelta(minutes=10)
 SESSION_IDLE = dt.timedelta(hours=12)
@@ -38,10 +38,6 @@ SEEN_EVERY = dt.timedelta(minutes=1)
 """last_seen_at is written at most this often (not on every page)."""
 CONSOLE_ROLE = Role.LEADER
 """The lowest role with a console: leaders see their teams; officers and admins more."""
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class Refused(enum.Enum):
@@ -94,19 +90,19 @@ class ConsoleAuth:
         """A new one-time sign-in token for the user (the caller checks the role)."""
         token = secrets.token_urlsafe(32)
         now = self.clock()
-        self.session.add(ConsoleLink(token_hash=_hash(token), user_id=user.id, created_at=now,
+        self.session.add(ConsoleLink(token_hash=token_hash(token), user_id=user.id, created_at=now,
                                      expires_at=now + LINK_LIFETIME))
         await self.session.flush()
         return token
 
     async def check_link(self, token: str) -> Refused | None:
         """Why the link cannot sign in, without using it (the confirm page's GET)."""
-        link = await self.session.get(ConsoleLink, _hash(token))
+        link = await self.session.get(ConsoleLink, token_hash(token))
         return await self._refusal(link)
 
     async def redeem(self, token: str) -> Opened | Refused:
         """Use the link (once) and open a session for its user."""
-        link = await self.session.get(ConsoleLink, _hash(token), with_for_update=True)
+        link = await self.session.get(ConsoleLink, token_hash(token))
         refusal = await self._refusal(link)
         if refusal is not None:
             return refusal
@@ -120,7 +116,7 @@ class ConsoleAuth:
         user = await self.session.get(User, link.user_id)
         assert user is not None
         cookie = secrets.token_urlsafe(32)
-        self.session.add(ConsoleSession(id_hash=_hash(cookie), user_id=user.id,
+        self.session.add(ConsoleSession(id_hash=token_hash(cookie), user_id=user.id,
                                         csrf=secrets.token_urlsafe(32), created_at=now,
                                         last_seen_at=now, expires_at=now + SESSION_LIFETIME))
         await self.session.flush()
@@ -142,7 +138,7 @@ class ConsoleAuth:
         """The session a cookie opens, if it is still valid and its user still may."""
         row = (await self.session.execute(
             select(ConsoleSession, User).join(User, User.id == ConsoleSession.user_id)
-            .where(ConsoleSession.id_hash == _hash(cookie)))).first()
+            .where(ConsoleSession.id_hash == token_hash(cookie)))).first()
         if row is None:
             return None
         console_session, user = row
@@ -159,7 +155,9 @@ class ConsoleAuth:
         return Signed(console_session, user, role)
 
     async def sign_out(self, signed: Signed) -> None:
-        signed.session.revoked_at = self.clock()
+        await self.session.execute(
+            update(ConsoleSession).where(ConsoleSession.id_hash == signed.session.id_hash)
+            .values(revoked_at=self.clock()))
 
     async def sign_out_everywhere(self, user_id: int) -> int:
         """Revoke every open session of the user; how many there were."""

@@ -9,6 +9,7 @@ only admins see them, in "every province".
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -94,6 +95,15 @@ def _province_for(signed: Signed, asked: str | None) -> str | None:
     return signed.user.scope_province
 
 
+def _form_province(signed: Signed, form: Mapping[str, object]) -> str | None:
+    """The province a form acts on: 403 when an officer's form names another one (nothing
+    changes), else as _province_for."""
+    asked = str(form.get("province", "")) or None
+    if signed.role < Role.ADMIN and asked not in (None, signed.user.scope_province):
+        raise web.HTTPForbidden()
+    return _province_for(signed, asked)
+
+
 async def inbox(request: web.Request) -> web.Response:
     signed = request[SIGNED]
     assert signed is not None
@@ -127,10 +137,7 @@ async def dismiss(request: web.Request) -> web.StreamResponse:
     assert signed is not None
     form = await request.post()
     key, reason = str(form.get("key", "")).strip(), str(form.get("reason", ""))
-    asked = str(form.get("province", "")) or None
-    if signed.role < Role.ADMIN and asked not in (None, signed.user.scope_province):
-        raise web.HTTPForbidden()  # another province's inbox: refused, nothing changes
-    province = _province_for(signed, asked)
+    province = _form_province(signed, form)
     if not key or reason not in REASONS:
         raise web.HTTPSeeOther(CONSOLE_PATH + "/inbox")
     console = request.app[CONSOLE]
@@ -153,10 +160,7 @@ async def attach(request: web.Request) -> web.StreamResponse:
     services = console.services
     form = await request.post()
     key, faq_id = str(form.get("key", "")).strip(), str(form.get("faq_id", ""))
-    asked = str(form.get("province", "")) or None
-    if signed.role < Role.ADMIN and asked not in (None, signed.user.scope_province):
-        raise web.HTTPForbidden()
-    province = _province_for(signed, asked)
+    province = _form_province(signed, form)
     if services is None or not may_edit(services, signed, faq_id):
         raise web.HTTPForbidden()  # an entry of another province, or one that does not exist
     if not key:

@@ -126,8 +126,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     console = request.app[CONSOLE]
     signed: Signed | None = None
     cookie = request.cookies.get(COOKIE)
-    async with console.sessions() as session, session.begin():
-        if cookie:
+    if cookie:
+        async with console.sessions() as session, session.begin():
             signed = await console.auth(session).signed(cookie)
     request[SIGNED] = signed
     request[T] = console.translator(request, signed)

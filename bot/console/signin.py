@@ -85,12 +85,9 @@ async def sign_out(request: web.Request) -> web.StreamResponse:
     assert signed is not None
     console = request.app[CONSOLE]
     async with console.sessions() as session, session.begin():
-        auth = console.auth(session)
-        current = await auth.signed(request.cookies[COOKIE])
-        if current is not None:
-            await auth.sign_out(current)
-            await AuditLog(session, console.clock).record(
-                current.user, "sign_out", province=current.user.scope_province)
+        await console.auth(session).sign_out(signed)
+        await AuditLog(session, console.clock).record(
+            signed.user, "sign_out", province=signed.user.scope_province)
     t = request[T]
     return _signed_out(request, t("You have signed out."))
 
