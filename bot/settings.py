@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     zalo_free_replies: int = Field(default=8, ge=1, le=100)
     zalo_proactive_quota: int = Field(default=1000, ge=0)
     zalo_redirect_uri: str | None = None
+    zalo_oa_url: str | None = None
+    """The OA's public address (https://zalo.me/<OA id>): printed as a QR with invite codes."""
 
     # Community tech teams. ADMIN_IDS: the first admins, as channel:user pairs
     # ("telegram:123456,zalo:8421…"); more with `cdsbot users grant`.

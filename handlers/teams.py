@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from content.i18n import Translator
-from content.places import PlaceChoice
+from content.places import AdminUnits, PlaceChoice
 from db.console import AuditLog
 from db.models import InviteCode, Role, Team, TeamMember, User
 from db.teams import Scope
@@ -26,10 +26,14 @@ CHOICE_BUTTONS = 8
 
 
 def scope_of(ctx: Context) -> Scope:
+    return staff_scope(ctx.role, ctx.user)
+
+
+def staff_scope(role: Role, user: User) -> Scope:
     """Admins see everything; an officer their province (and only some communes, if set)."""
-    if ctx.role >= Role.ADMIN:
+    if role >= Role.ADMIN:
         return Scope()
-    return Scope(ctx.user.scope_province or "", frozenset(ctx.user.scope_communes or ()))
+    return Scope(user.scope_province or "", frozenset(user.scope_communes or ()))
 
 
 def invite_text(ctx: Context, team: Team, code: str, expires_at: dt.datetime, max_uses: int) -> str:
@@ -141,14 +145,21 @@ def _choice_label(t: Translator, choice: PlaceChoice) -> str:
 
 
 def area_names(ctx: Context, team: Team) -> str:
+    return team_area(ctx.services.places.units, team)
+
+
+def team_area(units: AdminUnits, team: Team) -> str:
     """The team's communes by name, its own first."""
-    communes = ctx.services.places.units.communes
-    return ", ".join(communes[c].name if c in communes else c for c in team.communes)
+    return ", ".join(units.communes[c].name if c in units.communes else c for c in team.communes)
 
 
 def _province_name(ctx: Context, team: Team) -> str:
-    province = ctx.services.places.units.province(team.province)
-    return province.short if province else team.province
+    return province_name(ctx.services.places.units, team.province)
+
+
+def province_name(units: AdminUnits, slug: str) -> str:
+    province = units.province(slug)
+    return province.short if province else slug
 
 
 async def _new_invite(ctx: Context, team: Team) -> InviteCode:

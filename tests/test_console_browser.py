@@ -110,3 +110,33 @@ async def test_an_officer_reads_a_report_and_downloads_it(pipeline, setup):
     assert [v["id"] for v in results.response["violations"]
             if v["impact"] in ("serious", "critical")] == []
     assert errors == []
+
+
+async def test_an_officer_creates_a_team_on_a_phone_and_prints_its_invite(pipeline, setup):
+    from axe_playwright_python.async_playwright import Axe
+
+    server, browser = setup
+    server.console.settings = server.console.settings.model_copy(
+        update={"zalo_oa_url": "https://zalo.me/1234567890123456789"})
+    errors: list[str] = []
+    page = await _page(browser, errors, viewport=PHONE)
+    await page.goto(f"{server.url}/console/login/{await login_token(await officer(pipeline))}")
+    await page.get_by_role("button", name="Đăng nhập").click()
+    await page.get_by_role("link", name="Tổ CNSCĐ", exact=True).click()
+    await page.get_by_role("link", name="Tạo tổ mới").click()
+    await page.get_by_label("Tên tổ").fill("Tổ CNSCĐ phường Mỹ Phong")
+    await page.get_by_label("Xã, phường của tổ").select_option(label="Phường Mỹ Phong")
+    await page.get_by_role("button", name="Tạo tổ").click()
+    await page.get_by_role("heading", name="Tổ CNSCĐ phường Mỹ Phong").wait_for()
+    scans = [await Axe().run(page)]
+    await page.get_by_role("button", name="Tạo mã mời mới").click()
+    qr = page.get_by_role("img", name="Mã QR cho Zalo")
+    drawn = await qr.evaluate("img => img.complete ? img.naturalWidth"
+                              " : new Promise(done => { img.onload = () => done(img.naturalWidth); })")
+    assert drawn > 0  # the SVG data URI is allowed by the CSP and draws
+    assert "/thamgia" in await page.locator(".invite").inner_text()
+    scans.append(await Axe().run(page))
+    assert [v["id"] for result in scans for v in result.response["violations"]
+            if v["impact"] in ("serious", "critical")] == []
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert errors == []

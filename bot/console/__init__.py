@@ -6,6 +6,10 @@ web app, for leaders, officers and admins, who sign in with a one-time link the 
                   checks every request passes, security headers
     signin.py     the link's confirm page, sign-in, sign-out (here and everywhere)
     overview.py   the home page and the audit log
+    inbox.py      the questions inbox: groups, set aside, add to an entry
+    phrasings.py  the questions added to entries, with their undo
+    reports.py    visit reports and their downloads, in /baocao's scopes
+    teams.py      teams, their members and invite codes (printable, with QR codes)
 
 Every page re-reads the session and the user's role from the database and reads data only
 within the user's scope, as the chat does (db/console.py).

@@ -25,6 +25,8 @@ ACTIONS = {
     "question_dismissed": N_("set a question aside"),
     "phrasing_added": N_("added a question to an entry"),
     "phrasing_removed": N_("removed a question from an entry"),
+    "team_created": N_("created a team"),
+    "invite_created": N_("made an invite code"),
 }
 
 

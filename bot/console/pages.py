@@ -100,6 +100,7 @@ def render(request: web.Request, template: str, status: int = 200,
     return aiohttp_jinja2.render_template(template, request, {
         "_": request[T], "lang": request[T].locale, "signed": signed,
         "csrf": signed.session.csrf if signed else "", "path": request.path,
+        "fmt": request[T].fmt,
         "when": lambda value: request.app[CONSOLE].when(request, value), **context},
         status=status)
 
@@ -194,6 +195,7 @@ def add_console_routes(web_app: web.Application, console: Console) -> None:
         phrasings,
         reports,
         signin,
+        teams,
     )
 
     app = web.Application(middlewares=[guard])
@@ -206,6 +208,7 @@ def add_console_routes(web_app: web.Application, console: Console) -> None:
     inbox.add_routes(app)
     reports.add_routes(app)
     phrasings.add_routes(app)
+    teams.add_routes(app)
     app.router.add_static("/static", HERE / "static")
     web_app.add_subapp(CONSOLE_PATH, app)
     web_app.router.add_get(CONSOLE_PATH, _to_console)
