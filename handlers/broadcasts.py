@@ -14,7 +14,10 @@ import re
 import uuid
 from typing import Any
 
+from sqlalchemy import ColumnElement, or_, true
+
 from content.i18n import N_, Translator
+from content.places import PlaceFinder
 from db.broadcasts.audience import (
     NOWHERE,
     AudienceError,
@@ -23,7 +26,7 @@ from db.broadcasts.audience import (
 )
 from db.broadcasts.formatting import CAPTION_LIMIT, TEXT_LIMIT, to_plain, utf16_len
 from db.broadcasts.outbox import Link
-from db.models import TOPICS, Role
+from db.models import TOPICS, Broadcast, Role, User
 from handlers.broadcast_time import read_when, time_example
 from handlers.context import Context
 from handlers.forms import Answer, Data, Form, Step, asking
@@ -55,16 +58,41 @@ def sender_of(ctx: Context) -> Sender:
 
 
 def _area_text(ctx: Context) -> str:
-    area = sender_of(ctx).area
+    return area_text(ctx.t, ctx.services.places, sender_of(ctx))
+
+
+def area_text(t: Translator, places: PlaceFinder, sender: Sender) -> str:
+    """Where a sender's announcements may go, in words."""
+    area = sender.area
     if area is None:
-        return ctx.t("everywhere")
+        return t("everywhere")
     if area is NOWHERE:
-        return ctx.t("none (ask an admin to set your province)")
-    units = ctx.services.places.units
-    found = ctx.services.places.province(area.province.replace("-", " "))  # also a former one
+        return t("none (ask an admin to set your province)")
+    units = places.units
+    found = places.province(area.province.replace("-", " "))  # also a former one
     name = found[0].short if found else area.province
     communes = [units.communes[c].name for c in sorted(area.communes) if c in units.communes]
     return f"{', '.join(communes)}, {name}" if communes else name
+
+
+def may_manage(role: Role, user: User, broadcast: Broadcast) -> bool:
+    """Who may follow, pause, resume, cancel or retry a broadcast: its sender, an admin, and
+    the officers of its whole province (a colleague may stop a wrong one); an officer of some
+    communes only their own."""
+    if role >= Role.ADMIN or broadcast.created_by == user.id:
+        return True
+    return (role >= Role.OFFICER and not user.scope_communes and user.scope_province is not None
+            and broadcast.province == user.scope_province)
+
+
+def visible_broadcasts(role: Role, user: User) -> ColumnElement[bool]:
+    """The broadcasts `may_manage` allows, as a condition for listing them."""
+    if role >= Role.ADMIN:
+        return true()
+    mine = Broadcast.created_by == user.id
+    if role >= Role.OFFICER and not user.scope_communes and user.scope_province is not None:
+        return or_(mine, Broadcast.province == user.scope_province)
+    return mine
 
 
 # -- composing: a form (handlers/forms.py) ------------------------------------------------------
@@ -214,7 +242,10 @@ async def proactive_note(ctx: Context, zalo_people: int) -> str | None:
     if quota is None or not zalo_people:
         return None
     left = await ctx.broadcasts.proactive_left(quota, ctx.services.timezone, ctx.now)
-    t = ctx.t
+    return quota_note(ctx.t, zalo_people, left, quota)
+
+
+def quota_note(t: Translator, zalo_people: int, left: int, quota: int) -> str:
     note = t("On Zalo these are {n} proactive messages, counted against the month's quota: "
              "{left} of {quota} left.", n=t.fmt.number(zalo_people), left=t.fmt.number(left),
              quota=t.fmt.number(quota))
@@ -304,7 +335,7 @@ def status_text(t: Translator, current: dict[str, Any]) -> str:
 
 async def on_button(msg: IncomingMessage, ctx: Context) -> list[Reply] | Declined:
     """'bc:…' buttons: the compose steps, or an action on a broadcast (officers only, on
-    broadcasts they created; admins on any)."""
+    the broadcasts they may manage: may_manage)."""
     if ctx.role < Role.OFFICER:
         return [Reply(ctx.t("Sorry, only officers can send announcements."))]
     parts = (msg.payload or "").split(":")
@@ -318,7 +349,7 @@ async def on_button(msg: IncomingMessage, ctx: Context) -> list[Reply] | Decline
 
 async def _act(ctx: Context, action: str, broadcast_id: int) -> list[Reply]:
     broadcast = await ctx.broadcasts.get(broadcast_id)
-    if broadcast is None or (ctx.role < Role.ADMIN and broadcast.created_by != ctx.user.id):
+    if broadcast is None or not may_manage(ctx.role, ctx.user, broadcast):
         return [Reply(ctx.t("I could not find that announcement among yours."))]
     if action == "pause":
         await ctx.broadcasts.pause(broadcast_id)

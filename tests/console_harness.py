@@ -15,6 +15,7 @@ from bot.console import Console, add_console_routes
 from bot.content_refresh import MatcherRefresher
 from bot.pipeline import Pipeline
 from bot.settings import Settings
+from handlers.context import Services
 from bot.web import create_web_app, start_web
 from tests.fakes.chat import Chat
 from tests.web_harness import free_port
@@ -72,11 +73,12 @@ async def login_token(chat: Chat) -> str:
 
 
 @asynccontextmanager
-async def console_server(pipeline: Pipeline, settings: Settings,
-                         clock: Callable[[], object]) -> AsyncIterator[ConsoleServer]:
+async def console_server(pipeline: Pipeline, settings: Settings, clock: Callable[[], object],
+                         services: Services | None = None) -> AsyncIterator[ConsoleServer]:
+    """`services`: the console's own (another audience rule, say); the pipeline's by default."""
     console = Console(settings, pipeline.sessions, pipeline.services.catalogs,
                       clock=clock,  # type: ignore[arg-type]
-                      services=pipeline.services,
+                      services=services or pipeline.services,
                       refresher=MatcherRefresher(pipeline.services, pipeline.sessions))
     app = create_web_app()
     add_console_routes(app, console)

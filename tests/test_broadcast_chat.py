@@ -77,6 +77,24 @@ async def test_scheduling_checks_the_time_and_cancel_stops_it(pipeline):
     assert broadcast.state == "cancelled"
 
 
+async def test_a_colleague_of_the_province_may_pause_it_and_another_province_may_not(pipeline):
+    await subscriber(pipeline, "tien-giang")
+    boss = await officer(pipeline, "dong-thap")
+    await compose(boss)
+    await boss.press("bc:send")
+    [(broadcast, _)] = await broadcasts(pipeline)
+    stranger = await officer(pipeline, "nghe-an")
+    await stranger.send("", payload=f"bc:cancel:{broadcast.id}")  # a button of someone else's
+    assert "không tìm thấy thông báo này" in stranger.text
+    commune_officer = await officer(pipeline, "dong-thap", ("28273",))  # some communes only
+    await commune_officer.send("", payload=f"bc:cancel:{broadcast.id}")
+    assert "không tìm thấy thông báo này" in commune_officer.text
+    assert (await broadcasts(pipeline))[0][0].state == "sending"
+    colleague = await officer(pipeline, "dong-thap")
+    await colleague.send("", payload=f"bc:pause:{broadcast.id}")
+    assert (await broadcasts(pipeline))[0][0].state == "paused"
+
+
 async def test_a_day_already_past_this_year_is_refused_with_the_year_to_write(pipeline, clock):
     await subscriber(pipeline, "tien-giang")
     boss = await officer(pipeline, "dong-thap")

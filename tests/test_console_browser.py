@@ -140,3 +140,59 @@ async def test_an_officer_creates_a_team_on_a_phone_and_prints_its_invite(pipeli
             if v["impact"] in ("serious", "critical")] == []
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert errors == []
+
+
+async def test_an_officer_composes_a_broadcast_and_follows_it_to_the_end(pipeline, database_url,
+                                                                         tmp_path, clock):
+    """Composed in the console, sent by the real worker through the fake Telegram Bot API; the
+    page follows the progress by itself (progress.js polling) until it is finished."""
+    import asyncio
+    from dataclasses import replace
+
+    from axe_playwright_python.async_playwright import Axe
+
+    from bot.broadcast import run_worker
+    from db.broadcasts.audience import DEFAULT_RULES
+    from tests.broadcast_helpers import add_people, telegram_settings
+    from tests.fakes.telegram_api import FakeTelegramAPI
+
+    chats = await add_people(pipeline.sessions, 12, province="dong-thap")
+    services = replace(pipeline.services, broadcast_rules=DEFAULT_RULES)  # as with a bot token
+    async with console_server(pipeline, web_settings(database_url, tmp_path), lambda: clock[0],
+                              services) as server, chromium() as browser, \
+            FakeTelegramAPI() as telegram:
+        errors: list[str] = []
+        page = await _page(browser, errors)
+        polls: list[str] = []
+        page.on("request", lambda r: polls.append(r.url) if r.url.endswith("/progress") else None)
+        await page.goto(f"{server.url}/console/login/{await login_token(await officer(pipeline))}")
+        await page.get_by_role("button", name="Đăng nhập").click()
+        await page.get_by_role("link", name="Thông báo", exact=True).click()
+        await page.get_by_role("link", name="Soạn thông báo mới").click()
+        scans = [await Axe().run(page)]
+        await page.get_by_label("Nội dung", exact=False).first.fill("**Ngày Chuyển đổi số** 10/10!")
+        await page.get_by_label("Tất cả người đăng ký").check()
+        await page.get_by_role("button", name="Xem trước").click()
+        await page.get_by_text("tổng cộng 12 người").wait_for()
+        scans.append(await Axe().run(page))
+        await page.get_by_role("button", name="Gửi ngay").click()
+        await page.get_by_role("heading", name="Thông báo #1").wait_for()
+        assert await page.locator('[data-field="state_label"]').inner_text() == "đang gửi"
+        stop = asyncio.Event()
+        # slow enough that the page sees it sending: 12 messages at 4 a second
+        settings = telegram_settings(database_url, telegram.base_url, broadcast_telegram_rate=4)
+        worker = asyncio.create_task(run_worker(settings, stop_event=stop,
+                                                sessions=pipeline.sessions))
+        try:
+            await page.locator('[data-field="state_label"]', has_text="đã gửi xong").wait_for(
+                timeout=60_000)
+        finally:
+            stop.set()
+            await worker
+        assert await page.locator('[data-field="sent"]').inner_text() == "12"
+        assert sorted(str(r.chat_id) for r in telegram.sent) == sorted(chats)
+        assert polls  # the page asked for the progress by itself
+        scans.append(await Axe().run(page))
+        assert [v["id"] for result in scans for v in result.response["violations"]
+                if v["impact"] in ("serious", "critical")] == []
+        assert errors == []

@@ -10,6 +10,8 @@ web app, for leaders, officers and admins, who sign in with a one-time link the 
     phrasings.py  the questions added to entries, with their undo
     reports.py    visit reports and their downloads, in /baocao's scopes
     teams.py      teams, their members and invite codes (printable, with QR codes)
+    broadcasts.py announcements: compose with a preview, live progress, pause/resume/cancel,
+                  failures as CSV, retry the failed only
 
 Every page re-reads the session and the user's role from the database and reads data only
 within the user's scope, as the chat does (db/console.py).

@@ -27,6 +27,11 @@ ACTIONS = {
     "phrasing_removed": N_("removed a question from an entry"),
     "team_created": N_("created a team"),
     "invite_created": N_("made an invite code"),
+    "broadcast_created": N_("sent an announcement"),
+    "broadcast_pause": N_("paused an announcement"),
+    "broadcast_resume": N_("resumed an announcement"),
+    "broadcast_cancel": N_("stopped an announcement"),
+    "broadcast_retry": N_("sent an announcement again to its failed deliveries"),
 }
 
 

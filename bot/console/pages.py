@@ -190,6 +190,7 @@ def signed_in(handler: Handler) -> Handler:
 
 def add_console_routes(web_app: web.Application, console: Console) -> None:
     from bot.console import (  # they use this module's helpers
+        broadcasts,
         inbox,
         overview,
         phrasings,
@@ -209,6 +210,7 @@ def add_console_routes(web_app: web.Application, console: Console) -> None:
     reports.add_routes(app)
     phrasings.add_routes(app)
     teams.add_routes(app)
+    broadcasts.add_routes(app)
     app.router.add_static("/static", HERE / "static")
     web_app.add_subapp(CONSOLE_PATH, app)
     web_app.router.add_get(CONSOLE_PATH, _to_console)

@@ -58,6 +58,29 @@ async def resume(session: AsyncSession, broadcast_id: int, now: dt.datetime | No
     return True
 
 
+RETRYABLE = ("sending", "paused", "done")
+
+
+async def retry_failed(session: AsyncSession, broadcast_id: int,
+                       now: dt.datetime | None = None) -> int:
+    """Send again to the failed deliveries only, never to anyone it reached or who blocked the
+    bot: they become pending, due now, and a finished broadcast is sending again; how many.
+    A cancelled broadcast stays cancelled (the officer stopped it)."""
+    now = utc(now)
+    broadcast = await session.get(Broadcast, broadcast_id, with_for_update=True,
+                                  populate_existing=True)
+    if broadcast is None or broadcast.state not in RETRYABLE:
+        return 0
+    retried = await session.execute(
+        update(Delivery).where(Delivery.broadcast_id == broadcast_id, Delivery.state == "failed")
+        .values(state="pending", attempts=0, next_attempt_at=now, error=None, claimed_by=None,
+                lease_until=None))
+    count = int(retried.rowcount)  # type: ignore[attr-defined]
+    if count and broadcast.state == "done":
+        broadcast.state, broadcast.finished_at = "sending", None
+    return count
+
+
 async def start_due(session: AsyncSession, now: dt.datetime | None = None) -> list[int]:
     """Scheduled broadcasts whose time has come start sending; their ids."""
     now = utc(now)

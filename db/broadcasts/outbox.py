@@ -118,7 +118,8 @@ def _prepare(text: str, image_url: str | None, link: Link | None,
                                image_url=image_url, link_url=message.link_url,
                                link_label=message.link_label,
                                audience=list(audience.filters) or ["all"], state="draft",
-                               scheduled_at=at.astimezone(dt.UTC) if at else None)
+                               scheduled_at=at.astimezone(dt.UTC) if at else None,
+                               province=sender.area.province if sender.area else None)
 
 
 def _open(broadcast: Broadcast, total: int, now: dt.datetime) -> None:
@@ -161,7 +162,8 @@ async def create_in_session(session: AsyncSession, *, text: str, image_url: str 
                             at: dt.datetime | None = None, created_by: int | None = None,
                             rules: AudienceRules = DEFAULT_RULES,
                             now: dt.datetime | None = None,
-                            reminder_key: str | None = None, sender: Sender) -> tuple[int, int]:
+                            reminder_key: str | None = None, submit_key: str | None = None,
+                            sender: Sender) -> tuple[int, int]:
     """Create a broadcast and its delivery rows in the caller's transaction (nothing is
     committed here: workers see it when the caller commits); (its id, recipients).
     `sender` has no default: what an account in chat sends is always limited to its area.
@@ -172,6 +174,7 @@ async def create_in_session(session: AsyncSession, *, text: str, image_url: str 
     now = utc(now)
     audience, broadcast = _prepare(text, image_url, link, filters, at, created_by, now, sender)
     broadcast.reminder_key = reminder_key  # unique: a second planner's insert fails here
+    broadcast.submit_key = submit_key  # unique: the same console form sent twice fails here
     session.add(broadcast)
     await session.flush()
     total = 0

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Broadcast, Delivery
@@ -43,13 +44,24 @@ async def status(session: AsyncSession, broadcast_id: int) -> dict[str, Any] | N
     return _summary(broadcast, (await _counts(session, [broadcast_id]))[broadcast_id])
 
 
-async def list_broadcasts(session: AsyncSession, limit: int = 20) -> list[tuple[Broadcast,
-                                                                               dict[str, Any]]]:
-    """The latest broadcasts, newest first, each with its status."""
-    broadcasts = list((await session.execute(
-        select(Broadcast).order_by(Broadcast.id.desc()).limit(limit))).scalars())
+async def list_broadcasts(session: AsyncSession, limit: int = 20, *, offset: int = 0,
+                          where: ColumnElement[bool] | None = None
+                          ) -> list[tuple[Broadcast, dict[str, Any]]]:
+    """The latest broadcasts (of those `where` allows), newest first, each with its status."""
+    statement = select(Broadcast).order_by(Broadcast.id.desc()).limit(limit).offset(offset)
+    if where is not None:
+        statement = statement.where(where)
+    broadcasts = list((await session.execute(statement)).scalars())
     counts = await _counts(session, [b.id for b in broadcasts])
     return [(b, _summary(b, counts[b.id])) for b in broadcasts]
+
+
+async def sent_since(session: AsyncSession, broadcast_id: int, since: dt.datetime) -> int:
+    """How many of its messages went out after `since` (the rate of the last minute)."""
+    statement = (select(func.count()).select_from(Delivery)
+                 .where(Delivery.broadcast_id == broadcast_id, Delivery.state == "sent",
+                        Delivery.sent_at >= since.astimezone(dt.UTC)))
+    return int((await session.execute(statement)).scalar_one())
 
 
 async def failures_csv(session: AsyncSession, broadcast_id: int, path: Path) -> int:

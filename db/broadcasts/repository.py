@@ -30,11 +30,12 @@ class BroadcastRepository:
 
     async def create(self, *, text: str, image_url: str | None, link: Link | None,
                      filters: Sequence[str], at: dt.datetime | None, created_by: int,
-                     rules: AudienceRules, now: dt.datetime, sender: Sender) -> tuple[int, int]:
+                     rules: AudienceRules, now: dt.datetime, sender: Sender,
+                     submit_key: str | None = None) -> tuple[int, int]:
         """A broadcast and its delivery rows: (its id, how many people it reaches)."""
         return await create_in_session(self.session, text=text, image_url=image_url, link=link,
                                        filters=filters, at=at, created_by=created_by, rules=rules,
-                                       now=now, sender=sender)
+                                       now=now, sender=sender, submit_key=submit_key)
 
     async def get(self, broadcast_id: int) -> Broadcast | None:
         return await self.session.get(Broadcast, broadcast_id)
@@ -50,6 +51,11 @@ class BroadcastRepository:
     async def cancel(self, broadcast_id: int, now: dt.datetime) -> None:
         await control.cancel(self.session, broadcast_id, now)
         await self.session.flush()
+
+    async def retry_failed(self, broadcast_id: int, now: dt.datetime) -> int:
+        count = await control.retry_failed(self.session, broadcast_id, now)
+        await self.session.flush()
+        return count
 
     async def status(self, broadcast_id: int) -> dict[str, Any] | None:
         return await reporting.status(self.session, broadcast_id)

@@ -43,7 +43,8 @@ class Broadcast(Base):
     """A message from officers to an audience (bot/broadcast); one Delivery row per recipient."""
 
     __tablename__ = "broadcasts"
-    __table_args__ = (Index("ix_broadcasts_state", "state", "scheduled_at"),)
+    __table_args__ = (Index("ix_broadcasts_state", "state", "scheduled_at"),
+                      Index("ix_broadcasts_province", "province", "id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -61,6 +62,12 @@ class Broadcast(Base):
     total: Mapped[int] = mapped_column(Integer, default=0)
     reminder_key: Mapped[str | None] = mapped_column(String(160), unique=True)
     """For automatic reminders: what it reminds of (unique, so it is created once)."""
+    province: Mapped[str | None] = mapped_column(String(64))
+    """The province its sender's area is in (officers of it see and manage it); None: sent by
+    an admin or the server, to anywhere."""
+    submit_key: Mapped[str | None] = mapped_column(
+        String(64), unique=True)  # constraint name from the migration: uq_broadcasts_submit_key
+    """The console form's one-time key: the same form sent twice creates one broadcast."""
 
 
 class Delivery(Base):

@@ -185,6 +185,8 @@ class FakeTelegramAPI(LoopbackServer):
         self.blocked: set[ChatId] = set()
         self.deactivated: set[ChatId] = set()
         self._failures: dict[str, list[APIError]] = {}
+        self.failing_chats: dict[ChatId, APIError] = {}
+        """Chats every send to fails, until removed (fail_chat)."""
         self._chats: dict[ChatId, JSON] = {}
         self._message_ids: dict[ChatId, int] = {}
         self._update_ids = itertools.count(10_001)
@@ -227,6 +229,11 @@ class FakeTelegramAPI(LoopbackServer):
 
     def deactivate_user(self, chat_id: ChatId) -> None:
         self.deactivated.add(chat_id)
+
+    def fail_chat(self, chat_id: ChatId, status: int = 400,
+                  description: str = "Bad Request: chat not found") -> None:
+        """Every send to this chat fails (as for a chat Telegram no longer knows)."""
+        self.failing_chats[chat_id] = APIError(status, description)
 
     def fail_next(self, method: str, status: int, description: str | None = None,
                   retry_after: int | None = None, times: int = 1) -> None:
@@ -362,6 +369,8 @@ class FakeTelegramAPI(LoopbackServer):
                 raise APIError(403, "Forbidden: user is deactivated")
             if chat_id in self.blocked:
                 raise APIError(403, "Forbidden: bot was blocked by the user")
+            if chat_id in self.failing_chats:
+                raise self.failing_chats[chat_id]
             result = await handler(params, files)
         except APIError as error:
             return error.response()
