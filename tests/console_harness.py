@@ -15,8 +15,8 @@ from bot.console import Console, add_console_routes
 from bot.content_refresh import MatcherRefresher
 from bot.pipeline import Pipeline
 from bot.settings import Settings
-from handlers.context import Services
 from bot.web import create_web_app, start_web
+from handlers.context import Services
 from tests.fakes.chat import Chat
 from tests.web_harness import free_port
 
