@@ -25,7 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from bot.console.inbox import officers_only
 from bot.console.pages import CONSOLE, CONSOLE_PATH, SIGNED, T, render, signed_in
 from content.i18n import N_, Translator
-from db.broadcasts.audience import AudienceError, Sender
+from content.places import PlaceFinder
+from db.broadcasts.audience import Area, AudienceError, Sender
 from db.broadcasts.formatting import CAPTION_LIMIT, TEXT_LIMIT, to_plain, utf16_len
 from db.broadcasts.outbox import Link
 from db.broadcasts.reporting import list_broadcasts, sent_since
@@ -344,15 +345,33 @@ async def _progress(request: web.Request) -> tuple[Broadcast, dict[str, Any]]:
 async def detail(request: web.Request) -> web.Response:
     broadcast, figures = await _progress(request)
     console, t = request.app[CONSOLE], request[T]
+    assert console.services is not None
     scheduled = (console.when(request, broadcast.scheduled_at)
                  if broadcast.scheduled_at is not None else None)
     return render(request, "broadcast.html", broadcast=broadcast, figures=figures,
                   plain=to_plain(broadcast.text), scheduled=scheduled,
-                  audience=", ".join(broadcast.audience or []),
+                  audience=audience_words(t, console.services.places, broadcast.audience or []),
                   live=broadcast.state in ("scheduled", "sending", "paused", "draft"),
                   retry_note=t("Sends again to the {n} failed deliveries only; nobody who got it "
                                "or blocked the bot gets it twice.",
                                n=figures["failed"]))
+
+
+def audience_words(t: Translator, places: PlaceFinder, filters: list[str]) -> str:
+    """The stored filters as an officer would say them: 'Contests · Đồng Tháp'."""
+    groups = dict(AUDIENCE_CHOICES)
+    words = []
+    for value in filters:
+        kind, _, rest = value.partition(":")
+        if value in groups:
+            words.append(t(groups[value]))
+        elif kind == "area":
+            words.append(area_text(t, places, Sender(Area.parse(rest))))
+        elif kind == "province" and (province := places.units.current_province(rest)):
+            words.append(province.short)
+        else:
+            words.append(value)  # typed in chat (team:12, commune:…): as written
+    return " · ".join(words) or t(groups["all"])
 
 
 async def progress(request: web.Request) -> web.Response:
