@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 from content.acceptance import AcceptanceModel
@@ -14,10 +14,12 @@ from content.places import admin_units
 
 def build_matcher(content: ContentStore, params: MatchParams | None = None,
                   acceptance: AcceptanceModel | None | bool = True,
-                  added: Mapping[str, Sequence[str]] | None = None) -> FaqMatcher:
+                  added: Mapping[str, Sequence[str]] | None = None,
+                  confirmed_entries: Collection[str] = ()) -> FaqMatcher:
     """`acceptance` True loads the committed answer-or-refuse model; None scores by threshold.
     `added`: phrasings officers added to entries (db/content_layer.py), by entry id: asked as
-    they were added, they get their entry (an officer's word beats the acceptance model)."""
+    they were added, they get their entry (an officer's word beats the acceptance model).
+    `confirmed_entries`: entries officers wrote in the console, whose phrasings count so too."""
     added = added or {}
     documents = [
         FaqDocument(entry.id, [*entry.questions, *added.get(entry.id, ())], entry.answer,
@@ -39,4 +41,6 @@ def build_matcher(content: ContentStore, params: MatchParams | None = None,
     places.update(covered)
     model = AcceptanceModel.load() if acceptance is True else acceptance or None
     confirmed = {text: faq_id for faq_id, texts in added.items() for text in texts}
+    confirmed.update({text: faq_id for faq_id in confirmed_entries
+                      for text in content.faq[faq_id].questions})
     return FaqMatcher(documents, lexicon, places, params, model, confirmed)

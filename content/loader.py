@@ -136,7 +136,7 @@ def load_content(packs_dir: Path = PACKS_DIR, provinces: Iterable[str] | None = 
         for missing in sorted(wanted - loaded):
             problems.append(ContentProblem(str(packs_dir), None,
                                            f"PROVINCE names '{missing}', but no pack has it"))
-    problems.extend(_cross_check(packs, packs_dir, seeds_dir))
+    problems.extend(cross_check(packs, packs_dir, seeds_dir))
     problems.extend(_current_province_problems(packs, packs_dir))
     lexicon = _load_lexicon(lexicon_file, problems)
     services = ServiceCatalog(())
@@ -202,7 +202,8 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in rest) or "pack"
 
 
-def _cross_check(packs: list[Pack], packs_dir: Path, seeds_dir: Path | None) -> list[ContentProblem]:
+def cross_check(packs: list[Pack], packs_dir: Path, seeds_dir: Path | None) -> list[ContentProblem]:
+    """Ids unique across packs, sources cited from the pack, years and phrasing shapes."""
     problems: list[ContentProblem] = []
     seen: dict[str, str] = {}
     for pack in packs:
@@ -232,15 +233,19 @@ def _cross_check(packs: list[Pack], packs_dir: Path, seeds_dir: Path | None) -> 
     return problems
 
 
-def authoring_problems(store: ContentStore) -> list[ContentProblem]:
+def authoring_problems(store: ContentStore,
+                       only: set[str] | None = None) -> list[ContentProblem]:
     """What `cdsbot content check` adds to loading (too slow for every start of the bot): a
     phrasing asking a kind of fact (when, where, who, how many, a link) its answer does not
-    give, which would make the matcher take that entry for an answer to such questions."""
+    give, which would make the matcher take that entry for an answer to such questions.
+    `only`: of these entries (the console checks the one it saves)."""
     normalizer = Normalizer(store.lexicon)
     problems = []
     for pack in store.packs:
         name = _display(store.packs_dir / f"{pack.pack}.yaml")
         for entry in pack.faq:
+            if only is not None and entry.id not in only:
+                continue
             for question in entry.questions:
                 missing = unanswered_kinds(normalizer.basic_tokens(question), entry.answer)
                 if missing:

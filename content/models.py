@@ -64,6 +64,8 @@ class FaqEntry(Identified):
     year: int | None = None
     tags: list[str] = Field(default_factory=list)
     schedule: str | None = None
+    expires: dt.date | None = None
+    """The last day the answer holds: from the next day the bot no longer gives it."""
 
     @field_validator("tags", mode="before")
     @classmethod

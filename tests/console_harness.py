@@ -76,10 +76,12 @@ async def login_token(chat: Chat) -> str:
 async def console_server(pipeline: Pipeline, settings: Settings, clock: Callable[[], object],
                          services: Services | None = None) -> AsyncIterator[ConsoleServer]:
     """`services`: the console's own (another audience rule, say); the pipeline's by default."""
+    services = services or pipeline.services
     console = Console(settings, pipeline.sessions, pipeline.services.catalogs,
                       clock=clock,  # type: ignore[arg-type]
-                      services=services or pipeline.services,
-                      refresher=MatcherRefresher(pipeline.services, pipeline.sessions))
+                      services=services,
+                      refresher=MatcherRefresher(services, pipeline.sessions,
+                                                 clock=clock))  # type: ignore[arg-type]
     app = create_web_app()
     add_console_routes(app, console)
     port = free_port()

@@ -1,11 +1,12 @@
-"""`cdsbot`'s own commands: run, chat, ask, content check and coverage, db upgrade, unanswered
-questions, Zalo's first token pair."""
+"""`cdsbot`'s own commands: run, chat, ask, content check, export and coverage, db upgrade,
+unanswered questions, Zalo's first token pair."""
 
 from __future__ import annotations
 
 import json
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 
 import aiohttp
 import click
@@ -18,7 +19,9 @@ from bot.cli.places import province_slug
 from bot.settings import Settings
 from content.coverage import audit
 from content.errors import ContentError
+from content.layer import export_packs, overlay, with_phrasings
 from content.loader import authoring_problems, load_content
+from db.content_layer import ContentLayer
 from db.migrate import upgrade
 from db.repositories import QuestionLogRepository
 from handlers.messages import IncomingMessage, Reply
@@ -109,6 +112,31 @@ def content_check() -> None:
     schedule = len(store.schedule)
     click.echo(f"OK: {len(store.packs)} packs, {faq} FAQ entries, {schedule} dated items, "
                f"{sum(len(p.resources) for p in store.packs)} links.")
+
+
+@content.command("export")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("data/export"), show_default=True,
+              help="Folder to write the packs to.")
+def content_export(out: Path) -> None:
+    """Write the packs the console changed, with its changes in them, as YAML in the packs'
+    format: review them and commit them into content/packs."""
+    run_command(_content_export(load_settings(), out))
+
+
+async def _content_export(settings: Settings, out: Path) -> None:
+    async with open_app(settings) as app, app.sessions() as session:
+        items = await ContentLayer(session).items()
+        added = await ContentLayer(session).phrasings()
+    content = overlay(app.refresher.base, items)  # every answer, expired ones too
+    content = with_phrasings(content, added)
+    packs = {item.pack for item in items} | {content.faq_pack[faq].pack for faq in added
+                                             if faq in content.faq_pack}
+    if not packs:
+        click.echo("The console has changed nothing: there is nothing to export.")
+        return
+    for path in export_packs(content, packs, out):
+        click.echo(f"wrote {path}")
 
 
 @content.command("coverage")

@@ -10,6 +10,8 @@ web app, for leaders, officers and admins, who sign in with a one-time link the 
     phrasings.py  the questions added to entries, with their undo
     reports.py    visit reports and their downloads, in /baocao's scopes
     teams.py      teams, their members and invite codes (printable, with QR codes)
+    content.py    content: browse by province, topic and phase; add, edit, history, undo
+    content_forms.py  the content forms' fields, reading them back, messages
     broadcasts.py announcements: compose with a preview, live progress, pause/resume/cancel,
                   failures as CSV, retry the failed only
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -21,6 +22,7 @@ from bot.console.pages import (
     SIGNED,
     Handler,
     T,
+    may_change,
     period,
     render,
     signed_in,
@@ -59,11 +61,7 @@ def may_edit(services: Services, signed: Signed, faq_id: str) -> bool:
     pack counts for the province it is part of now), not the national ones."""
     if faq_id not in services.content.faq:
         return False
-    if signed.role >= Role.ADMIN:
-        return True
-    pack = services.content.faq_pack[faq_id]
-    area = pack.province.current if pack.province else None
-    return area is not None and area == signed.user.scope_province
+    return may_change(signed, services.content.faq_pack[faq_id])
 
 
 def _closest(services: Services, signed: Signed, text: str, province: str | None) -> list[Entry]:
@@ -124,7 +122,11 @@ async def inbox(request: web.Request) -> web.Response:
         if services else {}
     units = admin_units()
     provinces = sorted(units.provinces.values(), key=lambda p: p.short)
+    new_answer = {g.key: CONSOLE_PATH + "/content/faq/new?" + urlencode(
+        [("q", text) for text in [g.example, *g.variants][:20]] + [("key", g.key)]
+        + ([("province", province)] if province else [])) for g in groups}
     return render(request, "inbox.html", groups=groups, province=province, closest=closest,
+                  new_answer=new_answer,
                   provinces=provinces if signed.role >= Role.ADMIN else [],
                   province_name=units.provinces[province].short if province else None,
                   start=start.isoformat(), end=end.isoformat(), order=order,

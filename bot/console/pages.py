@@ -23,8 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.content_refresh import MatcherRefresher
 from bot.settings import Settings
 from content.i18n import N_, Catalogs, Translator
+from content.models import Pack
 from db.console import ConsoleAuth, Signed
-from db.models import Clock, as_utc, utcnow
+from db.models import Clock, Role, as_utc, utcnow
 from handlers.context import Services
 
 CONSOLE_PATH = "/console"
@@ -179,6 +180,17 @@ def period(request: web.Request, today: dt.date, default_days: int
     return start, end, True
 
 
+def may_change(signed: Signed, pack: Pack | None, province: str | None = None) -> bool:
+    """Whose content a person may change: an admin any pack; an officer their own province's
+    (a former province's pack counts for the province it is part of now; `province` for a
+    pack not made yet), not the national one."""
+    if signed.role >= Role.ADMIN:
+        return True
+    current = pack.province.current if pack and pack.province else province
+    return (signed.role >= Role.OFFICER and current is not None
+            and current == signed.user.scope_province)
+
+
 def signed_in(handler: Handler) -> Handler:
     """A page for signed-in people only: the others go to the page that says how to sign in."""
     async def page(request: web.Request) -> web.StreamResponse:
@@ -191,6 +203,7 @@ def signed_in(handler: Handler) -> Handler:
 def add_console_routes(web_app: web.Application, console: Console) -> None:
     from bot.console import (  # they use this module's helpers
         broadcasts,
+        content,
         inbox,
         overview,
         phrasings,
@@ -211,6 +224,7 @@ def add_console_routes(web_app: web.Application, console: Console) -> None:
     phrasings.add_routes(app)
     teams.add_routes(app)
     broadcasts.add_routes(app)
+    content.add_routes(app)
     app.router.add_static("/static", HERE / "static")
     web_app.add_subapp(CONSOLE_PATH, app)
     web_app.router.add_get(CONSOLE_PATH, _to_console)

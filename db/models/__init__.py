@@ -27,6 +27,7 @@ from db.models.console import (
     ConsoleLink,
     ConsoleSession,
     ContentPhrasing,
+    ContentRevision,
     QuestionDismissal,
 )
 from db.models.people import (
@@ -47,6 +48,7 @@ __all__ = [
     "ConsoleLink",
     "ConsoleSession",
     "ContentPhrasing",
+    "ContentRevision",
     "QuestionDismissal",
     "Clock",
     "BROADCAST_STATES",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, utcnow
@@ -83,3 +83,28 @@ class ContentPhrasing(Base):
     added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     removed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class ContentRevision(Base):
+    """One change an officer made in the console to a content item (an FAQ entry, a contest,
+    an event, a promotion, a campaign, a deadline) of a pack: the item as it is after the
+    change (`data`, in the packs' format), or None when the change took the layer's version
+    away (an undo back to the pack's own, or of an item the console had added). The latest
+    revision of an item is what the bot uses; the earlier ones are its history."""
+
+    __tablename__ = "content_revisions"
+    __table_args__ = (Index("ix_content_revisions_item", "kind", "item_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[str] = mapped_column(String(64))
+    pack: Mapped[str] = mapped_column(String(64))
+    province: Mapped[str | None] = mapped_column(String(64))
+    """The current province whose officers may change it; None: the national pack."""
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    source_doc: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """A source document the item cites that the pack does not list yet: {id, file, title}."""
+    action: Mapped[str] = mapped_column(String(16))
+    """added, edited or undone."""
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
