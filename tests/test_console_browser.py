@@ -8,11 +8,19 @@ from __future__ import annotations
 import pytest
 
 from tests.browser_harness import chromium
+from tests.conftest import sqlite_database
 from tests.console_harness import console_server, login_token
 from tests.team_helpers import officer
 from tests.web_harness import web_settings
 
 PHONE = {"width": 360, "height": 640}
+
+
+@pytest.fixture
+def database_url(migrated_sqlite, tmp_path):
+    """SQLite only in the browser: what the pages read and write is tested on both stores
+    server-side (tests/test_console_*.py); here it is the pages themselves."""
+    return sqlite_database(migrated_sqlite, tmp_path)
 
 
 @pytest.fixture
