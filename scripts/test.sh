@@ -16,10 +16,8 @@ if ! command -v chromium >/dev/null; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/test}"
-# Three test processes (xdist) on two cores: many tests wait on a subprocess, a browser or a
-# fake platform, so a third keeps the cores busy (the suite: 438 s with two, 401 s with three on
-# this machine); a test hung past 120 s fails instead of stalling CI.
-PYTEST=(.venv/bin/pytest -q -p no:cacheprovider -n 3 --timeout 120)
+# Two test processes (xdist), one per core; a test hung past 120 s fails instead of stalling CI.
+PYTEST=(.venv/bin/pytest -q -p no:cacheprovider -n 2 --timeout 120)
 if [ "$#" -gt 0 ]; then
     exec "${PYTEST[@]}" "$@"
 fi
