@@ -38,7 +38,9 @@ class MatcherRefresher:
         self.clock = clock
         self.base = services.content
         """The packs as loaded from the repository, which the layer is laid over."""
-        self._expiring = any(entry.expires for entry in self.base.faq.values())
+        self._base_expiring = any(entry.expires for entry in self.base.faq.values())
+        self._expiring = self._base_expiring
+        """Whether some answer has a last day: then a new day lays the layer over again."""
         self._version: tuple[Any, ...] = (0, 0, 0, None)
         self._lock = asyncio.Lock()
         self.failures = FailureLog(log)
@@ -56,7 +58,7 @@ class MatcherRefresher:
                 items, added = await layer.items(), await layer.phrasings()
             content, matcher = await asyncio.to_thread(self._build, items, added, today)
             self.services.content, self.services.matcher = content, matcher
-            self._expiring = any(entry.expires for entry in self.base.faq.values()) or any(
+            self._expiring = self._base_expiring or any(
                 item.kind == "faq" and item.data.get("expires") for item in items)
             self._version = (*version[:3], today if self._expiring else None)
             log.info("content rebuilt: %d items and %d phrasings from the console", len(items),

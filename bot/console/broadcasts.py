@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.console.inbox import officers_only
-from bot.console.pages import CONSOLE, CONSOLE_PATH, SIGNED, T, render, signed_in
+from bot.console.pages import CONSOLE, CONSOLE_PATH, T, render, signed_in, signed_user
 from content.i18n import N_, Translator
 from content.places import PlaceFinder
 from db.broadcasts.audience import Area, AudienceError, Sender
@@ -81,12 +81,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/broadcasts/{id}/{action}", signed_in(officers_only(act)))
 
 
-def _signed(request: web.Request) -> Signed:
-    signed = request[SIGNED]
-    assert signed is not None
-    return signed
-
-
 def _sender(signed: Signed) -> Sender:
     return Sender.of(signed.role, signed.user.scope_province, signed.user.scope_communes or ())
 
@@ -94,7 +88,7 @@ def _sender(signed: Signed) -> Sender:
 # -- the list ----------------------------------------------------------------------------------
 
 async def listing(request: web.Request) -> web.Response:
-    signed, console = _signed(request), request.app[CONSOLE]
+    signed, console = signed_user(request), request.app[CONSOLE]
     page = max(read_id(request.query.get("page", "1")) or 1, 1)
     async with console.sessions() as session:
         found = await list_broadcasts(session, PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
@@ -184,7 +178,7 @@ def _check(draft: Draft, t: Translator, now: dt.datetime, tz: dt.tzinfo,
 
 
 def _compose_page(request: web.Request, draft: Draft, status: int = 200) -> web.Response:
-    signed, console = _signed(request), request.app[CONSOLE]
+    signed, console = signed_user(request), request.app[CONSOLE]
     assert console.services is not None
     t = request[T]
     provinces = (sorted(console.services.places.units.provinces.values(), key=lambda p: p.short)
@@ -207,7 +201,7 @@ async def _read_draft(request: web.Request) -> tuple[Draft, dt.datetime | None]:
     assert console.services is not None
     form = await request.post()
     draft = Draft.read(form, [str(g) for g in form.getall("groups", [])])
-    if _signed(request).role < Role.ADMIN:
+    if signed_user(request).role < Role.ADMIN:
         draft.province = ""  # an officer's area is added where it is counted, not chosen
     at = _check(draft, request[T], console.clock(), console.tz,
                 console.services.places.units.provinces)
@@ -220,7 +214,7 @@ async def preview(request: web.Request) -> web.Response:
     draft, at = await _read_draft(request)
     if draft.errors:
         return _compose_page(request, draft, 400)
-    signed, console = _signed(request), request.app[CONSOLE]
+    signed, console = signed_user(request), request.app[CONSOLE]
     assert console.services is not None
     services, t = console.services, request[T]
     async with console.sessions() as session:
@@ -250,7 +244,7 @@ async def create(request: web.Request) -> web.StreamResponse:
     if draft.errors:
         return _compose_page(request, draft, 400)
     key = str(form.get("key", ""))[:64] or None
-    signed, console = _signed(request), request.app[CONSOLE]
+    signed, console = signed_user(request), request.app[CONSOLE]
     assert console.services is not None
     if key and (existing := await _by_key(request, key)) is not None:
         raise web.HTTPSeeOther(f"{CONSOLE_PATH}/broadcasts/{existing}")
@@ -302,7 +296,7 @@ async def _by_key(request: web.Request, key: str) -> int | None:
 
 async def _allowed(request: web.Request, session: Any) -> Broadcast:
     """The broadcast of the URL, if this person may manage it (404 / 403 otherwise)."""
-    signed = _signed(request)
+    signed = signed_user(request)
     broadcast_id = read_id(request.match_info["id"])
     broadcast = await session.get(Broadcast, broadcast_id) if broadcast_id is not None else None
     if broadcast is None:
@@ -383,7 +377,7 @@ async def act(request: web.Request) -> web.StreamResponse:
     action = request.match_info["action"]
     if action not in ACTIONS:
         raise web.HTTPNotFound()
-    signed, console = _signed(request), request.app[CONSOLE]
+    signed, console = signed_user(request), request.app[CONSOLE]
     now = console.clock()
     async with console.sessions() as session, session.begin():
         broadcast = await _allowed(request, session)

@@ -37,11 +37,11 @@ from bot.console.inbox import officers_only
 from bot.console.pages import (
     CONSOLE,
     CONSOLE_PATH,
-    SIGNED,
     T,
     may_change,
     render,
     signed_in,
+    signed_user,
 )
 from content.i18n import N_
 from content.layer import KIND_MODELS, KINDS, LayerItem, as_data, overlay, problems_of
@@ -81,12 +81,6 @@ class Row:
     end: dt.date | None
     changed: bool
     editable: bool
-
-
-def _signed(request: web.Request) -> Signed:
-    signed = request[SIGNED]
-    assert signed is not None
-    return signed
 
 
 def _kind(request: web.Request) -> str:
@@ -139,7 +133,7 @@ def _phase(content: ContentStore, kind: str, item: Any,
 
 def _rows(request: web.Request, content: ContentStore, changed: set[tuple[str, str]],
           kind: str) -> list[Row]:
-    signed, today = _signed(request), _today(request)
+    signed, today = signed_user(request), _today(request)
     rows = []
     for pack, item in _items(content, kind):
         if not _visible(signed, pack):
@@ -158,7 +152,7 @@ def _visible(signed: Signed, pack: Pack) -> bool:
 # -- the overview ------------------------------------------------------------------------------
 
 async def overview(request: web.Request) -> web.Response:
-    t, signed = request[T], _signed(request)
+    t, signed = request[T], signed_user(request)
     content, changed = await _everything(request)
     kind = request.query.get("kind", "faq")
     kind = kind if kind in KINDS else "faq"
@@ -194,7 +188,7 @@ def _province_label(pack: Pack) -> str:
 def _warnings(request: web.Request, content: ContentStore) -> list[str]:
     """What an officer should see to first: nothing for this year, what ends within a week,
     sources without a reference to find them by."""
-    t, signed, today = request[T], _signed(request), _today(request)
+    t, signed, today = request[T], signed_user(request), _today(request)
     mine = [p for p in content.packs if p.province is not None and may_change(signed, p)]
     if not mine:
         return []
@@ -237,7 +231,7 @@ async def item_page(request: web.Request) -> web.Response:
     kind, item_id = _kind(request), request.match_info["item"]
     content, _ = await _everything(request)
     pack, item = _found(content, kind, item_id)
-    signed = _signed(request)
+    signed = signed_user(request)
     if not _visible(signed, pack):
         raise web.HTTPForbidden()
     values, rows = form_values(kind, as_data(item))
@@ -260,7 +254,7 @@ def _new_pack_of(request: web.Request, content: ContentStore,
     """Where a new item goes: (pack name, the pack if it exists, its current province). An
     officer's province's pack (a pack of its own when the packs have none); an admin's chosen
     province's, or the national pack."""
-    signed = _signed(request)
+    signed = signed_user(request)
     if signed.role >= Role.ADMIN:
         province = admin_units().current_province(asked)
         slug = province.slug if province else None
@@ -277,7 +271,7 @@ async def _page(request: web.Request, kind: str, pack: Pack | None, content: Con
                 values: dict[str, str], rows: list[dict[str, str]], *, item_id: str | None = None,
                 errors: list[str] | tuple[str, ...] = (), saved: bool = False, status: int = 200, province: str | None = None
                 ) -> web.Response:
-    console, t, signed = request.app[CONSOLE], request[T], _signed(request)
+    console, t, signed = request.app[CONSOLE], request[T], signed_user(request)
     history: list[Any] = []
     if item_id is not None:
         async with console.sessions() as session:
@@ -330,7 +324,7 @@ def _answers_now(request: web.Request, kind: str, values: dict[str, str],
 # -- saving ------------------------------------------------------------------------------------
 
 async def save(request: web.Request) -> web.StreamResponse:
-    kind, signed, t = _kind(request), _signed(request), request[T]
+    kind, signed, t = _kind(request), signed_user(request), request[T]
     console = request.app[CONSOLE]
     content, _ = await _everything(request)
     form = await request.post()
@@ -384,7 +378,7 @@ def _new_id(content: ContentStore, kind: str, posted: Posted, pack: str) -> str:
     typed = str(posted.data.get("id") or "").strip().lower()
     if typed:
         return typed
-    words = slug_of(_title(kind, _Named(posted.data)))[:40].strip("-") or kind
+    words = slug_of(_posted_title(kind, posted.data))[:40].strip("-") or kind
     base = f"{pack}-{words}"
     taken = set(content.faq) | set(content.schedule)
     candidate, number = base, 2
@@ -393,18 +387,15 @@ def _new_id(content: ContentStore, kind: str, posted: Posted, pack: str) -> str:
     return candidate
 
 
-class _Named:
-    """Posted data read as an item by _title."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.questions = data.get("questions") or [""]
-        self.name = data.get("name")
-        self.title = data.get("title")
-        self.platform = data.get("platform", "")
+def _posted_title(kind: str, data: dict[str, Any]) -> str:
+    """_title of an item not made yet (the posted form's data)."""
+    if kind == "faq":
+        return str((data.get("questions") or [""])[0])
+    return str(data.get("name") or data.get("title") or data.get("platform", ""))
 
 
 async def undo(request: web.Request) -> web.StreamResponse:
-    signed, console = _signed(request), request.app[CONSOLE]
+    signed, console = signed_user(request), request.app[CONSOLE]
     form = await request.post()
     revision_id = read_id(str(form.get("revision", "")))
     if revision_id is None:
@@ -414,7 +405,7 @@ async def undo(request: web.Request) -> web.StreamResponse:
         revision = await session.get(layer.revision_model, revision_id)
         if revision is None:
             raise web.HTTPNotFound()
-        if signed.role < Role.ADMIN and revision.province != signed.user.scope_province:
+        if not may_change(signed, None, revision.province):
             raise web.HTTPForbidden()  # another province's item: nothing changes
         undone = await layer.undo(revision, signed.user.id)
         if undone is not None:

@@ -158,16 +158,15 @@ def read_form(kind: str, form: Mapping[str, Any], pack: Pack | None, t: Translat
     errors: list[str] = []
     values = {f.name: str(form.get(f.name, "")).strip() for f in FIELDS[kind]}
     data: dict[str, Any] = {}
+    recurring: dict[str, Any] = {}
     for spec in FIELDS[kind]:
         value = _read(spec, values[spec.name], t, errors)
-        if value is not None and not spec.name.startswith("recurring_"):
+        if spec.name.startswith("recurring_"):  # a deadline's yearly date: one nested value
+            recurring[spec.name.removeprefix("recurring_")] = value
+        elif value is not None:
             data[spec.name] = value
-    if kind == "deadlines":
-        recurring = {part: _read(FieldSpec(part, N_("Or every year: month"), "int"),
-                                 values[f"recurring_{part}"], t, [])
-                     for part in ("month", "day", "until")}
-        if recurring["month"] or recurring["day"]:
-            data["recurring"] = {k: v for k, v in recurring.items() if v is not None}
+    if recurring.get("month") or recurring.get("day"):
+        data["recurring"] = {k: v for k, v in recurring.items() if v is not None}
     rows: list[dict[str, str]] = []
     if kind in ROWS:
         name, _, fields = ROWS[kind]
@@ -212,7 +211,7 @@ def _read_rows(form: Mapping[str, Any], fields: tuple[FieldSpec, ...], t: Transl
     while any(f"row-{index}-{f.name}" in form for f in fields):
         raw = {f.name: str(form.get(f"row-{index}-{f.name}", "")).strip() for f in fields}
         index += 1
-        if not any(value for key, value in raw.items()):
+        if not any(raw.values()):
             continue
         shown.append(raw)
         item = {f.name: _read(f, raw[f.name], t, errors) for f in fields}

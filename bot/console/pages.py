@@ -180,6 +180,13 @@ def period(request: web.Request, today: dt.date, default_days: int
     return start, end, True
 
 
+def signed_user(request: web.Request) -> Signed:
+    """Who is signed in, on a page behind signed_in."""
+    signed = request[SIGNED]
+    assert signed is not None
+    return signed
+
+
 def may_change(signed: Signed, pack: Pack | None, province: str | None = None) -> bool:
     """Whose content a person may change: an admin any pack; an officer their own province's
     (a former province's pack counts for the province it is part of now; `province` for a

@@ -14,7 +14,7 @@ import segno
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.console.pages import CONSOLE, CONSOLE_PATH, SIGNED, T, render, signed_in
+from bot.console.pages import CONSOLE, CONSOLE_PATH, T, render, signed_in, signed_user
 from content.i18n import N_
 from content.places import AdminUnits, Commune
 from db.console import AuditLog, Signed
@@ -39,12 +39,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/teams/{team}/invites/{code}", signed_in(printable_invite))
 
 
-def _signed(request: web.Request) -> Signed:
-    signed = request[SIGNED]
-    assert signed is not None
-    return signed
-
-
 def _units(request: web.Request) -> AdminUnits:
     services = request.app[CONSOLE].services
     assert services is not None
@@ -54,7 +48,7 @@ def _units(request: web.Request) -> AdminUnits:
 async def _allowed_team(request: web.Request, session: AsyncSession) -> Team:
     """The team of the URL, if this person may open it: 404 when there is none, 403 when it
     is outside their area and not the team they lead."""
-    signed = _signed(request)
+    signed = signed_user(request)
     team_id = read_id(request.match_info["team"])
     team = await TeamRepository(session).get(team_id) if team_id is not None else None
     if team is None:
@@ -72,7 +66,7 @@ async def _leads(session: AsyncSession, signed: Signed, team_id: int) -> bool:
 
 
 async def listing(request: web.Request) -> web.StreamResponse:
-    signed = _signed(request)
+    signed = signed_user(request)
     console = request.app[CONSOLE]
     async with console.sessions() as session:
         if signed.role < Role.OFFICER:
@@ -110,7 +104,7 @@ async def team_page(request: web.Request) -> web.Response:
 async def new_invite(request: web.Request) -> web.StreamResponse:
     console = request.app[CONSOLE]
     assert console.services is not None
-    rules, signed = console.services.rules, _signed(request)
+    rules, signed = console.services.rules, signed_user(request)
     async with console.sessions() as session, session.begin():
         team = await _allowed_team(request, session)
         invite = await InviteRepository(session, console.clock).create(
@@ -165,7 +159,7 @@ def _province_asked(request: web.Request, signed: Signed, asked: str | None) -> 
 
 
 async def new_team_form(request: web.Request) -> web.Response:
-    signed = _signed(request)
+    signed = signed_user(request)
     if signed.role < Role.OFFICER:
         raise web.HTTPForbidden()
     return _form(request, _province_asked(request, signed, request.query.get("province")))
@@ -174,7 +168,7 @@ async def new_team_form(request: web.Request) -> web.Response:
 def _form(request: web.Request, province: str | None, *, error: str | None = None,
           name: str = "", commune: str = "", also: tuple[str, ...] = (),
           status: int = 200) -> web.Response:
-    signed, units = _signed(request), _units(request)
+    signed, units = signed_user(request), _units(request)
     provinces = sorted(units.provinces.values(), key=lambda p: p.short)
     communes = _communes_for(units, signed, province) if province else []
     return render(request, "team_new.html", status=status, error=error, province=province,
@@ -184,7 +178,7 @@ def _form(request: web.Request, province: str | None, *, error: str | None = Non
 
 
 async def create(request: web.Request) -> web.StreamResponse:
-    signed = _signed(request)
+    signed = signed_user(request)
     if signed.role < Role.OFFICER:
         raise web.HTTPForbidden()
     form = await request.post()
