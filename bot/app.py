@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -15,11 +16,13 @@ from bot.console.pages import CONSOLE_PATH
 from bot.content_refresh import MatcherRefresher
 from bot.pipeline import Pipeline
 from bot.settings import Settings
+from bot.store import open_store
+from content.build_cache import cached
 from content.i18n import Catalogs
 from content.index import build_matcher
-from content.loader import load_content
-from db.engine import create_engine, is_sqlite, session_factory
-from db.migrate import upgrade
+from content.loader import ContentStore, load_content
+from content.matcher import FaqMatcher
+from db.engine import is_sqlite
 from db.repositories import UserRepository
 from handlers.context import Services, TeamRules
 
@@ -46,20 +49,27 @@ class App:
 
 def build_services(settings: Settings) -> Services:
     """Load and validate content (raises ContentError), index the FAQ, compile the catalogs."""
-    content = load_content(settings.packs_path, provinces=settings.provinces,
-                         seeds_dir=settings.seeds_path)
+    content, matcher = cached("matcher", [Path(__file__), settings.packs_path,
+                                          settings.seeds_path, str(settings.provinces)],
+                              lambda: _content_and_matcher(settings))
     rules = TeamRules(visit_max_age_days=settings.visit_max_age_days,
                       visit_max_people=settings.visit_max_people,
                       visit_undo_minutes=settings.visit_undo_minutes,
                       invite_valid_days=settings.invite_valid_days,
                       invite_max_uses=settings.invite_max_uses)
-    return Services(content=content, matcher=build_matcher(content),
+    return Services(content=content, matcher=matcher,
                     catalogs=Catalogs(default_locale=settings.default_locale), timezone=settings.tz,
                     rules=rules, admins=settings.admins, reports_dir=settings.reports_dir,
                     broadcast_rules=rules_for(settings),
                     zalo_proactive_quota=(settings.zalo_proactive_quota
                                           if settings.zalo_enabled else None),
                     console_url=settings.public_url() + CONSOLE_PATH)
+
+
+def _content_and_matcher(settings: Settings) -> tuple[ContentStore, FaqMatcher]:
+    content = load_content(settings.packs_path, provinces=settings.provinces,
+                           seeds_dir=settings.seeds_path)
+    return content, build_matcher(content)
 
 
 def settle_startup_objects() -> None:
@@ -75,15 +85,10 @@ def settle_startup_objects() -> None:
 async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator[App]:
     """Everything a channel needs, migrated and ready; disposed of on exit."""
     services = build_services(settings)
-    if migrate:
-        await upgrade(settings.database_url)
-    engine = create_engine(settings.database_url, settings.database_pool_size)
-    sessions = session_factory(engine)
-    try:
-        pipeline = Pipeline(services, sessions, serialize_writes=is_sqlite(settings.database_url))
-        refresher = MatcherRefresher(services, sessions)
+    async with open_store(settings, migrate=migrate) as store:
+        pipeline = Pipeline(services, store.sessions,
+                            serialize_writes=is_sqlite(settings.database_url))
+        refresher = MatcherRefresher(services, store.sessions)
         if migrate:  # the console's additions to the packs, from the start
             await refresher.refresh()
-        yield App(settings, services, engine, sessions, pipeline, refresher)
-    finally:
-        await engine.dispose()
+        yield App(settings, services, store.engine, store.sessions, pipeline, refresher)

@@ -84,11 +84,7 @@ async def rehearse(app: App) -> None:
 
 
 def demo_url(settings: Settings) -> str:
-    return public_url(settings) + DEMO_PATH
-
-
-def public_url(settings: Settings) -> str:
-    return settings.public_url()
+    return settings.public_url() + DEMO_PATH
 
 
 async def chat(app: App, user: str | None = None) -> None:

@@ -1,4 +1,6 @@
-"""The command line as an operator or the held-out evaluation uses it (real subprocesses)."""
+"""The command line as an operator or the held-out evaluation uses it: in this process as click
+runs it, and as its own process where the process is the point (the entry point, `ask --json`
+as the evaluation runs it, the console chat on a terminal)."""
 
 from __future__ import annotations
 
@@ -7,25 +9,35 @@ import os
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from content.loader import PACKS_DIR
+from tests.cli_harness import run_cli
 from tests.clock_travel import bot_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def cdsbot(tmp_path: Path, *args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}",
-                   "LOG_LEVEL": "WARNING", **env}
-    return subprocess.run(bot_command(*args), input=stdin, capture_output=True,
-                          text=True, cwd=ROOT, env=environment, timeout=120)
+def cdsbot(tmp_path: Path, *args: str, stdin: str | None = None,
+           **env: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(*args, env={**_environment(tmp_path), **env}, stdin=stdin)
+
+
+def cdsbot_process(tmp_path: Path, *args: str,
+                   stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`cdsbot ARGS` as its own process: the entry point itself, and the console chat, which
+    reads the terminal."""
+    return subprocess.run(bot_command(*args), input=stdin, capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, **_environment(tmp_path)}, timeout=120)
+
+
+def _environment(tmp_path: Path) -> dict[str, str]:
+    return {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}",
+            "LOG_LEVEL": "WARNING"}
 
 
 def test_ask_json_prints_one_object_per_input_line_in_order(tmp_path):
     lines = ["ngay chuyen doi so quoc gia la ngay nao", "", "Ngày Quốc khánh là ngày nào?",
              "🎉🎉", "cho em hỏi cuộc thi tìm hiểu cđs tiền giang vòng loại đến ngày nào ạ"]
-    result = cdsbot(tmp_path, "ask", "--json", stdin="\n".join(lines) + "\n")
+    result = cdsbot_process(tmp_path, "ask", "--json", stdin="\n".join(lines) + "\n")
     assert result.returncode == 0, result.stderr
     objects = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["question"] for o in objects] == lines
@@ -94,16 +106,18 @@ def test_db_upgrade_and_unanswered(tmp_path):
 
 
 def test_chat_presses_buttons_by_number(tmp_path):
-    result = cdsbot(tmp_path, "chat", "--user", "tester", stdin="1\n1\ncuoc thi\n/quit\n")
+    result = cdsbot_process(tmp_path, "chat", "--user", "tester",
+                            stdin="1\n1\ncuoc thi\n/quit\n")
     assert result.returncode == 0, result.stderr
     assert "[1] Đồng ý" in result.stdout
     assert "Đồng Tháp sẽ được ưu tiên" in result.stdout  # the 1st province button
     assert "Các cuộc thi" in result.stdout
 
 
-@pytest.mark.parametrize("command", [["--help"], ["ask", "--help"], ["content", "check", "--help"]])
-def test_help_works(tmp_path, command):
-    assert cdsbot(tmp_path, *command).returncode == 0
+def test_help_works(tmp_path):
+    assert "teams" in cdsbot_process(tmp_path, "--help").stdout  # every command, listed
+    for command in (["ask", "--help"], ["content", "check", "--help"], ["teams", "--help"]):
+        assert cdsbot(tmp_path, *command).returncode == 0
 
 
 def test_a_team_member_logs_a_visit_in_the_console(tmp_path):
@@ -116,7 +130,8 @@ def test_a_team_member_logs_a_visit_in_the_console(tmp_path):
     lines = [f"/thamgia {code}", "/ghinhan", "1", "1", "ấp 3", "4", "1", "8", "1", "1", "1", "1",
              "/gn hôm qua; Mỹ Phong; hai; dvc; xong", "/gn hôm qua; Mỹ Phong; 2; dvc; xong", "1",
              "/toi", "/quit"]
-    result = cdsbot(tmp_path, "chat", "--user", "member1", stdin="\n".join(lines) + "\n")
+    result = cdsbot_process(tmp_path, "chat", "--user", "member1",
+                            stdin="\n".join(lines) + "\n")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Chào mừng bạn đến với Tổ CNSCĐ phường Mỹ Phong" in out

@@ -5,7 +5,6 @@ one-time links from chat, a confirm page that uses nothing, CSRF and Origin chec
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 
 import pytest
@@ -13,7 +12,7 @@ from sqlalchemy import func, select
 
 from db.models import ConsoleLink, Role
 from db.repositories import UserRepository
-from tests.clock_travel import bot_command
+from tests.cli_harness import run_cli
 from tests.console_harness import LINK, console_server, login_token
 from tests.fakes.chat import Chat
 from tests.team_helpers import grant, officer
@@ -161,12 +160,10 @@ async def test_pages_are_vietnamese_by_default_english_on_request_and_locked_dow
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the CLI, not the store
 def test_an_admin_prints_a_link_from_the_command_line(database_url, tmp_path):
-    env = {**os.environ, "DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": "",
-           "ADMIN_IDS": "telegram:42"}
+    env = {"DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": "", "ADMIN_IDS": "telegram:42"}
 
     def cdsbot(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(bot_command(*args), env=env, capture_output=True, text=True,
-                              timeout=120, cwd=tmp_path)
+        return run_cli(*args, env=env)
     unknown = cdsbot("console", "login-link", "telegram:42")
     assert unknown.returncode != 0 and "written to the bot first" in unknown.stderr
     import asyncio

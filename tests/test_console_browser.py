@@ -1,7 +1,8 @@
 """The console in a real browser (Debian's Chromium through Playwright): signing in with the
 link /dangnhap sends and out again, a link opened by a preview then used elsewhere, a phone
-viewport, a report read and downloaded, and accessibility scans, with the console's strict CSP
-in force."""
+viewport, a report read (a bar of its chart leads to that day) and downloaded, a team and its
+printable invite, a broadcast followed to the end, the questions inbox end to end, and
+accessibility scans, with the console's strict CSP in force."""
 
 from __future__ import annotations
 
@@ -107,15 +108,23 @@ async def test_an_officer_reads_a_report_and_downloads_it(pipeline, setup):
     await page.get_by_label("Đến ngày").fill("2024-10-05")
     await page.get_by_role("button", name="Xem").click()
     await page.get_by_role("cell", name="Tổ Mỹ Phong").wait_for()
-    drawn = await page.locator("img.chart").evaluate(  # the chart is drawn on request
-        "img => img.complete ? img.naturalWidth"
-        " : new Promise(done => { img.onload = () => done(img.naturalWidth); })")
-    assert drawn > 0
     async with page.expect_download() as download:
         await page.get_by_role("link", name="Tải Excel (XLSX)").click()
     assert (await download.value).suggested_filename == "bao-cao-2024-10-01-2024-10-05.xlsx"
-    results = await Axe().run(page)
-    assert [v["id"] for v in results.response["violations"]
+    png = await page.request.get(server.url + await page.get_by_role(
+        "link", name="Tải biểu đồ (PNG)").get_attribute("href"))
+    assert png.ok and (await png.body()).startswith(b"\x89PNG")
+    scans = [await Axe().run(page)]
+    bars = page.locator(".day-chart a")
+    assert await bars.count() == 3  # the days with visits in Đồng Tháp: 1, 2 and 3 October
+    await page.get_by_role("link", name="3/10/2024: 1 lượt ghi nhận").click()  # a bar
+    await page.wait_for_url("**/console/reports?from=2024-10-03&to=2024-10-03")
+    assert await page.get_by_label("Từ ngày").input_value() == "2024-10-03"
+    assert await page.get_by_label("Đến ngày").input_value() == "2024-10-03"
+    days = page.locator("table").first.locator("tbody tr")
+    assert await days.count() == 1 and "2024-10-03" in await days.inner_text()
+    scans.append(await Axe().run(page))
+    assert [v["id"] for result in scans for v in result.response["violations"]
             if v["impact"] in ("serious", "critical")] == []
     assert errors == []
 
@@ -204,3 +213,57 @@ async def test_an_officer_composes_a_broadcast_and_follows_it_to_the_end(pipelin
         assert [v["id"] for result in scans for v in result.response["violations"]
                 if v["impact"] in ("serious", "critical")] == []
         assert errors == []
+
+
+async def test_a_question_the_bot_refused_is_added_in_the_inbox_and_answered_after(
+        services, pipeline, database_url, tmp_path, clock):
+    """The inbox end to end: a citizen's question the bot refused appears as a group; the
+    officer adds it to the entry the inbox offers; the same question is then answered here at
+    once and by another process (`cdsbot ask`)."""
+    import asyncio
+    import dataclasses
+    import json
+    import os
+
+    from axe_playwright_python.async_playwright import Axe
+
+    from bot.pipeline import Pipeline
+    from tests.clock_travel import bot_command
+    from tests.test_console_inbox import ASKED, citizen_of, last_logged
+
+    shown = ASKED.removesuffix(" ko")  # the group shows it folded: "… hay khong"
+
+    own = Pipeline(dataclasses.replace(services), pipeline.sessions, clock=lambda: clock[0])
+    citizen = await citizen_of(own, "dong-thap")
+    await citizen.send(ASKED)
+    assert await last_logged(own) == (False, None)
+    async with console_server(own, web_settings(database_url, tmp_path),
+                              lambda: clock[0]) as server, chromium() as browser:
+        errors: list[str] = []
+        page = await _page(browser, errors)
+        await page.goto(f"{server.url}/console/login/{await login_token(await officer(own))}")
+        await page.get_by_role("button", name="Đăng nhập").click()
+        await page.get_by_role("link", name="Câu hỏi", exact=True).click()
+        group = page.get_by_role("row").filter(has_text=shown)
+        await group.get_by_label("Mục hỏi đáp").select_option("tg-event-10-10")
+        scans = [await Axe().run(page)]
+        await group.get_by_role("button", name="Thêm", exact=True).click()
+        await page.get_by_role("heading", name="Đã thêm câu hỏi").wait_for()
+        answered = await page.get_by_role("row").filter(has_text=shown).inner_text()
+        assert "(tg-event-10-10)" in answered  # how the bot answers it now
+        scans.append(await Axe().run(page))
+        await page.get_by_role("link", name="Câu hỏi", exact=True).click()
+        await page.get_by_role("heading", name="Hộp câu hỏi").wait_for()
+        assert await page.get_by_role("row").filter(has_text=shown).count() == 0  # handled
+        assert [v["id"] for result in scans for v in result.response["violations"]
+                if v["impact"] in ("serious", "critical")] == []
+        assert errors == []
+    await citizen.send(ASKED)  # this worker: at once
+    assert await last_logged(own) == (True, "tg-event-10-10")
+    env = {**os.environ, "DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": ""}
+    other = await asyncio.create_subprocess_exec(
+        *bot_command("ask", "--json", "--province", "tien-giang", ASKED), env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(other.communicate(), 120)
+    assert other.returncode == 0, err.decode()
+    assert json.loads(out.decode().splitlines()[0])["faq_id"] == "tg-event-10-10"  # another one

@@ -23,6 +23,7 @@ from db.broadcasts.repository import BroadcastRepository
 from db.models import Role, Subscription, User, WebEvent, WebVisitor, utcnow
 from db.repositories import UserRepository
 from handlers.messages import Attachment, Reply
+from tests.cli_harness import run_cli
 from tests.clock_travel import bot_command
 from tests.web_harness import (
     PORTAL,
@@ -329,19 +330,18 @@ def test_cdsbot_run_with_no_tokens_serves_the_demo_page(tmp_path):
 
 
 def test_site_keys_from_the_command_line(tmp_path):
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'sites.sqlite3'}",
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'sites.sqlite3'}",
            "WEB_PUBLIC_URL": "https://chatbot.example.gov.vn"}
-    run = functools.partial(subprocess.run, cwd=tmp_path, env=env, capture_output=True,
-                            text=True, timeout=120)
-    added = run(bot_command("web", "sites", "add", "Cổng CĐS", "--origin",
-                            "https://cds.example.gov.vn/trang-chu"))
+    run = functools.partial(run_cli, env=env)
+    added = run("web", "sites", "add", "Cổng CĐS", "--origin",
+                "https://cds.example.gov.vn/trang-chu")
     assert added.returncode == 0, added.stderr
     key = added.stdout.split()[1].rstrip(":")
     assert f'data-site="{key}"' in added.stdout
     assert "https://chatbot.example.gov.vn/widget/v1.js" in added.stdout
     assert "connect-src https://chatbot.example.gov.vn" in added.stdout
-    listed = run(bot_command("web", "sites", "list"))
+    listed = run("web", "sites", "list")
     assert f"{key}\tCổng CĐS\thttps://cds.example.gov.vn" in listed.stdout
-    assert run(bot_command("web", "sites", "add", "x", "--origin", "ftp://nope")).returncode == 2
-    assert run(bot_command("web", "sites", "remove", key)).returncode == 0
-    assert run(bot_command("web", "sites", "remove", key)).returncode != 0
+    assert run("web", "sites", "add", "x", "--origin", "ftp://nope").returncode == 2
+    assert run("web", "sites", "remove", key).returncode == 0
+    assert run("web", "sites", "remove", key).returncode != 0

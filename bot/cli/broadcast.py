@@ -14,7 +14,6 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
-from bot.app import open_app
 from bot.broadcast import (
     AudienceError,
     BroadcastError,
@@ -36,7 +35,8 @@ from bot.broadcast import pause as pause_broadcast
 from bot.broadcast import resume as resume_broadcast
 from bot.cli.common import load_settings, run_command
 from bot.settings import Settings
-from content.i18n import N_
+from bot.store import open_store
+from content.i18n import N_, Catalogs
 from db.broadcasts.formatting import check_message
 from db.broadcasts.outbox import OPEN
 from db.local_deliveries import LocalDeliveries
@@ -102,8 +102,8 @@ async def _create(settings: Settings, text: str, image: str | None, link: str | 
                   link_label: str | None, audience: Any, when: dt.datetime | None,
                   yes: bool) -> None:
     rules = rules_for(settings)  # with no platform configured: console users and demo ones
-    async with open_app(settings) as app:
-        async with app.sessions() as session:
+    async with open_store(settings) as store:
+        async with store.sessions() as session:
             counts = await count_reachable(session, audience, utcnow(), rules)
             low, high = (await session.execute(select(func.min(ChannelIdentity.id),
                                                       func.max(ChannelIdentity.id)))).one()
@@ -118,12 +118,13 @@ async def _create(settings: Settings, text: str, image: str | None, link: str | 
             _show_quota(settings, counts["zalo"], left)
         if not yes:
             click.confirm("Create this broadcast?", abort=True)
-        label = link_label or app.services.catalogs.translator(settings.default_locale)(
-            DEFAULT_LINK_LABEL)
+        translate = Catalogs(default_locale=settings.default_locale).translator(
+            settings.default_locale)
+        label = link_label or translate(DEFAULT_LINK_LABEL)
         with _bar(high - low + 1 if low is not None else 0, "Writing deliveries") as advance:
             try:
                 broadcast_id = await create_broadcast(
-                    app.sessions, text=text, image_url=image,
+                    store.sessions, text=text, image_url=image,
                     link=Link(link, label) if link else None, filters=audience, at=when,
                     rules=rules, progress=advance)
             except (BroadcastError, ValueError) as error:
@@ -169,13 +170,13 @@ def worker(until_idle: bool) -> None:
 
 
 async def _worker(settings: Settings, until_idle: bool) -> None:
-    async with open_app(settings) as app:
-        async with app.sessions() as session:
+    async with open_store(settings) as store:
+        async with store.sessions() as session:
             unsent = (await session.execute(
                 select(func.count()).select_from(Delivery).join(Broadcast)
                 .where(OPEN, Broadcast.state.in_(("sending", "scheduled"))))).scalar_one()
         with _bar(int(unsent), "Sending broadcasts") as advance:
-            stats = await run_worker(settings, until_idle, sessions=app.sessions,
+            stats = await run_worker(settings, until_idle, sessions=store.sessions,
                                      rows_done=advance)
     click.echo(f"sent {stats.sent}, failed {stats.failed}, blocked {stats.blocked}, "
                f"retried {stats.retried}")
@@ -191,7 +192,7 @@ def status_command(broadcast_id: int, as_json: bool) -> None:
 
 
 async def _status(settings: Settings, broadcast_id: int, as_json: bool) -> None:
-    async with open_app(settings) as app, app.sessions() as session:
+    async with open_store(settings) as store, store.sessions() as session:
         current = await status(session, broadcast_id)
     if current is None:
         raise click.ClickException(f"no broadcast {broadcast_id}")
@@ -211,7 +212,7 @@ def list_command(limit: int) -> None:
 
 
 async def _list(settings: Settings, limit: int) -> None:
-    async with open_app(settings) as app, app.sessions() as session:
+    async with open_store(settings) as store, store.sessions() as session:
         rows = await list_broadcasts(session, limit)
     for broadcast, current in rows:
         when = broadcast.scheduled_at or broadcast.created_at
@@ -232,7 +233,7 @@ def _state_change(name: str, change: Callable[..., Any], done: str) -> click.Com
 
 async def _change(settings: Settings, broadcast_id: int, change: Callable[..., Any],
                   done: str) -> None:
-    async with open_app(settings) as app, app.sessions() as session, session.begin():
+    async with open_store(settings) as store, store.sessions() as session, session.begin():
         changed = await change(session, broadcast_id)
         current = await status(session, broadcast_id)
     if current is None:
@@ -257,7 +258,7 @@ def sink_command(limit: int) -> None:
 
 
 async def _sink(settings: Settings, limit: int) -> None:
-    async with open_app(settings) as app, app.sessions() as session:
+    async with open_store(settings) as store, store.sessions() as session:
         rows = await LocalDeliveries(session).recent("demo", limit)
     if not rows:
         click.echo("The demo sink holds no announcement yet.")
@@ -279,6 +280,6 @@ def failures_command(broadcast_id: int, path: Path | None) -> None:
 
 
 async def _failures(settings: Settings, broadcast_id: int, path: Path) -> None:
-    async with open_app(settings) as app, app.sessions() as session:
+    async with open_store(settings) as store, store.sessions() as session:
         count = await failures_csv(session, broadcast_id, path)
     click.echo(f"{count} failed or blocked deliveries written to {path}")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import click
 
-from bot.app import open_app
 from bot.cli.common import load_settings, run_command
 from bot.console.pages import CONSOLE_PATH
 from bot.settings import Settings
+from bot.store import open_store
 from db.console import CONSOLE_ROLE, LINK_LIFETIME, AuditLog, ConsoleAuth
 from db.repositories import UserRepository
 
@@ -30,7 +30,7 @@ def login_link(account: str) -> None:
 
 
 async def _login_link(settings: Settings, channel: str, external_id: str) -> None:
-    async with open_app(settings) as app, app.sessions() as session, session.begin():
+    async with open_store(settings) as store, store.sessions() as session, session.begin():
         identity = await UserRepository(session).find(channel, external_id)
         if identity is None:
             raise click.ClickException(f"no account {channel}:{external_id}: the person must "

@@ -1,5 +1,5 @@
-"""`cdsbot`'s own commands: run, chat, ask, content check, export and coverage, db upgrade,
-unanswered questions, Zalo's first token pair."""
+"""`cdsbot run`, `chat`, `ask` and `content check|export|coverage`: the commands that answer
+questions or read the packs."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-import aiohttp
 import click
 
 from bot import runner
 from bot.app import App, open_app
-from bot.channels.zalo_client import ZaloTokens, permission_url, pkce_pair
 from bot.cli.common import BAD_INPUT, FAILED, load_settings, run_command
 from bot.cli.places import province_slug
 from bot.settings import Settings
@@ -22,25 +20,18 @@ from content.errors import ContentError
 from content.layer import export_packs, overlay, with_phrasings
 from content.loader import authoring_problems, load_content
 from db.content_layer import ContentLayer
-from db.migrate import upgrade
-from db.repositories import QuestionLogRepository
 from handlers.messages import IncomingMessage, Reply
 
 ASK_CHANNEL = "cli"
 
 
-@click.group()
-def main() -> None:
-    """CDS Outreach Bot: National Digital Transformation Day assistant."""
-
-
-@main.command()
+@click.command()
 def run() -> None:
     """Run every configured channel (with no tokens: the local console chat)."""
     run_command(runner.run(load_settings()))
 
 
-@main.command()
+@click.command()
 @click.option("--user", default=None, help="Console user id (default: your login name).")
 def chat(user: str | None) -> None:
     """Chat with the bot in this terminal; type a button's number to press it, /quit to leave."""
@@ -52,7 +43,7 @@ async def _chat(settings: Settings, user: str | None = None) -> None:
         await runner.chat(app, user)
 
 
-@main.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
 @click.option("--province", default=None, help="Rank this province's answers first (slug).")
 @click.argument("questions", nargs=-1)
@@ -89,7 +80,7 @@ def _as_text(reply: Reply) -> str:
     return "\n".join([reply.text, *choices])
 
 
-@main.group()
+@click.group()
 def content() -> None:
     """Content packs."""
 
@@ -162,67 +153,3 @@ def content_coverage(show_all: bool) -> None:
                 click.echo(f"  ok        {section.code:24} {what}")
     click.echo(f"{open_sections} section(s) without an entry or a reason.")
     sys.exit(FAILED if open_sections else 0)
-
-
-@main.group()
-def db() -> None:
-    """Database."""
-
-
-@db.command("upgrade")
-def db_upgrade() -> None:
-    """Apply database migrations (alembic) up to the latest."""
-    run_command(upgrade(load_settings().database_url))
-    click.echo("Database is up to date.")
-
-
-@main.command()
-@click.option("--limit", default=50, show_default=True)
-def unanswered(limit: int) -> None:
-    """Questions the bot could not answer, newest first (for officers)."""
-    run_command(_unanswered(load_settings(), limit))
-
-
-async def _unanswered(settings: Settings, limit: int) -> None:
-    async with open_app(settings) as app, app.sessions() as session:
-        for row in await QuestionLogRepository(session).unanswered(limit):
-            when = row.created_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
-            click.echo(f"{when}  {row.score:.2f}  {row.text or row.normalized_text}")
-
-
-@main.group()
-def zalo() -> None:
-    """Zalo OA: obtain the first token pair (OAuth v4 with PKCE)."""
-
-
-@zalo.command("auth-url")
-@click.option("--state", default="cdsbot", show_default=True)
-def zalo_auth_url(state: str) -> None:
-    """Print the OA permission URL and the PKCE code verifier to keep for `exchange`."""
-    settings = load_settings()
-    if not (settings.zalo_app_id and settings.zalo_redirect_uri):
-        raise click.UsageError("set ZALO_APP_ID and ZALO_REDIRECT_URI first")
-    verifier, challenge = pkce_pair()
-    click.echo(permission_url(settings.zalo_oauth_base_url, settings.zalo_app_id,
-                              settings.zalo_redirect_uri, challenge, state))
-    click.echo(f"code_verifier: {verifier}")
-    click.echo("Open the URL as the OA admin, approve, then run: "
-               "cdsbot zalo exchange CODE --verifier <code_verifier>")
-
-
-@zalo.command("exchange")
-@click.argument("code")
-@click.option("--verifier", required=True, help="The code_verifier printed by `auth-url`.")
-def zalo_exchange(code: str, verifier: str) -> None:
-    """Trade the authorisation CODE for the first token pair and store it in the database."""
-    run_command(_zalo_exchange(load_settings(), code, verifier))
-
-
-async def _zalo_exchange(settings: Settings, code: str, verifier: str) -> None:
-    if not (settings.zalo_app_id and settings.zalo_app_secret):
-        raise click.UsageError("set ZALO_APP_ID and ZALO_APP_SECRET first")
-    async with open_app(settings) as app, aiohttp.ClientSession() as http:
-        tokens = ZaloTokens(app.sessions, http, settings.zalo_oauth_base_url, settings.zalo_app_id,
-                            settings.zalo_app_secret.get_secret_value())
-        await tokens.exchange_code(code, verifier)
-    click.echo("Zalo token pair stored; the bot refreshes it from now on.")

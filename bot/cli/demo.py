@@ -7,10 +7,10 @@ import time
 
 import click
 
-from bot.app import open_app
 from bot.cli.common import BAD_INPUT, load_settings, run_command
 from bot.demo_data import clear_demo_data, generate_demo_data, has_real_data
 from bot.settings import Settings
+from bot.store import open_store
 
 
 class RefusedError(click.ClickException):
@@ -37,16 +37,16 @@ def demo_data_command(teams: int, visits: int, subscribers: int, seed: int, yes:
 
 async def _demo_data(settings: Settings, *, teams: int, visits: int, subscribers: int, seed: int,
                      yes: bool, clear: bool) -> None:
-    async with open_app(settings) as app:
+    async with open_store(settings) as store:
         if clear:
-            click.echo(f"Removed {await clear_demo_data(app.sessions)} demo rows.")
+            click.echo(f"Removed {await clear_demo_data(store.sessions)} demo rows.")
             return
-        if not yes and await has_real_data(app.sessions):
+        if not yes and await has_real_data(store.sessions):
             raise RefusedError("the database holds real (non-demo) users or teams; it may be "
                                "production. Add --yes to add demo data to it anyway.")
         started = time.monotonic()
         with click.progressbar(length=visits, label="Writing demo visits") as bar:
-            summary = await generate_demo_data(app.sessions, teams=teams, visits=visits,
+            summary = await generate_demo_data(store.sessions, teams=teams, visits=visits,
                                                subscribers=subscribers, seed=seed,
                                                progress=bar.update)
         click.echo(f"Demo data: {summary.teams} teams ({summary.members} members), "

@@ -6,10 +6,11 @@ import datetime as dt
 
 import click
 
-from bot.app import open_app
 from bot.cli.common import load_settings, run_command
 from bot.cli.places import commune_codes, province_slug
 from bot.settings import Settings
+from bot.store import open_store
+from content.places import place_finder
 from db.console import AuditLog
 from db.models import Role
 from db.repositories import UserRepository
@@ -39,14 +40,14 @@ def create(province: str, communes: tuple[str, ...], name: str) -> None:
 
 
 async def _create(settings: Settings, province: str, communes: list[str], name: str) -> None:
-    async with open_app(settings) as app:
-        async with app.sessions() as session, session.begin():
+    async with open_store(settings) as store:
+        async with store.sessions() as session, session.begin():
             team = await TeamRepository(session).create(name=name, province=province,
                                                         communes=communes)
             invite = await InviteRepository(session).create(
                 team, valid_for=dt.timedelta(days=settings.invite_valid_days),
                 max_uses=settings.invite_max_uses)
-        names = ", ".join(app.services.places.units.communes[c].name for c in communes)
+        names = ", ".join(place_finder().units.communes[c].name for c in communes)
     click.echo(f"team {team.id}: {name} ({names}, {province})")
     click.echo(f"invite code {invite.code}, valid {settings.invite_valid_days} days, "
                f"{settings.invite_max_uses} uses: members send /thamgia {invite.code} "
@@ -66,9 +67,9 @@ def list_(province: str | None, communes: tuple[str, ...]) -> None:
 
 
 async def _list(settings: Settings, scope: Scope) -> None:
-    async with open_app(settings) as app, app.sessions() as session:
+    async with open_store(settings) as store, store.sessions() as session:
         teams = TeamRepository(session)
-        names = app.services.places.units.communes
+        names = place_finder().units.communes
         for team in await teams.in_scope(scope):
             members = await teams.count_members(team.id)
             area = ", ".join(names[c].name if c in names else c for c in team.communes)
@@ -86,7 +87,7 @@ def invite(team_id: int, days: int | None, uses: int | None) -> None:
 
 
 async def _invite(settings: Settings, team_id: int, days: int | None, uses: int | None) -> None:
-    async with open_app(settings) as app, app.sessions() as session, session.begin():
+    async with open_store(settings) as store, store.sessions() as session, session.begin():
         team = await TeamRepository(session).get(team_id)
         if team is None:
             raise click.UsageError(f"there is no team {team_id}")
@@ -130,7 +131,7 @@ def grant(account: str, role: str, province: str | None, communes: tuple[str, ..
 
 async def _grant(settings: Settings, channel: str, external_id: str, role: Role,
                  province: str | None, communes: list[str]) -> None:
-    async with open_app(settings) as app, app.sessions() as session, session.begin():
+    async with open_store(settings) as store, store.sessions() as session, session.begin():
         identity = (await UserRepository(session).identify(channel, external_id, external_id)).identity
         user = identity.user
         before = Role(user.role).name.lower()
@@ -140,7 +141,7 @@ async def _grant(settings: Settings, channel: str, external_id: str, role: Role,
                                        target=f"{channel}:{external_id}",
                                        details={"role": role.name.lower(), "before": before,
                                                 "communes": communes, "by": "command line"})
-        units = app.services.places.units
+        units = place_finder().units
         area = ", ".join(units.communes[c].name for c in communes) if communes else ""
         where = units.provinces[province].name if province else ""
     click.echo(f"{channel}:{external_id} is now {role.name.lower()}"

@@ -12,10 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.channels.web_assets import WIDGET_PATH
 from bot.channels.web_guard import SITE_CACHE_SECONDS
 from bot.cli.common import load_settings, run_command
-from bot.runner import public_url
 from bot.settings import Settings
-from db.engine import create_engine, session_factory
-from db.migrate import upgrade
+from bot.store import open_store
 from db.web_chat import WebSites
 
 
@@ -31,13 +29,8 @@ def origin(text: str) -> str:
 
 @contextlib.asynccontextmanager
 async def _database(settings: Settings) -> AsyncIterator[AsyncSession]:
-    await upgrade(settings.database_url)
-    engine = create_engine(settings.database_url, 2)
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            yield session
-    finally:
-        await engine.dispose()
+    async with open_store(settings) as store, store.sessions() as session, session.begin():
+        yield session
 
 
 @click.group("web")
@@ -68,7 +61,7 @@ def add(name: str, origins: tuple[str, ...]) -> None:
 async def _add(settings: Settings, name: str, origins: list[str]) -> None:
     async with _database(settings) as session:
         site = await WebSites(session).add(name, origins)
-    base = public_url(settings)
+    base = settings.public_url()
     click.echo(f"site {site.key}: {name}, allowed from {', '.join(origins)}")
     click.echo("paste into the portal's pages:")
     click.echo(f'  <script src="{base}{WIDGET_PATH}" data-site="{site.key}" async></script>')

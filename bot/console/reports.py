@@ -11,6 +11,7 @@ from contextlib import aclosing
 
 from aiohttp import web
 
+from bot.console.day_chart import day_chart
 from bot.console.pages import BAD_DATES, CONSOLE, SIGNED, T, period, render, signed_in
 from db.reports import Report, ReportRepository
 from db.teams import TeamRepository
@@ -60,6 +61,7 @@ async def reports(request: web.Request) -> web.Response:
     catalog = console.services.content.services
     names = service_names(catalog, t.locale)
     return render(request, "reports.html", report=report, query=_query(report),
+                  chart=day_chart(report, t),
                   summary=summary_text(report, t, catalog), services=names,
                   start=report.start.isoformat(), end=report.end.isoformat(),
                   empty=report.total.visits == 0 and not report.by_team,

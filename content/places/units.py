@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
+from content.build_cache import cached
 from content.normalize import fold
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -290,8 +291,10 @@ def read_text(path: Path) -> str:
 
 @cache
 def admin_units(data_dir: Path = DATA_DIR) -> AdminUnits:
-    """Every unit, loaded once per process (about 10,000 rows)."""
-    return build((effective, read_text(path)) for effective, path in table_files(data_dir))
+    """Every unit, loaded once per process (about 10,000 rows; from the start-up cache when an
+    earlier process built the same tables)."""
+    return cached("units", [data_dir], lambda: build(
+        (effective, read_text(path)) for effective, path in table_files(data_dir)))
 
 
 @dataclass(frozen=True)
