@@ -7,7 +7,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Clock, InviteCode, Role, Team, TeamMember, User, Visit, utcnow
@@ -61,13 +61,26 @@ class TeamRepository:
     async def get(self, team_id: int) -> Team | None:
         return await self.session.get(Team, team_id)
 
-    async def in_scope(self, scope: Scope) -> list[Team]:
-        statement = select(Team).order_by(Team.province, Team.commune_code, Team.name)
-        if scope.province is not None:
-            statement = statement.where(Team.province == scope.province)
-        if scope.communes:
-            statement = statement.where(Team.commune_code.in_(scope.communes))
+    async def in_scope(self, scope: Scope, *, limit: int | None = None,
+                       offset: int = 0) -> list[Team]:
+        """The scope's teams by province, commune and name; `limit` of them from `offset`."""
+        statement = (select(Team).where(*self._within(scope))
+                     .order_by(Team.province, Team.commune_code, Team.name, Team.id)
+                     .limit(limit).offset(offset))
         return list((await self.session.execute(statement)).scalars())
+
+    async def count_in_scope(self, scope: Scope) -> int:
+        statement = select(func.count()).select_from(Team).where(*self._within(scope))
+        return int((await self.session.execute(statement)).scalar_one())
+
+    @staticmethod
+    def _within(scope: Scope) -> list[ColumnElement[bool]]:
+        where = []
+        if scope.province is not None:
+            where.append(Team.province == scope.province)
+        if scope.communes:
+            where.append(Team.commune_code.in_(scope.communes))
+        return where
 
     async def membership(self, user_id: int) -> tuple[TeamMember, Team] | None:
         """The user's team and their place in it, if any."""

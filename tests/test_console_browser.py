@@ -1,7 +1,8 @@
 """The console in a real browser (Debian's Chromium through Playwright): signing in with the
 link /dangnhap sends and out again, a link opened by a preview then used elsewhere, a phone
 viewport, a report read (a bar of its chart leads to that day) and downloaded, a team and its
-printable invite, a broadcast followed to the end, the questions inbox end to end, and
+printable invite, a broadcast followed to the end, the questions inbox end to end, refusals
+(an expired link, a form without its CSRF token, another province's pages by URL), and
 accessibility scans, with the console's strict CSP in force."""
 
 from __future__ import annotations
@@ -267,3 +268,55 @@ async def test_a_question_the_bot_refused_is_added_in_the_inbox_and_answered_aft
     out, err = await asyncio.wait_for(other.communicate(), 120)
     assert other.returncode == 0, err.decode()
     assert json.loads(out.decode().splitlines()[0])["faq_id"] == "tg-event-10-10"  # another one
+
+
+async def test_stale_links_forms_without_their_token_and_another_provinces_pages_are_refused(
+        pipeline, setup, clock):
+    """An expired link; a form posted without its CSRF token; a Đồng Tháp officer opening An
+    Giang's broadcast, team and questions by URL: refused, and nothing changes."""
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from content.places import admin_units
+    from db.models import Broadcast, InviteCode
+    from db.teams import TeamRepository
+    from tests.test_console_inbox import citizen_of
+
+    server, browser = setup
+    async with pipeline.sessions() as session, session.begin():
+        commune = next(c.code for c in admin_units().communes.values()
+                       if c.province == "an-giang")
+        team = await TeamRepository(session).create(name="Tổ An Giang", province="an-giang",
+                                                    communes=[commune])
+        broadcast = Broadcast(text="Thông báo của An Giang", audience=["all"], state="done",
+                              province="an-giang")
+        session.add(broadcast)
+    their_question = "o an giang co chuong trinh gi hay khong"
+    await (await citizen_of(pipeline, "an-giang")).send(their_question)
+    boss = await officer(pipeline, "dong-thap")
+    errors: list[str] = []
+    page = await _page(browser, errors)
+    stale = await login_token(boss)
+    clock[0] += dt.timedelta(minutes=11)  # links last 10
+    refused = await page.goto(f"{server.url}/console/login/{stale}")
+    assert refused.status == 410  # the confirm page already says so, with no button
+    await page.get_by_text("Liên kết đăng nhập này đã hết hạn").wait_for()
+    await page.goto(f"{server.url}/console/login/{await login_token(boss)}")
+    await page.get_by_role("button", name="Đăng nhập").click()
+    await page.get_by_role("heading", name="Tổng quan").wait_for()
+    forged = await page.request.post(f"{server.url}/console/signout-everywhere", form={})
+    assert forged.status == 403 and "Biểu mẫu này đã hết hạn" in await forged.text()
+    for path in (f"/console/broadcasts/{broadcast.id}", f"/console/teams/{team.id}"):
+        opened = await page.goto(server.url + path)
+        assert opened.status == 403, path
+        await page.get_by_role("heading", name="Không được phép").wait_for()
+        assert "Bạn không có quyền mở trang này." in await page.locator(".message").inner_text()
+    await page.goto(f"{server.url}/console/inbox?province=an-giang")
+    assert their_question not in await page.locator("main").inner_text()
+    await page.goto(f"{server.url}/console/")  # still signed in: the forged form ended nothing
+    await page.get_by_role("heading", name="Tổng quan").wait_for()
+    async with pipeline.sessions() as session:
+        assert (await session.get(Broadcast, broadcast.id)).state == "done"
+        assert (await session.execute(select(func.count()).select_from(InviteCode))
+                ).scalar_one() == 0

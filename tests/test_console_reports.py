@@ -78,3 +78,17 @@ async def test_unreadable_dates_say_so_and_show_the_last_30_days(pipeline, signe
     browser = await signed_in(await officer(pipeline, "dong-thap"))
     page = await browser.get("/console/reports?from=5/10/2024&to=1/10/2024")
     assert browser.status == 200 and "YYYY-MM-DD" in page and "Tổ Mỹ Phong" in page
+
+
+async def test_a_province_of_many_teams_shows_the_hundred_with_most_visits(pipeline, signed_in):
+    from tests.test_reports import MY_PHONG
+
+    async with pipeline.sessions() as session, session.begin():
+        for n in range(100):  # silent teams: the seed's teams with visits come first
+            await TeamRepository(session).create(name=f"Tổ số {n:03}", province="dong-thap",
+                                                 communes=[MY_PHONG])
+    browser = await signed_in(await officer(pipeline, "dong-thap"))
+    page = await browser.get("/console/reports?from=2024-10-01&to=2024-10-05")
+    teams = page.split("Theo tổ", 1)[1].split("</table>", 1)[0]
+    assert teams.count("<tr><td>") == 100 and "Tổ Mỹ Phong" in teams  # most visits first
+    assert "3 tổ còn lại (nhiều lượt nhất trước) có trong tệp Excel." in page

@@ -62,6 +62,24 @@ async def test_an_officer_sees_their_provinces_teams_with_leader_members_and_las
     assert song_binh and "chưa ghi nhận lượt nào" in song_binh[0]
 
 
+async def test_a_province_with_many_teams_gets_them_a_hundred_per_page(pipeline, signed_in):
+    async with pipeline.sessions() as session, session.begin():
+        for n in range(103):  # the seed has 3 teams in Đồng Tháp: 106 in all
+            await TeamRepository(session).create(name=f"Tổ số {n:03}", province="dong-thap",
+                                                 communes=[MY_PHONG])
+        await TeamRepository(session).create(name="Tổ Nghệ An", province="nghe-an",
+                                             communes=[KIM_LIEN])
+    browser = await signed_in(await officer(pipeline, "dong-thap"))
+    first = await browser.get("/console/teams")
+    assert first.count("<tr><td><a href") == 100 and "Tổ 1–100 trong 106 tổ" in first
+    assert 'href="/console/teams?page=2">Trang sau' in first and "Trang trước" not in first
+    second = await browser.get("/console/teams?page=2")
+    assert second.count("<tr><td><a href") == 6 and "Tổ 101–106 trong 106 tổ" in second
+    assert "Trang sau" not in second and 'href="/console/teams?page=1">Trang trước' in second
+    shown = re.findall(r"#\d+ (Tổ [^<]+)</a>", first + second)
+    assert len(set(shown)) == 106 and "Tổ Nghệ An" not in shown  # each once, none of Nghệ An
+
+
 async def test_another_provinces_team_is_refused_by_url_and_form_and_nothing_changes(
         pipeline, signed_in):
     browser = await signed_in(await officer(pipeline, "dong-thap"))

@@ -47,6 +47,8 @@ FORBIDDEN_ORIGIN = N_("This form was sent from another website and was refused."
 STALE_FORM = N_("This form has expired. Go back, reload the page and try again.")
 NOT_FOUND = N_("This page does not exist.")
 FORBIDDEN = N_("You may not open this page.")
+REFUSED_TITLES = {403: N_("Not allowed"), 404: N_("Page not found")}
+"""A refusal page's heading; the message says why."""
 BAD_DATES = N_("Those dates could not be read; showing the last {days} days. Use the date "
                "pickers or type dates as YYYY-MM-DD, the first before the second.")
 LONGEST_PERIOD = 800
@@ -107,8 +109,10 @@ def render(request: web.Request, template: str, status: int = 200,
 
 
 def refuse(request: web.Request, status: int, message: str) -> web.Response:
-    return render(request, "message.html", status=status, title=request[T](message),
-                  message=request[T](message))
+    t = request[T]
+    title = REFUSED_TITLES.get(status)
+    return render(request, "message.html", status=status, title=t(title) if title else t(message),
+                  message=t(message))
 
 
 def same_origin(request: web.Request, public: str) -> bool:

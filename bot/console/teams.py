@@ -23,7 +23,8 @@ from db.teams import InviteRepository, TeamRepository, VisitRepository
 from handlers.numbers import read_id
 from handlers.teams import province_name, staff_scope, team_area
 
-MOST_TEAMS = 500
+PAGE_SIZE = 100
+"""Teams per page of the list."""
 """Teams one page lists; a province has far fewer."""
 NAME_MISSING = N_("Give the team a name (at most 128 characters).")
 COMMUNE_MISSING = N_("Choose the team's commune.")
@@ -75,14 +76,18 @@ async def listing(request: web.Request) -> web.StreamResponse:
                 raise web.HTTPForbidden()
             raise web.HTTPSeeOther(f"{CONSOLE_PATH}/teams/{found[1].id}")
         repository = TeamRepository(session)
-        teams = await repository.in_scope(staff_scope(signed.role, signed.user))
-        shown = teams[:MOST_TEAMS]
+        scope = staff_scope(signed.role, signed.user)
+        page = max(read_id(request.query.get("page", "1")) or 1, 1)
+        shown = await repository.in_scope(scope, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        total = await repository.count_in_scope(scope)
         summaries = await repository.summaries([team.id for team in shown])
     units = _units(request)
     rows = [{"team": team, "area": team_area(units, team),
              "province": province_name(units, team.province), **vars(summaries[team.id])}
             for team in shown]
-    return render(request, "teams.html", rows=rows, more=len(teams) - len(shown))
+    first = (page - 1) * PAGE_SIZE + 1
+    return render(request, "teams.html", rows=rows, page=page, total=total, first=first,
+                  last=first + len(shown) - 1, more=first + len(shown) - 1 < total)
 
 
 async def team_page(request: web.Request) -> web.Response:
