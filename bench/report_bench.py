@@ -261,7 +261,7 @@ async def bench_database(kind: str, args: argparse.Namespace, catalog: ServiceCa
 
 
 def print_tables(results: list[dict[str, Any]]) -> None:
-    names = ["total", "by_service", "by_commune", "by_team", "by_day", "build_report"]
+    names = ["by_services", "by_commune", "by_team", "by_day", "build_report"]
     print("\n| store | scope | visits | " + " | ".join(names) + " |")
     print("| --- | --- | --- |" + " --- |" * len(names))
     for result in results:

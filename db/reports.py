@@ -7,11 +7,11 @@ Every query counts only the visits of the scope and period that were not undone 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.places import admin_units
@@ -159,8 +159,9 @@ class ReportQueries:
     """One aggregate query per breakdown (GROUP BY in the database). Public so that the
     benchmark can time and EXPLAIN each one."""
 
-    total: AnySelect
-    by_service: AnySelect
+    by_services: AnySelect
+    """Per set of services a visit has (a few dozen sets): the total and every service's sums
+    are added up from it, in one cheap GROUP BY instead of two passes of conditional sums."""
     by_commune: AnySelect
     by_team: AnySelect
     by_day: AnySelect
@@ -173,8 +174,8 @@ def report_queries(scope: ReportScope, start: dt.date, end: dt.date,
                    services: ServiceCatalog) -> ReportQueries:
     where = _counted(scope, start, end)
     return ReportQueries(
-        total=select(*_totals()).where(*where),
-        by_service=select(*_service_sums(services)).where(*where),
+        by_services=(select(Visit.services, *_totals()).where(*where)
+                     .group_by(Visit.services)),
         by_commune=(select(Visit.commune_code, *_totals()).where(*where)
                     .group_by(Visit.commune_code)
                     .order_by(func.count().desc(), Visit.commune_code)),
@@ -192,8 +193,10 @@ async def build_report(session: AsyncSession, scope: ReportScope, start: dt.date
     by_team = _team_rows(rows["by_team"])
     return Report(
         scope=scope, start=start, end=end,
-        total=Row("total", *(int(value) for value in rows["total"][0])),
-        by_service=_service_rows(rows["by_service"][0], services),
+        total=Row("total", *_summed(rows["by_services"])),
+        by_service=[Row(service.code, *_summed(row for row in rows["by_services"]
+                                               if int(row[0] or 0) >> service.bit & 1))
+                    for service in services.services],
         by_commune=[CommuneRow(commune_name(code), int(visits), int(people), int(follow_ups),
                                code or "")
                     for code, visits, people, follow_ups in rows["by_commune"]],
@@ -204,9 +207,12 @@ async def build_report(session: AsyncSession, scope: ReportScope, start: dt.date
     )
 
 
-def _service_rows(sums: Sequence[Any], services: ServiceCatalog) -> list[Row]:
-    return [Row(service.code, *(int(value) for value in sums[3 * i:3 * i + 3]))
-            for i, service in enumerate(services.services)]
+def _summed(rows: Iterable[Any]) -> tuple[int, int, int]:
+    """Visits, people and follow-ups of by_services rows (services, count, people, follow-ups)."""
+    visits = people = follow_ups = 0
+    for _, count, guided, back in rows:
+        visits, people, follow_ups = visits + int(count), people + int(guided), follow_ups + int(back)
+    return visits, people, follow_ups
 
 
 def _team_rows(rows: Sequence[Any]) -> list[TeamRow]:
@@ -216,17 +222,6 @@ def _team_rows(rows: Sequence[Any]) -> list[TeamRow]:
                          if code))
              for team_id, name, commune, others, visits, people, follow_ups in rows]
     return sorted(teams, key=lambda row: (-row.visits, row.name, row.team_id))
-
-
-def _service_sums(catalog: ServiceCatalog) -> list[Any]:
-    """Three conditional sums per service bit, so one pass over the visits covers them all."""
-    columns: list[Any] = []
-    for service in catalog.services:
-        has = Visit.services.op("&")(literal(1 << service.bit)) != 0
-        columns += [func.coalesce(func.sum(case((has, 1), else_=0)), 0),
-                    func.coalesce(func.sum(case((has, Visit.people), else_=0)), 0),
-                    func.coalesce(func.sum(case((and_(has, _follow_up()), 1), else_=0)), 0)]
-    return columns
 
 
 def _team_query(scope: ReportScope, where: Sequence[ColumnElement[bool]]) -> AnySelect:

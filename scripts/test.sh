@@ -30,8 +30,10 @@ echo "uv.lock sha256 $(sha256sum uv.lock | cut -d' ' -f1); installed:"
 "${PYTEST[@]}" --durations=10
 
 # The clock guard: every test of what shows dates, phases, countdowns, schedules, reminders and
-# reports, on a day inside the seed plans' campaigns and on a far day in a leap year (two days
-# keep the whole run within CI's ten minutes on two cores; each day adds a minute or so).
+# reports, again with the real clock on 29/2/2024: a leap day, with the 2024 campaigns still to
+# come and the 2023 ones over, where the main run's real today (after every seed campaign) and
+# the tests' clock (5/10/2024, inside a campaign) are neither. One day keeps the whole run within
+# CI's ten minutes on two cores (each day adds about 40 s).
 # On SQLite only: the SQL is the same on PostgreSQL, whose server clock cannot be moved. Left out:
 # the broadcast worker's, rate limiter's and transports' (Telegram, Zalo) tests, which use only
 # relative times; the accuracy sets, which read no date; the command-line tests but the one that
@@ -42,7 +44,5 @@ GUARD_TESTS=(tests/test_schedule.py tests/test_content.py tests/test_reminders.p
     tests/test_teams.py tests/test_subscriptions.py
     tests/test_broadcast_chat.py tests/test_broadcast_audience.py tests/test_matcher.py
     tests/test_demo_data.py tests/test_cli.py::test_a_team_member_logs_a_visit_in_the_console)
-for day in 2023-10-01 2040-02-29; do
-    echo "clock guard: the real clock moved to $day"
-    "${PYTEST[@]}" -m "not postgres" --today "$day" -k "not test_help_works" "${GUARD_TESTS[@]}"
-done
+echo "clock guard: the real clock moved to 2024-02-29"
+"${PYTEST[@]}" -m "not postgres" --today 2024-02-29 -k "not test_help_works" "${GUARD_TESTS[@]}"
