@@ -2,8 +2,8 @@
 # Sets everything up on a fresh machine and runs the whole test suite: the locked versions, lint
 # (ruff), types (mypy), content validation, pytest (SQLite always; PostgreSQL at
 # $TEST_POSTGRES_URL, by default the local server at 127.0.0.1:5432, database test), then the
-# clock guard: the tests that run in one machine's time again with the real clock moved to another
-# day (tests/clock_travel.py).
+# clock guard: the tests that run in one machine's time again with the real clock moved to other
+# days (tests/clock_travel.py).
 # With arguments, runs only pytest with them (for example a file or -k EXPR), without the guard.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,19 +25,9 @@ fi
 echo "uv.lock sha256 $(sha256sum uv.lock | cut -d' ' -f1); installed:"
 .tools/bin/uv pip freeze --python .venv/bin/python --exclude-editable | sed 's/^/  /'
 .venv/bin/ruff check .
+.venv/bin/mypy
 .venv/bin/cdsbot content check
-# mypy takes ~40 s on a fresh machine, on one core: it runs beside the tests, which leave a
-# quarter of the two cores idle (waiting on subprocesses, browsers and fake platforms), and its
-# verdict comes after theirs.
-MYPY_LOG=$(mktemp)
-.venv/bin/mypy > "$MYPY_LOG" 2>&1 &
-MYPY_PID=$!
-trap 'kill "$MYPY_PID" 2>/dev/null || true; rm -f "$MYPY_LOG"' EXIT
 "${PYTEST[@]}" --durations=10
-MYPY_RC=0
-wait "$MYPY_PID" || MYPY_RC=$?
-cat "$MYPY_LOG"
-[ "$MYPY_RC" = 0 ] || { echo "mypy failed" >&2; exit "$MYPY_RC"; }
 
 # The clock guard: every test of what shows dates, phases, countdowns, schedules, reminders and
 # reports, again with the real clock on 29/2/2024: a leap day, with the 2024 campaigns still to
