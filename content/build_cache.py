@@ -24,9 +24,10 @@ import pickle
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from functools import cache
 from importlib.metadata import version
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +69,29 @@ def cache_dir() -> Path | None:
 
 
 def _key(inputs: Iterable[Path | str | None]) -> str:
-    digest = hashlib.sha256()
-    for part in (FORMAT, sys.version, version("rapidfuzz"), version("pyyaml")):
-        digest.update(part.encode() + b"\0")
-    for item in [PACKAGE_DIR, *inputs]:
+    digest = hashlib.sha256(_package_digest())
+    for item in inputs:
         if isinstance(item, Path):
-            for file in _files(item):
-                digest.update(str(file).encode() + b"\0" + file.read_bytes() + b"\0")
+            _add_tree(digest, item)
         else:
             digest.update(repr(item).encode() + b"\0")
     return digest.hexdigest()[:32]
+
+
+@cache
+def _package_digest() -> bytes:
+    """This package and the versions that shape its pickles: read once per process, not once
+    per build (a process asks for three), since the installed code does not change under it."""
+    digest = hashlib.sha256()
+    for part in (FORMAT, sys.version, version("rapidfuzz"), version("pyyaml")):
+        digest.update(part.encode() + b"\0")
+    _add_tree(digest, PACKAGE_DIR)
+    return digest.digest()
+
+
+def _add_tree(digest: Any, root: Path) -> None:
+    for file in _files(root):
+        digest.update(str(file).encode() + b"\0" + file.read_bytes() + b"\0")
 
 
 def _files(root: Path) -> Iterator[Path]:

@@ -221,16 +221,12 @@ async def test_a_question_the_bot_refused_is_added_in_the_inbox_and_answered_aft
     """The inbox end to end: a citizen's question the bot refused appears as a group; the
     officer adds it to the entry the inbox offers; the same question is then answered here at
     once and by another process (`cdsbot ask`)."""
-    import asyncio
     import dataclasses
-    import json
-    import os
 
     from axe_playwright_python.async_playwright import Axe
 
     from bot.pipeline import Pipeline
-    from tests.clock_travel import bot_command
-    from tests.test_console_inbox import ASKED, citizen_of, last_logged
+    from tests.test_console_inbox import ASKED, asked_in_another_process, citizen_of, last_logged
 
     shown = ASKED.removesuffix(" ko")  # the group shows it folded: "… hay khong"
 
@@ -261,13 +257,8 @@ async def test_a_question_the_bot_refused_is_added_in_the_inbox_and_answered_aft
         assert errors == []
     await citizen.send(ASKED)  # this worker: at once
     assert await last_logged(own) == (True, "tg-event-10-10")
-    env = {**os.environ, "DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": ""}
-    other = await asyncio.create_subprocess_exec(
-        *bot_command("ask", "--json", "--province", "tien-giang", ASKED), env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(other.communicate(), 120)
-    assert other.returncode == 0, err.decode()
-    assert json.loads(out.decode().splitlines()[0])["faq_id"] == "tg-event-10-10"  # another one
+    answer = await asked_in_another_process(database_url, tmp_path, ASKED)
+    assert answer["faq_id"] == "tg-event-10-10"  # another one
 
 
 async def test_stale_links_forms_without_their_token_and_another_provinces_pages_are_refused(

@@ -140,6 +140,17 @@ async def citizen_of(pipeline, province: str) -> Chat:
     return citizen
 
 
+async def asked_in_another_process(database_url: str, tmp_path, question: str) -> dict:
+    """`cdsbot ask --json` in a process of its own (another worker): its answer to `question`."""
+    env = {**os.environ, "DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": ""}
+    other = await asyncio.create_subprocess_exec(
+        *bot_command("ask", "--json", "--province", "tien-giang", question), env=env,
+        cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(other.communicate(), 120)
+    assert other.returncode == 0, err.decode()
+    return json.loads(out.decode().splitlines()[0])
+
+
 async def last_logged(pipeline) -> tuple[bool, str | None]:
     from sqlalchemy import select
 
@@ -172,13 +183,7 @@ async def test_a_question_added_to_an_entry_is_answered_here_and_in_another_proc
             await browser.close()
     await citizen.send(ASKED)  # this worker: at once
     assert await last_logged(own_pipeline) == (True, "tg-event-10-10")
-    env = {**os.environ, "DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": ""}
-    other = await asyncio.create_subprocess_exec(
-        *bot_command("ask", "--json", "--province", "tien-giang", ASKED), env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(other.communicate(), 120)
-    assert other.returncode == 0, err.decode()
-    answer = json.loads(out.decode().splitlines()[0])
+    answer = await asked_in_another_process(database_url, tmp_path, ASKED)
     assert answer["matched"] and answer["faq_id"] == "tg-event-10-10"  # another process
 
 
