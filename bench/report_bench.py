@@ -7,6 +7,8 @@ of a database holding `--visits` visits (default 1,000,000), on SQLite and on Po
 The visits come from `bot.demo_data.generate_demo_data` (the campaign days of the seed provinces).
 Each breakdown is timed alone (median of `--repeat`) for four scopes: everything, the busiest
 province, its busiest commune, the busiest team; the period is every day that has visits. The
+whole report is also built from the visits instead of their tallies (the baseline, side by
+side: the speed-up column). The
 exports run in a child process of their own, so its peak resident memory (ru_maxrss) is the
 export's: once untraced (times, memory), once under tracemalloc on the first `--trace-rows`
 visits (Python's own peak; tracing makes it several times slower).
@@ -123,12 +125,15 @@ async def time_breakdowns(sessions: Sessions, case: Case, start: dt.date, end: d
                 (await session.execute(query)).all()
                 runs.append(time.perf_counter() - began)
             timings[name] = statistics.median(runs) * 1000
-        runs = []
-        for _ in range(repeat):
-            began = time.perf_counter()
-            await build_report(session, case.scope, start, end, catalog)
-            runs.append(time.perf_counter() - began)
-        timings["build_report"] = statistics.median(runs) * 1000
+        for label, from_visits in (("build_report", False), ("from the visits", True)):
+            runs = []
+            for _ in range(repeat):
+                began = time.perf_counter()
+                await build_report(session, case.scope, start, end, catalog,
+                                   from_visits=from_visits)
+                runs.append(time.perf_counter() - began)
+            timings[label] = statistics.median(runs) * 1000
+    timings["ratio"] = timings["from the visits"] / timings["build_report"]
     return timings
 
 
@@ -247,7 +252,8 @@ async def bench_database(kind: str, args: argparse.Namespace, catalog: ServiceCa
         for case in cases:
             timings = await time_breakdowns(sessions, case, start, end, catalog, args.repeat)
             breakdowns.append((case, timings))
-            print(f"  {case.name}: " + ", ".join(f"{k} {v:.0f} ms" for k, v in timings.items()),
+            print(f"  {case.name}: " + ", ".join(f"{k} {v:.0f} ms" for k, v in timings.items()
+                                                 if k != "ratio"),
                   flush=True)
             if args.explain:
                 await explain(engine, case, start, end, catalog)
@@ -261,14 +267,16 @@ async def bench_database(kind: str, args: argparse.Namespace, catalog: ServiceCa
 
 
 def print_tables(results: list[dict[str, Any]]) -> None:
-    names = ["by_services", "by_commune", "by_team", "by_day", "build_report"]
-    print("\n| store | scope | visits | " + " | ".join(names) + " |")
-    print("| --- | --- | --- |" + " --- |" * len(names))
+    names = ["by_services", "by_commune", "by_team", "by_day", "build_report", "from the visits"]
+    print("\n| store | scope | visits | " + " | ".join(names) + " | speed-up |")
+    print("| --- | --- | --- |" + " --- |" * (len(names) + 1))
     for result in results:
         for case, timings in result["breakdowns"]:
             cells = " | ".join(f"{timings[n]:,.0f}" for n in names)
-            print(f"| {result['kind']} | {case.name} | {case.visits:,} | {cells} |")
-    print("\n(milliseconds, median of the runs)\n")
+            print(f"| {result['kind']} | {case.name} | {case.visits:,} | {cells} | "
+                  f"{timings['ratio']:.1f}× |")
+    print("\n(milliseconds, median of the runs; the last column: how many times faster the report"
+          " reads the tallies than the same report read from the visits, side by side)\n")
     print("| store | fill s | xlsx s | csv s | chart s | xlsx MB | csv MB | child RSS before / peak MB "
           "| traced peak MB xlsx / csv (rows) |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")

@@ -48,6 +48,7 @@ from content.loader import load_content
 from content.places import admin_units
 from content.services import ServiceCatalog
 from db.models import TOPICS, ChannelIdentity, Role, Subscription, Team, TeamMember, User, Visit
+from db.visit_tallies import add_visit_rows, recount
 
 DEMO_CHANNEL = "demo"
 BATCH_SIZE = 10_000
@@ -105,6 +106,7 @@ async def generate_demo_data(sessions: Sessions, *, teams: int, visits: int, sub
         rows = maker.rows(size)
         async with sessions.begin() as session:
             await session.execute(insert(_table(Visit)), rows)
+            await add_visit_rows(session, rows)
         if progress is not None:
             progress(size)
     members = sum(len(team.member_ids) for team in team_list)
@@ -132,6 +134,7 @@ async def clear_demo_data(sessions: Sessions) -> int:
         for statement in statements:
             result = await session.execute(statement)
             deleted += max(result.rowcount, 0)  # type: ignore[attr-defined]
+        await recount(session)
     return deleted
 
 

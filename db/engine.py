@@ -60,4 +60,6 @@ def create_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE, **kwargs: Any) -
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    import db.visit_tallies  # noqa: F401  (its hook keeps the tallies equal to the visits)
+
     return async_sessionmaker(engine, expire_on_commit=False)

@@ -2,6 +2,8 @@
 (one GROUP BY query each, never the visits loaded into Python), and the detail rows streamed.
 
 Every query counts only the visits of the scope and period that were not undone (`deleted_at`).
+Reports of a province or the country read the visit tallies (db/visit_tallies.py), a few hundred
+thousand sums for a million visits; one team's report reads its visits.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.places import admin_units
 from content.services import ServiceCatalog
-from db.models import Team, Visit
+from db.models import Team, TeamDayTally, Visit, VisitTally
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class Report:
     by_service: list[Row] = field(default_factory=list)
     """Every service of the catalog, in its order; a visit counts once for each service it has."""
     by_commune: list[CommuneRow] = field(default_factory=list)
-    """Most visits first."""
+    """Most visits first; at equal visits by code, visits whose place was not found last."""
     by_team: list[TeamRow] = field(default_factory=list)
     """Every team in scope, most visits first; teams that logged nothing have zeros."""
     by_day: list[DayRow] = field(default_factory=list)
@@ -137,18 +139,49 @@ def _counted(scope: ReportScope, start: dt.date, end: dt.date) -> list[ColumnEle
             Visit.deleted_at.is_(None)]
 
 
-def _follow_up() -> ColumnElement[bool]:
-    return Visit.outcome == "follow_up"
-
-
 _MEASURES = ("visits", "people", "follow_ups")
 
 
-def _totals() -> tuple[Any, Any, Any]:
-    """count, people, follow-ups: the three measures every Row has."""
-    return (func.count(),
-            func.coalesce(func.sum(Visit.people), 0),
-            func.coalesce(func.sum(case((_follow_up(), 1), else_=0)), 0))
+@dataclass(frozen=True)
+class _Source:
+    """Where a breakdown reads from: the visits themselves, or one of their tallies (sums kept
+    by db/visit_tallies.py). The same GROUP BY over either gives the same rows."""
+
+    services: Any
+    commune: Any
+    day: Any
+    team: Any
+    sums: tuple[Any, Any, Any]
+    """Visits, people and follow-ups summed over the rows grouped."""
+    where: list[ColumnElement[bool]]
+
+
+def _visits_source(scope: ReportScope, start: dt.date, end: dt.date) -> _Source:
+    return _Source(Visit.services, Visit.commune_code, Visit.visit_date, Visit.team_id,
+                   (func.count(), func.coalesce(func.sum(Visit.people), 0),
+                    func.coalesce(func.sum(case((Visit.outcome == "follow_up", 1), else_=0)), 0)),
+                   _counted(scope, start, end))
+
+
+def _tally_source(tally: type[VisitTally] | type[TeamDayTally], scope: ReportScope,
+                  start: dt.date, end: dt.date) -> _Source:
+    return _Source(getattr(tally, "services", None), tally.commune_code, tally.visit_date,
+                   getattr(tally, "team_id", None),
+                   tuple(func.coalesce(func.sum(getattr(tally, name)), 0)  # type: ignore[arg-type]
+                         for name in _MEASURES),
+                   [*_place_filter(tally.province, tally.commune_code, scope),
+                    tally.visit_date >= start, tally.visit_date <= end])
+
+
+def _sources(scope: ReportScope, start: dt.date, end: dt.date,
+             from_visits: bool) -> tuple[_Source, _Source]:
+    """(for the services, communes and days; for the teams). One team's visits are few and
+    its own index finds them; a province's or the country's are read from the tallies."""
+    if scope.team_id is not None or from_visits:
+        visits = _visits_source(scope, start, end)
+        return visits, visits
+    return (_tally_source(VisitTally, scope, start, end),
+            _tally_source(TeamDayTally, scope, start, end))
 
 
 AnySelect = Select[*tuple[Any, ...]]
@@ -170,25 +203,26 @@ class ReportQueries:
         return [(breakdown.name, getattr(self, breakdown.name)) for breakdown in fields(self)]
 
 
-def report_queries(scope: ReportScope, start: dt.date, end: dt.date,
-                   services: ServiceCatalog) -> ReportQueries:
-    where = _counted(scope, start, end)
+def report_queries(scope: ReportScope, start: dt.date, end: dt.date, services: ServiceCatalog,
+                   *, from_visits: bool = False) -> ReportQueries:
+    """`from_visits` reads the visits even where tallies would do: the benchmark's baseline, and
+    the tests' proof that both give the same report."""
+    places, teams = _sources(scope, start, end, from_visits)
     return ReportQueries(
-        by_services=(select(Visit.services, *_totals()).where(*where)
-                     .group_by(Visit.services)),
-        by_commune=(select(Visit.commune_code, *_totals()).where(*where)
-                    .group_by(Visit.commune_code)
-                    .order_by(func.count().desc(), Visit.commune_code)),
-        by_team=_team_query(scope, where),
-        by_day=(select(Visit.visit_date, func.count(), func.coalesce(func.sum(Visit.people), 0))
-                .where(*where).group_by(Visit.visit_date)),
+        by_services=(select(places.services, *places.sums).where(*places.where)
+                     .group_by(places.services)),
+        by_commune=(select(places.commune, *places.sums).where(*places.where)
+                    .group_by(places.commune)),
+        by_team=_team_query(scope, teams),
+        by_day=(select(places.day, *places.sums[:2]).where(*places.where)
+                .group_by(places.day)),
     )
 
 
 async def build_report(session: AsyncSession, scope: ReportScope, start: dt.date, end: dt.date,
-                       services: ServiceCatalog) -> Report:
+                       services: ServiceCatalog, *, from_visits: bool = False) -> Report:
     """Aggregate the visits of `scope` dated start..end (both included)."""
-    queries = report_queries(scope, start, end, services)
+    queries = report_queries(scope, start, end, services, from_visits=from_visits)
     rows = {name: (await session.execute(query)).all() for name, query in queries.items()}
     by_team = _team_rows(rows["by_team"])
     return Report(
@@ -197,9 +231,10 @@ async def build_report(session: AsyncSession, scope: ReportScope, start: dt.date
         by_service=[Row(service.code, *_summed(row for row in rows["by_services"]
                                                if int(row[0] or 0) >> service.bit & 1))
                     for service in services.services],
-        by_commune=[CommuneRow(commune_name(code), int(visits), int(people), int(follow_ups),
-                               code or "")
-                    for code, visits, people, follow_ups in rows["by_commune"]],
+        by_commune=sorted((CommuneRow(commune_name(code), int(visits), int(people),
+                                      int(follow_ups), code or "")
+                           for code, visits, people, follow_ups in rows["by_commune"]),
+                          key=lambda row: (-row.visits, not row.code, row.code)),
         by_team=by_team,
         by_day=_every_day(rows["by_day"], start, end),
         silent_teams=sorted((row for row in by_team if row.visits == 0),
@@ -224,10 +259,11 @@ def _team_rows(rows: Sequence[Any]) -> list[TeamRow]:
     return sorted(teams, key=lambda row: (-row.visits, row.name, row.team_id))
 
 
-def _team_query(scope: ReportScope, where: Sequence[ColumnElement[bool]]) -> AnySelect:
+def _team_query(scope: ReportScope, source: _Source) -> AnySelect:
     """Teams of the scope joined to their aggregated visits, so silent teams get zeros."""
-    counts = (select(Visit.team_id, *(c.label(n) for c, n in zip(_totals(), _MEASURES, strict=True)))
-              .where(*where).group_by(Visit.team_id).subquery())
+    counts = (select(source.team.label("team_id"),
+                     *(c.label(n) for c, n in zip(source.sums, _MEASURES, strict=True)))
+              .where(*source.where).group_by(source.team).subquery())
     return (select(Team.id, Team.name, Team.commune_code, Team.communes,
                    *(func.coalesce(counts.c[n], 0) for n in _MEASURES))
             .outerjoin(counts, counts.c.team_id == Team.id)

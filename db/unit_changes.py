@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.places.units import UnitChanges
 from db.models import Team, User, Visit
+from db.visit_tallies import recount
 
 
 async def apply_changes(session: AsyncSession, changes: UnitChanges) -> dict[str, int]:
@@ -44,6 +45,7 @@ async def apply_changes(session: AsyncSession, changes: UnitChanges) -> dict[str
         user.scope_communes = _moved(user.scope_communes or [], changes)
         if before != (user.province, user.commune, user.scope_province, user.scope_communes):
             moved["users"] += 1
+    await recount(session)  # the visits moved by UPDATE statements, which the ORM does not see
     return moved
 
 

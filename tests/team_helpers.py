@@ -46,6 +46,12 @@ async def create_team(boss: Chat, spec: str = "Tổ CNSCĐ phường Mỹ Phong;
     return int(match[1]), invite_code(text)
 
 
+async def team_member(pipeline: Pipeline) -> Chat:
+    """A member of a new team of Phường Mỹ Phong and Phường Đạo Thạnh (Đồng Tháp)."""
+    _, code = await create_team(await officer(pipeline))
+    return await member_of(pipeline, code)
+
+
 async def member_of(pipeline: Pipeline, code: str) -> Chat:
     chat = Chat(pipeline)
     replies = await chat.send(f"/thamgia {code}")

@@ -12,16 +12,14 @@ from bot.pipeline import Pipeline
 from db.engine import create_engine, session_factory
 from db.models import Visit
 from tests.fakes.chat import Chat
-from tests.team_helpers import create_team, member_of, officer
+from tests.team_helpers import team_member
 
 SERVICES_DVC_TMDT = 0b1001  # bits of dvc (0) and tmdt (3) in content/services.yaml
 
 
 @pytest.fixture
 async def member(pipeline: Pipeline) -> Chat:
-    boss = await officer(pipeline)
-    _, code = await create_team(boss)
-    return await member_of(pipeline, code)
+    return await team_member(pipeline)
 
 
 async def visits(pipeline: Pipeline) -> list[Visit]:

@@ -1,4 +1,4 @@
-"""`cdsbot db upgrade` and `cdsbot unanswered`: the database, without content or matcher."""
+"""`cdsbot db upgrade`, `cdsbot db recount` and `cdsbot unanswered`: the database, without content or matcher."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from bot.settings import Settings
 from bot.store import open_store
 from db.migrate import upgrade
 from db.repositories import QuestionLogRepository
+from db.visit_tallies import mismatched, recount
 
 
 @click.group()
@@ -21,6 +22,20 @@ def db_upgrade() -> None:
     """Apply database migrations (alembic) up to the latest."""
     run_command(upgrade(load_settings().database_url))
     click.echo("Database is up to date.")
+
+
+@db.command("recount")
+def db_recount() -> None:
+    """Rebuild the visit tallies that reports read, from the visits (after rows were changed
+    outside the bot, by hand or by another tool)."""
+    run_command(_recount(load_settings()))
+
+
+async def _recount(settings: Settings) -> None:
+    async with open_store(settings) as store, store.sessions.begin() as session:
+        wrong = await mismatched(session)
+        await recount(session)
+    click.echo(f"Visit tallies recounted from the visits: {wrong} rows were out of step.")
 
 
 @click.command()

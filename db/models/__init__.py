@@ -40,7 +40,15 @@ from db.models.people import (
     Subscription,
     User,
 )
-from db.models.teams import OUTCOMES, InviteCode, Team, TeamMember, Visit
+from db.models.teams import (
+    OUTCOMES,
+    InviteCode,
+    Team,
+    TeamDayTally,
+    TeamMember,
+    Visit,
+    VisitTally,
+)
 from db.models.web import WebConversation, WebEvent, WebFile, WebSite, WebVisitor
 
 __all__ = [
@@ -75,9 +83,11 @@ __all__ = [
     "Subscription",
     "TOPICS",
     "Team",
+    "TeamDayTally",
     "TeamMember",
     "User",
     "Visit",
+    "VisitTally",
     "WebConversation",
     "WebEvent",
     "WebFile",

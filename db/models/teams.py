@@ -76,7 +76,10 @@ class Visit(Base):
     team (`province` and `commune_code`, so reports filter one table). Visits recorded before
     the two-tier reform keep the former province, district and commune as written then. The services guided are bits of
     `services` (content/services.yaml gives each service its bit); `member_id` is cleared when the
-    member deletes their data, the team's record stays. Undone visits keep a `deleted_at`."""
+    member deletes their data, the team's record stays. Undone visits keep a `deleted_at`.
+    The columns the tallies sum keep their value before a change (`active_history`), so
+    db/visit_tallies.py can take the old visit out of them. Change visits through the ORM; a
+    bulk statement must count its rows in the tallies or recount them (db/visit_tallies.py)."""
 
     __tablename__ = "visits"
     __table_args__ = (
@@ -87,22 +90,58 @@ class Visit(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"),
+                                         active_history=True)
     member_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    province: Mapped[str] = mapped_column(String(64))
-    commune_code: Mapped[str | None] = mapped_column(String(8))
+    province: Mapped[str] = mapped_column(String(64), active_history=True)
+    commune_code: Mapped[str | None] = mapped_column(String(8), active_history=True)
     former_province: Mapped[str | None] = mapped_column(String(64))
     former_district: Mapped[str | None] = mapped_column(String(128))
     former_commune: Mapped[str | None] = mapped_column(String(128))
     address: Mapped[str | None] = mapped_column(String(200))
-    visit_date: Mapped[dt.date] = mapped_column(Date)
-    people: Mapped[int] = mapped_column(Integer)
-    services: Mapped[int] = mapped_column(Integer)
+    visit_date: Mapped[dt.date] = mapped_column(Date, active_history=True)
+    people: Mapped[int] = mapped_column(Integer, active_history=True)
+    services: Mapped[int] = mapped_column(Integer, active_history=True)
     other_service: Mapped[str | None] = mapped_column(String(200))
-    outcome: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16), active_history=True)
     note: Mapped[str | None] = mapped_column(Text)
     photo: Mapped[str | None] = mapped_column(String(256))
     channel: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    deleted_at: Mapped[dt.datetime | None] = mapped_column()
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(active_history=True)
+
+
+class VisitTally(Base):
+    """The standing visits (not undone) of one day in one current commune with one set of
+    services, summed: what province and country reports read instead of the visits themselves
+    (117,000 rows for a million demo visits). Kept by db/visit_tallies.py; `commune_code` is ""
+    for visits whose place was not found."""
+
+    __tablename__ = "visit_tallies"
+    __table_args__ = (Index("ix_visit_tallies_date", "visit_date"),)
+
+    province: Mapped[str] = mapped_column(String(64), primary_key=True)
+    commune_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    visit_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    services: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visits: Mapped[int] = mapped_column(Integer)
+    people: Mapped[int] = mapped_column(Integer)
+    follow_ups: Mapped[int] = mapped_column(Integer)
+
+
+class TeamDayTally(Base):
+    """The standing visits of one team on one day in one commune, summed: the per-team
+    breakdown of province and country reports."""
+
+    __tablename__ = "team_day_tallies"
+    __table_args__ = (Index("ix_team_day_tallies_province_date", "province", "visit_date"),)
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    province: Mapped[str] = mapped_column(String(64), primary_key=True)
+    commune_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    visit_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    visits: Mapped[int] = mapped_column(Integer)
+    people: Mapped[int] = mapped_column(Integer)
+    follow_ups: Mapped[int] = mapped_column(Integer)
