@@ -40,6 +40,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The tests' start-up builds (many of packs of their own) stay out of the bot's own cache
+    # (content/build_cache.py keeps a few per build name), in the checkout; child processes too.
+    os.environ.setdefault("CDSBOT_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".cache"
+                                                  / "test-builds"))
     today = config.getoption("--today")
     if today is not None:
         config.add_cleanup(travel_to(today, TZ).stop)

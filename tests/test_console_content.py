@@ -151,6 +151,25 @@ async def test_next_years_contest_is_added_edited_and_undone_with_its_history(ow
     assert actions == ["content_added", "content_edited", "content_undone", "content_undone"]
 
 
+async def test_a_source_typed_again_is_the_pack_document_it_names(own, signed_in):
+    """The same plan typed as a new source for a second item (its link again, or its title
+    with other spacing and case) is cited as the document the pack already lists."""
+    browser = await signed_in(await officer(own, "dong-thap"))
+    promotion = {"platform": "Postmart", "offer": "Giảm giá 10%", "start": "2027-10-01",
+                 "end": "2027-10-08", "source_doc": "new", "source_section": "1"}
+    for platform, title, link in (("Postmart", PLAN, "https://dongthap.gov.vn/kh-99"),
+                                  ("Voso", "Kế hoạch số 99", "https://dongthap.gov.vn/kh-99/"),
+                                  ("Lazada", "Thông báo  của Sở Công Thương", ""),
+                                  ("Shopee", "thông báo của sở công thương", "")):
+        await browser.get("/console/content/promotions/new")
+        page = await browser.post("/console/content/promotions/new", {
+            **promotion, "platform": platform, "source_title": title, "source_link": link})
+        assert browser.status == 200 and "Đã lưu" in page, page
+    form = await browser.get("/console/content/promotions/new")
+    listed = re.findall(r'<option value="tien-giang-doc-[0-9a-f]+"[^>]*>([^<]+)</option>', form)
+    assert listed == [PLAN, "Thông báo của Sở Công Thương"]
+
+
 async def test_another_provinces_content_is_read_only_and_refused_by_form(own, signed_in):
     owner = await signed_in(await officer(own, "dong-thap"))
     await owner.get("/console/content/faq/new")

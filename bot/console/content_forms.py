@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from content.i18n import N_, Translator
 from content.loader import ContentProblem
-from content.models import PARTS_OF_DAY, TOPICS, Pack
+from content.models import PARTS_OF_DAY, TOPICS, Pack, SourceDoc
 
 log = logging.getLogger(__name__)
 ROW_SLOTS = 2
@@ -233,6 +233,8 @@ def _read_source(form: Mapping[str, Any], pack: Pack | None, data: dict[str, Any
             chosen == NEW_SOURCE and not title):
         errors.append(t(SOURCE_MISSING))
         return None
+    if chosen == NEW_SOURCE and pack is not None:  # typed again: the document the pack has
+        chosen = next((s.id for s in pack.sources if _same_document(s, title, link)), chosen)
     if chosen != NEW_SOURCE:
         data["source"] = {"doc": chosen, "section": section}
         return None
@@ -240,6 +242,14 @@ def _read_source(form: Mapping[str, Any], pack: Pack | None, data: dict[str, Any
     doc_id = f"{pack.pack if pack else 'console'}-doc-{digest}"
     data["source"] = {"doc": doc_id, "section": section}
     return {"id": doc_id, "file": link, "title": title}
+
+
+def _same_document(source: SourceDoc, title: str, link: str) -> bool:
+    """A new source that is one the pack lists: the same link or number, or, without one, the
+    same title (case and spacing aside)."""
+    if link:
+        return source.file.strip().rstrip("/") == link.rstrip("/")
+    return " ".join(source.title.split()).casefold() == title.casefold()
 
 
 def model_errors(error: ValidationError, kind: str, t: Translator) -> list[str]:
