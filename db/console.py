@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.console_sessions import DatabaseSessions, SessionRecord, SessionStore
 from db.models import (
     AuditEntry,
     ChannelIdentity,
     Clock,
     ConsoleLink,
-    ConsoleSession,
     Role,
     User,
     as_utc,
@@ -58,7 +58,7 @@ class Opened:
 class Signed:
     """A valid session, its user and the user's role now, as read for one request."""
 
-    session: ConsoleSession
+    session: SessionRecord
     user: User
     role: Role
 
@@ -68,13 +68,19 @@ def _utc(clock: Clock) -> Clock:
     return lambda: clock().astimezone(dt.UTC)
 
 
+def _open(record: SessionRecord, now: dt.datetime) -> bool:
+    return record.expires_at > now and record.last_seen_at + SESSION_IDLE > now
+
+
 class ConsoleAuth:
     def __init__(self, session: AsyncSession, clock: Clock = utcnow,
-                 admins: frozenset[str] = frozenset()) -> None:
+                 admins: frozenset[str] = frozenset(), store: SessionStore | None = None) -> None:
         self.session = session
         self.clock = _utc(clock)
         self.admins = admins
         """'channel:id' accounts that are admins by configuration (ADMIN_IDS), as in chat."""
+        self.store = store or DatabaseSessions(session)
+        """Where sessions are kept: the database, or Redis (db/console_sessions.py)."""
 
     async def role_of(self, user: User) -> Role:
         """The stored role, or admin when ADMIN_IDS names one of the user's accounts."""
@@ -116,10 +122,8 @@ class ConsoleAuth:
         user = await self.session.get(User, link.user_id)
         assert user is not None
         cookie = secrets.token_urlsafe(32)
-        self.session.add(ConsoleSession(id_hash=token_hash(cookie), user_id=user.id,
-                                        csrf=secrets.token_urlsafe(32), created_at=now,
-                                        last_seen_at=now, expires_at=now + SESSION_LIFETIME))
-        await self.session.flush()
+        await self.store.add(SessionRecord(token_hash(cookie), user.id, secrets.token_urlsafe(32),
+                                           last_seen_at=now, expires_at=now + SESSION_LIFETIME))
         return Opened(cookie, user)
 
     async def _refusal(self, link: ConsoleLink | None) -> Refused | None:
@@ -136,43 +140,30 @@ class ConsoleAuth:
 
     async def signed(self, cookie: str) -> Signed | None:
         """The session a cookie opens, if it is still valid and its user still may."""
-        row = (await self.session.execute(
-            select(ConsoleSession, User).join(User, User.id == ConsoleSession.user_id)
-            .where(ConsoleSession.id_hash == token_hash(cookie)))).first()
-        if row is None:
-            return None
-        console_session, user = row
+        record = await self.store.get(token_hash(cookie))
         now = self.clock()
-        if (console_session.revoked_at is not None
-                or as_utc(console_session.expires_at) <= now
-                or as_utc(console_session.last_seen_at) + SESSION_IDLE <= now):
+        if record is None or not _open(record, now):
+            return None
+        user = await self.session.get(User, record.user_id)
+        if user is None:  # deleted their data since
             return None
         role = await self.role_of(user)
         if role < CONSOLE_ROLE:
             return None
-        if as_utc(console_session.last_seen_at) + SEEN_EVERY <= now:
-            console_session.last_seen_at = now
-        return Signed(console_session, user, role)
+        if record.last_seen_at + SEEN_EVERY <= now:
+            await self.store.seen(record, now)
+        return Signed(record, user, role)
 
     async def sign_out(self, signed: Signed) -> None:
-        await self.session.execute(
-            update(ConsoleSession).where(ConsoleSession.id_hash == signed.session.id_hash)
-            .values(revoked_at=self.clock()))
+        await self.store.revoke(signed.session, self.clock())
 
     async def sign_out_everywhere(self, user_id: int) -> int:
         """Revoke every open session of the user; how many there were."""
-        result = await self.session.execute(
-            update(ConsoleSession).where(ConsoleSession.user_id == user_id,
-                                         ConsoleSession.revoked_at.is_(None))
-            .values(revoked_at=self.clock()))
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return await self.store.revoke_all(user_id, self.clock())
 
     async def open_sessions(self, user_id: int) -> int:
         now = self.clock()
-        rows = await self.session.execute(select(ConsoleSession).where(
-            ConsoleSession.user_id == user_id, ConsoleSession.revoked_at.is_(None)))
-        return sum(1 for s in rows.scalars()
-                   if as_utc(s.expires_at) > now and as_utc(s.last_seen_at) + SESSION_IDLE > now)
+        return sum(1 for record in await self.store.of_user(user_id) if _open(record, now))
 
 
 class AuditLog:

@@ -16,6 +16,7 @@ from bot.content_refresh import MatcherRefresher
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.web import create_web_app, start_web
+from db.console_sessions import RedisSessions
 from handlers.context import Services
 from tests.fakes.chat import Chat
 from tests.web_harness import free_port
@@ -74,14 +75,18 @@ async def login_token(chat: Chat) -> str:
 
 @asynccontextmanager
 async def console_server(pipeline: Pipeline, settings: Settings, clock: Callable[[], object],
-                         services: Services | None = None) -> AsyncIterator[ConsoleServer]:
-    """`services`: the console's own (another audience rule, say); the pipeline's by default."""
+                         services: Services | None = None,
+                         session_store: RedisSessions | None = None
+                         ) -> AsyncIterator[ConsoleServer]:
+    """`services`: the console's own (another audience rule, say); the pipeline's by default.
+    `session_store`: sessions in Redis (closed with the server); in the database by default."""
     services = services or pipeline.services
     console = Console(settings, pipeline.sessions, pipeline.services.catalogs,
                       clock=clock,  # type: ignore[arg-type]
                       services=services,
                       refresher=MatcherRefresher(services, pipeline.sessions,
-                                                 clock=clock))  # type: ignore[arg-type]
+                                                 clock=clock),  # type: ignore[arg-type]
+                      session_store=session_store)
     app = create_web_app()
     add_console_routes(app, console)
     port = free_port()

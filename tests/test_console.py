@@ -1,28 +1,51 @@
-"""The web console's sign-in, sessions and audit log over real HTTP on SQLite and PostgreSQL:
-one-time links from chat, a confirm page that uses nothing, CSRF and Origin checks, signing out
+"""The web console's sign-in, sessions and audit log over real HTTP on SQLite and PostgreSQL,
+with the sessions in the database or in Redis: one-time links from chat, a confirm page that uses nothing, CSRF and Origin checks, signing out
 (everywhere), roles re-read on every request, and each officer's audit log kept to their area."""
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import subprocess
 
 import pytest
 from sqlalchemy import func, select
 
-from db.models import ConsoleLink, Role
+from bot.pipeline import Pipeline
+from db.console_sessions import RedisSessions
+from db.engine import create_engine, session_factory
+from db.models import ConsoleLink, ConsoleSession, Role
 from db.repositories import UserRepository
+from db.web_chat import token_hash
 from tests.cli_harness import run_cli
 from tests.console_harness import LINK, console_server, login_token
 from tests.fakes.chat import Chat
 from tests.team_helpers import grant, officer
 from tests.web_harness import web_settings
 
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture(params=["database", "redis"])
+async def session_store(request):
+    """Where the signed-in browsers are kept: the database, or Redis (as with REDIS_URL), under
+    a prefix of the test's own."""
+    if request.param == "database":
+        yield None
+        return
+    store = RedisSessions(REDIS_URL, prefix=f"cdsbot-test:{secrets.token_hex(4)}:")
+    try:
+        await store.client.ping()
+    except Exception:
+        await store.close()
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    yield store
+
 
 @pytest.fixture
-async def server(pipeline, database_url, tmp_path, clock):
+async def server(pipeline, database_url, tmp_path, clock, session_store):
     async with console_server(pipeline, web_settings(database_url, tmp_path),
-                              lambda: clock[0]) as running:
+                              lambda: clock[0], session_store=session_store) as running:
         yield running
 
 
@@ -56,6 +79,23 @@ async def test_a_link_from_chat_signs_in_once_and_opening_it_uses_nothing(pipeli
     assert second.status == 410 and "đã được dùng" in second.page
     await second.get("/console/")
     assert "Đăng nhập" in second.page and "Tổng quan" not in second.page
+
+
+async def test_a_session_is_kept_where_configured_and_only_as_its_hash(pipeline, server,
+                                                                     browsers, session_store):
+    browser = browsers()
+    await browser.sign_in(await login_token(await officer(pipeline)))
+    cookie = next(c.value for c in browser.http.cookie_jar if c.key == "cds_console")
+    async with pipeline.sessions() as session:
+        in_database = list((await session.execute(select(ConsoleSession.id_hash))).scalars())
+    if session_store is None:
+        assert in_database == [token_hash(cookie)]
+        return
+    assert in_database == []  # with REDIS_URL, in Redis only
+    keys = await session_store.client.keys(session_store.prefix + "*")
+    kept = session_store.prefix + "session:" + token_hash(cookie)
+    assert kept in keys and 0 < await session_store.client.ttl(kept) <= 7 * 24 * 3600
+    assert cookie not in str(await session_store.client.hgetall(kept)) + str(keys)
 
 
 async def test_expired_and_unknown_links_are_refused(pipeline, server, browsers, clock):
@@ -156,6 +196,40 @@ async def test_pages_are_vietnamese_by_default_english_on_request_and_locked_dow
     assert headers["Referrer-Policy"] == "same-origin" and headers["Cache-Control"] == "no-store"
     assert "Sign in to the console" in await browser.get("/console/signin?lang=en")
     assert '<html lang="en">' in await browser.get("/console/signin")  # remembered
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("down", ["database", "redis"])
+async def test_a_storage_outage_is_a_polite_page_in_the_pages_language(pipeline, database_url,
+                                                                       tmp_path, clock, down):
+    """The database (or Redis, holding the sessions) stops answering: the console says so in
+    Vietnamese or English with a 503, never a bare error."""
+    unreachable = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/test")
+    served = (Pipeline(pipeline.services, session_factory(unreachable))
+              if down == "database" else pipeline)
+    store = RedisSessions("redis://127.0.0.1:1/0") if down == "redis" else None
+    try:
+        async with console_server(served, web_settings(database_url, tmp_path), lambda: clock[0],
+                                  session_store=store) as server:
+            browser = server.browser()
+            try:
+                if down == "redis":  # signing in stores the session in Redis
+                    token = await login_token(await officer(pipeline))
+                    await browser.sign_in(token)
+                    assert browser.status == 503 and "thử lại sau ít phút" in browser.page
+                    await browser.get(f"/console/login/{token}?lang=en")
+                    assert browser.status == 200  # the link was not used up
+                    await browser.post("/console/login", {"token": token})
+                else:
+                    browser.http.cookie_jar.update_cookies({"cds_console": "x" * 43})
+                    await browser.get("/console/")
+                    assert browser.status == 503 and "thử lại sau ít phút" in browser.page
+                    await browser.get("/console/?lang=en")
+                assert browser.status == 503 and "try again in a minute" in browser.page
+            finally:
+                await browser.close()
+    finally:
+        await unreachable.dispose()
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the CLI, not the store

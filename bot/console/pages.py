@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from urllib.parse import urlsplit
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content_refresh import MatcherRefresher
@@ -25,8 +28,11 @@ from bot.settings import Settings
 from content.i18n import N_, Catalogs, Translator
 from content.models import Pack
 from db.console import ConsoleAuth, Signed
+from db.console_sessions import RedisSessions
 from db.models import Clock, Role, as_utc, utcnow
 from handlers.context import Services
+
+log = logging.getLogger(__name__)
 
 CONSOLE_PATH = "/console"
 COOKIE = "cds_console"
@@ -47,7 +53,10 @@ FORBIDDEN_ORIGIN = N_("This form was sent from another website and was refused."
 STALE_FORM = N_("This form has expired. Go back, reload the page and try again.")
 NOT_FOUND = N_("This page does not exist.")
 FORBIDDEN = N_("You may not open this page.")
-REFUSED_TITLES = {403: N_("Not allowed"), 404: N_("Page not found")}
+UNAVAILABLE = N_("The console cannot reach its database just now. Please try again in a "
+                 "minute.")
+REFUSED_TITLES = {403: N_("Not allowed"), 404: N_("Page not found"),
+                  503: N_("Temporarily unavailable")}
 """A refusal page's heading; the message says why."""
 BAD_DATES = N_("Those dates could not be read; showing the last {days} days. Use the date "
                "pickers or type dates as YYYY-MM-DD, the first before the second.")
@@ -66,7 +75,8 @@ class Console:
 
     def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession],
                  catalogs: Catalogs, clock: Clock = utcnow, *, services: Services | None = None,
-                 refresher: MatcherRefresher | None = None) -> None:
+                 refresher: MatcherRefresher | None = None,
+                 session_store: RedisSessions | None = None) -> None:
         self.settings = settings
         self.sessions = sessions
         self.catalogs = catalogs
@@ -76,9 +86,16 @@ class Console:
         self.refresher = refresher
         self.secure_cookies = settings.public_url().startswith("https://")
         self.tz = settings.tz
+        self.session_store = session_store or (
+            RedisSessions(settings.redis_url) if settings.redis_url else None)
+        """Signed-in browsers in Redis when REDIS_URL is set; None: in the database."""
 
     def auth(self, session: AsyncSession) -> ConsoleAuth:
-        return ConsoleAuth(session, self.clock, self.settings.admins)
+        return ConsoleAuth(session, self.clock, self.settings.admins, self.session_store)
+
+    async def close(self, _app: web.Application | None = None) -> None:
+        if self.session_store is not None:
+            await self.session_store.close()
 
     def translator(self, request: web.Request, signed: Signed | None) -> Translator:
         asked = request.query.get("lang")
@@ -129,6 +146,19 @@ def _origin(url: str) -> str:
 
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every page: who is signed in, the page's language, the form's origin and CSRF token;
+    refusals and a storage outage as pages in that language, not as errors."""
+    try:
+        return await _guarded(request, handler)
+    except (SQLAlchemyError, RedisError, OSError) as error:
+        log.warning("console: %s %s failed, storage unavailable (%s)", request.method,
+                    request.path, type(error).__name__)
+        request[SIGNED] = None
+        request[T] = request.app[CONSOLE].translator(request, None)
+        return _secured(refuse(request, 503, UNAVAILABLE))
+
+
+async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
     console = request.app[CONSOLE]
     signed: Signed | None = None
     cookie = request.cookies.get(COOKIE)
@@ -239,6 +269,7 @@ def add_console_routes(web_app: web.Application, console: Console) -> None:
     app.router.add_static("/static", HERE / "static")
     web_app.add_subapp(CONSOLE_PATH, app)
     web_app.router.add_get(CONSOLE_PATH, _to_console)
+    web_app.on_cleanup.append(console.close)
 
 
 async def _to_console(request: web.Request) -> web.Response:
