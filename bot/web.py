@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from content.errors import NotReady
 
@@ -55,9 +57,23 @@ def create_web_app(ready_checks: dict[str, Check] | None = None) -> web.Applicat
     return app
 
 
+_SIGN_IN_TOKEN = re.compile(r"(/console/login/)[^/?]+")
+
+
+class RedactingAccessLogger(AbstractAccessLogger):
+    """The access log without what a URL may carry that opens something or names someone: a
+    sign-in link's token (a link only previewed stays valid, and logs are read by more people
+    than the console is) and the query string."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        path = _SIGN_IN_TOKEN.sub(r"\1…", request.path)
+        self.logger.info('%s "%s %s" %s %s %.3fs', request.remote, request.method, path,
+                         response.status, response.body_length, time)
+
+
 async def start_web(app: web.Application, host: str, port: int) -> web.AppRunner:
     """Serve `app` until the returned runner is cleaned up."""
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, access_log_class=RedactingAccessLogger)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner

@@ -35,17 +35,31 @@ def next_yearly(month: int, day: int, today: dt.date) -> dt.date:
     return this_year if this_year >= today else this_year.replace(year=today.year + 1)
 
 
-def span_of(item: object, today: dt.date) -> tuple[dt.date, dt.date]:
+def span_of(item: object, today: dt.date, year: int | None = None) -> tuple[dt.date, dt.date]:
     """First and last day of a contest (its rounds), an event (its sessions), a deadline (its
-    next due date) or anything with start and end."""
+    next due date) or anything with start and end. Rounds or sessions of several years (next
+    year's rounds added to a contest) are editions, one per year they start in: the edition of
+    `year` (an answer's), else the one running or next, else the last, so an answer about 2022
+    never reads "running" because 2027's rounds were added, nor the years between them."""
+    editions: dict[int, tuple[dt.date, dt.date]] = {}
+    for start, end in _parts(item, today):
+        first, last = editions.get(start.year, (start, end))
+        editions[start.year] = (min(first, start), max(last, end))
+    if year in editions:
+        return editions[year]
+    ordered = sorted(editions.values())
+    return next((edition for edition in ordered if today <= edition[1]), ordered[-1])
+
+
+def _parts(item: object, today: dt.date) -> list[tuple[dt.date, dt.date]]:
     rounds = getattr(item, "rounds", None)
     if rounds:
-        return min(r.start for r in rounds), max(r.end for r in rounds)
+        return [(r.start, r.end) for r in rounds]
     sessions = getattr(item, "sessions", None)
     if sessions:
-        return min(s.date for s in sessions), max(s.date for s in sessions)
+        return [(s.date, s.date) for s in sessions]
     next_due = getattr(item, "next_due", None)
     if next_due is not None:
         due: dt.date = next_due(today)
-        return due, due
-    return item.start, item.end  # type: ignore[attr-defined]
+        return [(due, due)]
+    return [(item.start, item.end)]  # type: ignore[attr-defined]

@@ -145,10 +145,9 @@ class ConsoleAuth:
         if record is None or not _open(record, now):
             return None
         user = await self.session.get(User, record.user_id)
-        if user is None:  # deleted their data since
-            return None
-        role = await self.role_of(user)
-        if role < CONSOLE_ROLE:
+        role = await self.role_of(user) if user is not None else Role.CITIZEN
+        if user is None or role < CONSOLE_ROLE:  # deleted their data, or demoted, since
+            await self.store.revoke(record, now)  # given the role again: a new link is needed
             return None
         if record.last_seen_at + SEEN_EVERY <= now:
             await self.store.seen(record, now)

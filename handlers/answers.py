@@ -66,7 +66,7 @@ def faq_text(ctx: Context, faq: FaqEntry) -> str:
     """The answer, its live schedule standing, the year it holds for, and its source. A yes
     about something that is over starts with that instead, so it cannot read as "yes, now"."""
     answer = ctx.t.fmt.render(faq.answer.strip())
-    span = schedule_span(ctx, faq.schedule) if faq.schedule else None
+    span = schedule_span(ctx, faq.schedule, faq.year) if faq.schedule else None
     over = span is not None and standing(*span, ctx.today).phase is Phase.OVER
     if span is not None and over and _YES_LEAD.match(answer):
         lines = [ctx.t("This is over: it took place {period}. What the plan said:",
@@ -112,7 +112,9 @@ def former_province_note(ctx: Context, former: str, province: Province) -> str:
                  date=ctx.t.fmt.date(ctx.services.places.units.effective))
 
 
-def schedule_span(ctx: Context, item_id: str) -> tuple[dt.date, dt.date] | None:
-    """First and last day of a contest, event, promotion, campaign or deadline."""
+def schedule_span(ctx: Context, item_id: str,
+                  year: int | None = None) -> tuple[dt.date, dt.date] | None:
+    """First and last day of a contest, event, promotion, campaign or deadline (its edition of
+    `year`, when it has rounds or sessions in several years)."""
     item = ctx.content.schedule.get(item_id)
-    return None if item is None else span_of(item, ctx.today)
+    return None if item is None else span_of(item, ctx.today, year)

@@ -5,6 +5,7 @@ with the sessions in the database or in Redis: one-time links from chat, a confi
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 import subprocess
 
@@ -62,7 +63,8 @@ async def browsers(server):
 
 
 async def test_a_link_from_chat_signs_in_once_and_opening_it_uses_nothing(pipeline, server,
-                                                                          browsers):
+                                                                          browsers, caplog):
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
     boss = await officer(pipeline, "dong-thap")
     token = await login_token(boss)
     first, second = browsers(), browsers()
@@ -79,6 +81,9 @@ async def test_a_link_from_chat_signs_in_once_and_opening_it_uses_nothing(pipeli
     assert second.status == 410 and "đã được dùng" in second.page
     await second.get("/console/")
     assert "Đăng nhập" in second.page and "Tổng quan" not in second.page
+    access = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert any('"GET /console/login/…"' in line for line in access)  # the token never logged
+    assert not any(token in line for line in access)
 
 
 async def test_a_session_is_kept_where_configured_and_only_as_its_hash(pipeline, server,
@@ -155,6 +160,9 @@ async def test_a_demoted_officer_is_signed_out_at_once(pipeline, server, browser
     browser = browsers()
     await browser.sign_in(await login_token(boss))
     await grant(pipeline, boss, Role.CITIZEN)
+    await browser.get("/console/")
+    assert "Tổng quan" not in browser.page
+    await grant(pipeline, boss, Role.OFFICER, "dong-thap")  # the old cookie opens nothing again
     await browser.get("/console/")
     assert "Tổng quan" not in browser.page
 

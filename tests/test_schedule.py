@@ -1,12 +1,15 @@
 """Schedules relative to a fixed 'now' in Asia/Ho_Chi_Minh."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
 from babel.dates import get_day_names
 
+from bot.pipeline import Pipeline
 from content.formatting import Formatter
-from content.schedule import Phase, next_yearly, standing
+from content.layer import LayerItem, as_data, overlay
+from content.schedule import Phase, next_yearly, span_of, standing
 from tests.conftest import TZ
 from tests.fakes.chat import Chat
 
@@ -111,3 +114,31 @@ async def test_a_yes_about_something_over_says_it_is_over_first(chat: Chat, cloc
     clock[0] = dt.datetime(2022, 10, 5, 2, 0, tzinfo=dt.UTC)  # while it ran: the yes stays
     await chat.send("", payload="faq:nat-ecommerce-voso-postmart")
     assert chat.last[0].text.startswith("Có ạ.") and "Đang diễn ra" in chat.last[0].text
+
+
+def _with_rounds_in_2027(contest):
+    later = [r.model_copy(update={"start": r.start.replace(year=2027), "end": r.end.replace(year=2027)})
+             for r in contest.rounds]
+    return contest.model_copy(update={"rounds": [*contest.rounds, *later]})
+
+
+def test_a_contest_with_next_years_rounds_has_an_edition_per_year(services):
+    """Rounds added for 2027 make a second edition: the years between are not "running"."""
+    contest = _with_rounds_in_2027(services.content.schedule["tg-contest-2022"])
+    assert span_of(contest, D(2026, 12, 1)) == (D(2027, 9, 15), D(2027, 11, 30))  # the next
+    assert standing(*span_of(contest, D(2026, 12, 1)), D(2026, 12, 1)).phase is Phase.UPCOMING
+    assert span_of(contest, D(2028, 1, 1)) == (D(2027, 9, 15), D(2027, 11, 30))  # the last
+    assert span_of(contest, D(2026, 12, 1), 2022) == (D(2022, 9, 15), D(2022, 11, 30))
+
+
+async def test_answers_about_2022_stay_over_when_2027_rounds_are_added(services, pipeline, clock):
+    content = services.content
+    contest = _with_rounds_in_2027(content.schedule["tg-contest-2022"])
+    edited = overlay(content, [LayerItem("contests", contest.id, "tien-giang", as_data(contest))])
+    own = Pipeline(dataclasses.replace(services, content=edited), pipeline.sessions,
+                   clock=lambda: clock[0])
+    chat = Chat(own)
+    await chat.send("/tinh tien giang")
+    await chat.send("vòng loại cuộc thi tìm hiểu chuyển đổi số tiền giang khi nào")
+    assert "15/9/2022" in chat.text and "Đã kết thúc" in chat.text
+    assert "Đang diễn ra" not in chat.text  # the clock: 5/10/2024, between the two editions

@@ -120,14 +120,15 @@ def _title(kind: str, item: Any) -> str:
 def _phase(content: ContentStore, kind: str, item: Any,
            today: dt.date) -> tuple[str, dt.date | None]:
     """The item's phase and its last day, if it has dates."""
+    year = None
     if kind == "faq":
         if item.expires is not None and item.expires < today:
             return "expired", item.expires
         dated: ScheduleItem | None = content.schedule.get(item.schedule or "")
         if dated is None:
             return "", item.expires
-        item = dated
-    start, end = span_of(item, today)
+        item, year = dated, item.year
+    start, end = span_of(item, today, year)
     return standing(start, end, today).phase, end
 
 
