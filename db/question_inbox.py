@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Clock, QuestionDismissal, QuestionLog, as_utc, utcnow
@@ -92,6 +92,14 @@ class QuestionInbox:
         self.session.add(QuestionDismissal(normalized_text=key[:1000], province=province,
                                            reason=reason, dismissed_by=by,
                                            dismissed_at=self.clock().astimezone(dt.UTC)))
+
+
+    async def restore(self, key: str, province: str | None, reason: str) -> None:
+        """Bring a question set aside for `reason` back into the inbox (its phrasing undone)."""
+        await self.session.execute(delete(QuestionDismissal).where(
+            QuestionDismissal.normalized_text == key[:1000], QuestionDismissal.reason == reason,
+            QuestionDismissal.province.is_(None) if province is None
+            else QuestionDismissal.province == province))
 
 
 def _fold_variants(groups: Sequence[Group]) -> list[Group]:

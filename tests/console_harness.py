@@ -48,11 +48,12 @@ class Browser:
             self.status, self.page = response.status, await response.text()
         return self.page
 
-    async def post(self, path: str, data: dict[str, str] | None = None, *,
-                   csrf: bool = True, headers: dict[str, str] | None = None) -> str:
-        form = dict(data or {})
-        if csrf and (found := CSRF.search(self.page)):
-            form.setdefault("csrf", found[1])
+    async def post(self, path: str, data: dict[str, str] | list[tuple[str, str]] | None = None,
+                   *, csrf: bool = True, headers: dict[str, str] | None = None) -> str:
+        """A form as the page would send it: a dict, or (name, value) pairs when a name repeats."""
+        form = list(data.items() if isinstance(data, dict) else data or [])
+        if csrf and (found := CSRF.search(self.page)) and "csrf" not in dict(form):
+            form.append(("csrf", found[1]))
         async with self.http.post(self.url + path, data=form, headers=headers) as response:
             self.status, self.page = response.status, await response.text()
         return self.page

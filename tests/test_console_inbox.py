@@ -62,6 +62,17 @@ async def test_questions_are_grouped_with_near_variants_most_asked_first(pipelin
     assert "<td>4</td>" in page and "Biến thể gần giống (1)" in page
     newest = rows(await browser.get("/console/inbox?order=newest"))
     assert newest[-1] == "wifi mien phi o dau"  # asked half a day before the others
+    await browser.get("/console/inbox")
+    await browser.post("/console/inbox/dismiss", [*group_form(browser.page, "dismiss"),
+                                                  ("reason", "small_talk")])
+    assert rows(browser.page) == ["wifi mien phi o dau", "gio mo cua bo phan mot cua"]
+
+
+def group_form(page: str, action: str) -> list[tuple[str, str]]:
+    """The hidden fields of the first group's form for `action` (its key and its variants)."""
+    form = re.search(rf'action="/console/inbox/{action}".*?</form>', page, flags=re.S)[0]
+    return [(name, value) for name, value in re.findall(
+        r'type="hidden" name="(key|variant|province)" value="([^"]*)"', form)]
 
 
 async def test_the_period_filters_and_bad_dates_get_a_clear_answer(pipeline, clock, signed_in):
@@ -229,8 +240,9 @@ async def test_an_added_question_can_be_undone_by_its_province_only(own_pipeline
             await east.post("/console/phrasings/undo", {"id": added})
             assert east.status == 200 and ASKED not in east.page
             assert "bỏ một câu hỏi khỏi mục" in await east.get("/console/audit")
+            await citizen.send(ASKED)  # refused again, and waiting in the inbox again
+            assert rows(await east.get("/console/inbox")) == [ASKED]
         finally:
             await east.close()
             await west.close()
-    await citizen.send(ASKED)
     assert await last_logged(own_pipeline) == (False, None)  # refused again, as before

@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
+from multidict import MultiDictProxy
 
 from bot.console.pages import (
     BAD_DATES,
@@ -36,6 +38,8 @@ from db.question_inbox import REASONS, Filter, Order, QuestionInbox
 from handlers.context import Services
 
 DEFAULT_DAYS = 30
+MAX_VARIANTS = 20
+"""A group's near variants a form sends with it (set aside or added with it), at most."""
 REASON_NAMES = {
     "out_of_scope": N_("not about the campaign"),
     "small_talk": N_("small talk"),
@@ -126,7 +130,7 @@ async def inbox(request: web.Request) -> web.Response:
         [("q", text) for text in [g.example, *g.variants][:20]] + [("key", g.key)]
         + ([("province", province)] if province else [])) for g in groups}
     return render(request, "inbox.html", groups=groups, province=province, closest=closest,
-                  new_answer=new_answer,
+                  new_answer=new_answer, max_variants=MAX_VARIANTS,
                   provinces=provinces if signed.role >= Role.ADMIN else [],
                   province_name=units.provinces[province].short if province else None,
                   start=start.isoformat(), end=end.isoformat(), order=order,
@@ -134,17 +138,27 @@ async def inbox(request: web.Request) -> web.Response:
                   warning=None if readable else t(BAD_DATES, days=DEFAULT_DAYS))
 
 
+def _group_texts(form: MultiDictProxy[Any]) -> list[str]:
+    """The group's normalised question and its near variants, as the inbox's form sends them."""
+    texts = [str(form.get("key", "")).strip(), *(str(v).strip() for v in
+                                                  form.getall("variant", []))]
+    return [text for text in dict.fromkeys(texts[:MAX_VARIANTS + 1]) if text] if texts[0] else []
+
+
 async def dismiss(request: web.Request) -> web.StreamResponse:
     signed = request[SIGNED]
     assert signed is not None
     form = await request.post()
-    key, reason = str(form.get("key", "")).strip(), str(form.get("reason", ""))
+    texts, reason = _group_texts(form), str(form.get("reason", ""))
     province = _form_province(signed, form)
-    if not key or reason not in REASONS:
+    if not texts or reason not in REASONS:
         raise web.HTTPSeeOther(CONSOLE_PATH + "/inbox")
+    key = texts[0]
     console = request.app[CONSOLE]
     async with console.sessions() as session, session.begin():
-        await QuestionInbox(session, console.clock).dismiss(key, province, reason, signed.user.id)
+        inbox = QuestionInbox(session, console.clock)
+        for text in texts:
+            await inbox.dismiss(text, province, reason, signed.user.id)
         await AuditLog(session, console.clock).record(
             signed.user, "question_dismissed", province=province, target=key,
             details={"reason": reason})
@@ -161,20 +175,21 @@ async def attach(request: web.Request) -> web.StreamResponse:
     console = request.app[CONSOLE]
     services = console.services
     form = await request.post()
-    key, faq_id = str(form.get("key", "")).strip(), str(form.get("faq_id", ""))
+    texts, faq_id = _group_texts(form), str(form.get("faq_id", ""))
     province = _form_province(signed, form)
     if services is None or not may_edit(services, signed, faq_id):
         raise web.HTTPForbidden()  # an entry of another province, or one that does not exist
-    if not key:
+    if not texts:
         raise web.HTTPSeeOther(CONSOLE_PATH + "/inbox")
+    key = texts[0]
     async with console.sessions() as session, session.begin():
-        added = await ContentLayer(session, console.clock).add_phrasing(
-            faq_id, key, province=province, by=signed.user.id)
-        await QuestionInbox(session, console.clock).dismiss(key, province, "answered",
-                                                            signed.user.id)
-        await AuditLog(session, console.clock).record(
-            signed.user, "phrasing_added", province=province, target=faq_id,
-            details={"text": key, "new": added is not None})
+        layer, inbox = ContentLayer(session, console.clock), QuestionInbox(session, console.clock)
+        for text in texts:  # every question of the group: its near variants too
+            added = await layer.add_phrasing(faq_id, text, province=province, by=signed.user.id)
+            await inbox.dismiss(text, province, "answered", signed.user.id)
+            await AuditLog(session, console.clock).record(
+                signed.user, "phrasing_added", province=province, target=faq_id,
+                details={"text": text, "new": added is not None})
     if console.refresher is not None:
         await console.refresher.refresh()
     result = services.matcher.match(key, province)

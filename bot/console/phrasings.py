@@ -9,6 +9,7 @@ from bot.console.inbox import may_edit, officers_only
 from bot.console.pages import CONSOLE, CONSOLE_PATH, SIGNED, render, signed_in
 from db.console import AuditLog
 from db.content_layer import ContentLayer
+from db.question_inbox import QuestionInbox
 from handlers.numbers import read_id
 
 
@@ -45,7 +46,9 @@ async def undo(request: web.Request) -> web.StreamResponse:
         if found is None or not may_edit(console.services, signed, found.faq_id):
             raise web.HTTPForbidden()  # another province's entry: refused, nothing changes
         removed = await layer.remove(phrasing_id)
-        if removed is not None:
+        if removed is not None:  # the question is waiting again, unless set aside otherwise
+            await QuestionInbox(session, console.clock).restore(removed.text, removed.province,
+                                                                "answered")
             await AuditLog(session, console.clock).record(
                 signed.user, "phrasing_removed", province=removed.province,
                 target=removed.faq_id, details={"text": removed.text})
