@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import and_, case, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Clock, QuestionDismissal, QuestionLog, as_utc, utcnow
@@ -32,6 +32,19 @@ REASONS = ("out_of_scope", "small_talk", "answered")
 EVERY_PROVINCE = None
 
 Order = Literal["most", "newest"]
+
+OPERATOR_CHANNEL = "cli"
+"""`cdsbot ask`'s channel: an operator trying questions, not a citizen asking them."""
+
+
+def waiting() -> list[ColumnElement[bool]]:
+    """Logged questions still waiting for an officer: asked by people (not by `cdsbot ask`)
+    and not set aside or added to an entry in their province (or everywhere)."""
+    q = QuestionLog
+    dismissed = exists().where(
+        QuestionDismissal.normalized_text == q.normalized_text,
+        or_(QuestionDismissal.province.is_(None), QuestionDismissal.province == q.province))
+    return [q.channel != OPERATOR_CHANNEL, ~dismissed]
 
 
 @dataclass
@@ -65,15 +78,11 @@ class QuestionInbox:
         q = QuestionLog
         needs_look = or_(q.matched.is_(False), q.score < LOW_CONFIDENCE)
         in_window = and_(q.created_at >= where.start, q.created_at < where.end)
-        dismissed = exists().where(
-            QuestionDismissal.normalized_text == q.normalized_text,
-            or_(QuestionDismissal.province.is_(None),
-                QuestionDismissal.province == q.province))
         statement = (
             select(q.normalized_text, func.count(), func.sum(case((q.matched.is_(False), 1),
                                                                   else_=0)),
                    func.max(q.created_at), func.max(q.text))
-            .where(needs_look, in_window, ~dismissed)
+            .where(needs_look, in_window, *waiting())
             .group_by(q.normalized_text)
             .order_by(func.count().desc(), func.max(q.created_at).desc())
             .limit(TEXTS_LIMIT))

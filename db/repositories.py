@@ -26,6 +26,7 @@ from db.models import (
     as_utc,
     utcnow,
 )
+from db.question_inbox import waiting
 from db.web_chat import WebVisitors
 
 ACTIVITY_PRECISION = dt.timedelta(minutes=5)
@@ -175,7 +176,8 @@ class QuestionLogRepository:
             "faq_id": faq_id, "score": score, "matched": matched})
 
     async def unanswered(self, limit: int = 50) -> list[QuestionLog]:
-        statement = (select(QuestionLog).where(QuestionLog.matched.is_(False))
+        """Refused questions still waiting for an officer (as the console's inbox counts them)."""
+        statement = (select(QuestionLog).where(QuestionLog.matched.is_(False), *waiting())
                      .order_by(QuestionLog.created_at.desc()).limit(limit))
         return list((await self.session.execute(statement)).scalars())
 

@@ -96,9 +96,12 @@ def test_content_check_ok(tmp_path):
 
 def test_db_upgrade_and_unanswered(tmp_path):
     assert cdsbot(tmp_path, "db", "upgrade").returncode == 0
-    cdsbot(tmp_path, "ask", "giá vàng hôm nay bao nhiêu",
-           "tôi tên Nguyễn Văn An, sđt 0987654321, CCCD 079123456789, hỏi giá vàng")
+    cdsbot_process(tmp_path, "chat", "--user", "someone", stdin=(
+        "giá vàng hôm nay bao nhiêu\n"
+        "tôi tên Nguyễn Văn An, sđt 0987654321, CCCD 079123456789, hỏi giá vàng\n/quit\n"))
+    cdsbot(tmp_path, "ask", "giá lúa hôm nay bao nhiêu")  # an operator trying: not listed
     result = cdsbot(tmp_path, "unanswered")
+    assert "giá lúa" not in result.stdout
     assert "giá vàng hôm nay bao nhiêu" in result.stdout  # as the person wrote it
     assert "tôi tên [NAME], sđt [PHONE], CCCD [ID], hỏi giá vàng" in result.stdout
     for personal in ("Nguyễn Văn An", "0987654321", "079123456789"):

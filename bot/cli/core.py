@@ -20,9 +20,10 @@ from content.errors import ContentError
 from content.layer import export_packs, overlay, with_phrasings
 from content.loader import authoring_problems, load_content
 from db.content_layer import ContentLayer
+from db.question_inbox import OPERATOR_CHANNEL
 from handlers.messages import IncomingMessage, Reply
 
-ASK_CHANNEL = "cli"
+ASK_CHANNEL = OPERATOR_CHANNEL
 
 
 @click.command()
