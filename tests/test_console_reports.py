@@ -74,10 +74,17 @@ async def test_a_leader_sees_only_their_team_and_a_member_nothing(pipeline, sign
     assert other.status == 403
 
 
-async def test_unreadable_dates_say_so_and_show_the_last_30_days(pipeline, signed_in):
+async def test_wrong_dates_say_what_is_wrong_and_show_the_last_30_days(pipeline, signed_in):
     browser = await signed_in(await officer(pipeline, "dong-thap"))
     page = await browser.get("/console/reports?from=5/10/2024&to=1/10/2024")
     assert browser.status == 200 and "YYYY-MM-DD" in page and "Tổ Mỹ Phong" in page
+    page = await browser.get("/console/reports?from=2024-10-05&to=2024-10-01")
+    assert "Ngày đầu sau ngày cuối" in page and 'value="2024-09-06"' in page  # the last 30 days
+    page = await browser.get("/console/reports?from=2020-01-01&to=2024-10-05")
+    assert "tối đa 800 ngày" in page and "YYYY-MM-DD" not in page
+    page = await browser.get("/console/reports?from=2022-10-01")  # up to today (5/10/2024)
+    assert 'value="2022-10-01"' in page and 'value="2024-10-05"' in page
+    assert "tối đa" not in page and "YYYY-MM-DD" not in page
 
 
 async def test_a_province_of_many_teams_shows_the_hundred_with_most_visits(pipeline, signed_in):

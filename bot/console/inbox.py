@@ -18,7 +18,6 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from bot.console.pages import (
-    BAD_DATES,
     CONSOLE,
     CONSOLE_PATH,
     SIGNED,
@@ -26,6 +25,7 @@ from bot.console.pages import (
     T,
     may_change,
     period,
+    period_warning,
     render,
     signed_in,
 )
@@ -113,7 +113,7 @@ async def inbox(request: web.Request) -> web.Response:
     t = request[T]
     province = _province_for(signed, request.query.get("province"))
     today = console.clock().astimezone(console.tz).date()
-    start, end, readable = period(request, today, DEFAULT_DAYS)
+    start, end, problem = period(request, today, DEFAULT_DAYS)
     order: Order = "newest" if request.query.get("order") == "newest" else "most"
     window = Filter(province,
                     dt.datetime.combine(start, dt.time(), console.tz).astimezone(dt.UTC),
@@ -135,7 +135,7 @@ async def inbox(request: web.Request) -> web.Response:
                   province_name=units.provinces[province].short if province else None,
                   start=start.isoformat(), end=end.isoformat(), order=order,
                   reasons=[(key, t(REASON_NAMES[key])) for key in REASONS],
-                  warning=None if readable else t(BAD_DATES, days=DEFAULT_DAYS))
+                  warning=period_warning(t, problem, DEFAULT_DAYS))
 
 
 def _group_texts(form: MultiDictProxy[Any]) -> list[str]:

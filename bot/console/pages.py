@@ -62,6 +62,8 @@ BAD_DATES = N_("Those dates could not be read; showing the last {days} days. Use
                "pickers or type dates as YYYY-MM-DD, the first before the second.")
 LONGEST_PERIOD = 800
 """Days a page's period may span at most (as /baocao's)."""
+REVERSED_DATES = N_("The first date is after the second; showing the last {days} days.")
+LONG_PERIOD = N_("A period can be at most {most} days long; showing the last {days} days.")
 
 CONSOLE: web.AppKey[Console] = web.AppKey("console")
 SIGNED: web.RequestKey[Signed | None] = web.RequestKey("signed")
@@ -197,21 +199,29 @@ def _secured(response: web.StreamResponse) -> web.StreamResponse:
 
 
 def period(request: web.Request, today: dt.date, default_days: int
-           ) -> tuple[dt.date, dt.date, bool]:
-    """The inclusive dates ?from= and ?to= ask for (the last `default_days` when none), and
-    whether what was asked could be read (if not, the default is used)."""
+           ) -> tuple[dt.date, dt.date, str | None]:
+    """The inclusive dates ?from= and ?to= ask for (the last `default_days` when none; from a
+    day alone: up to today, or the longest period), and what was wrong with what was asked:
+    a message for period_warning, None when nothing (if something, the default is used)."""
     default = (today - dt.timedelta(days=default_days - 1), today)
     raw_start, raw_end = request.query.get("from"), request.query.get("to")
     if not raw_start and not raw_end:
-        return default[0], default[1], True
+        return default[0], default[1], None
     try:
         start = dt.date.fromisoformat(raw_start) if raw_start else default[0]
-        end = dt.date.fromisoformat(raw_end) if raw_end else default[1]
+        end = dt.date.fromisoformat(raw_end) if raw_end else max(start, min(
+            today, start + dt.timedelta(days=LONGEST_PERIOD - 1)))
     except ValueError:
-        return default[0], default[1], False
-    if start > end or (end - start).days >= LONGEST_PERIOD:
-        return default[0], default[1], False
-    return start, end, True
+        return default[0], default[1], BAD_DATES
+    if start > end:
+        return default[0], default[1], REVERSED_DATES
+    if (end - start).days >= LONGEST_PERIOD:
+        return default[0], default[1], LONG_PERIOD
+    return start, end, None
+
+
+def period_warning(t: Translator, problem: str | None, default_days: int) -> str | None:
+    return t(problem, days=default_days, most=LONGEST_PERIOD) if problem else None
 
 
 def signed_user(request: web.Request) -> Signed:

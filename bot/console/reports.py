@@ -12,7 +12,15 @@ from contextlib import aclosing
 from aiohttp import web
 
 from bot.console.day_chart import day_chart
-from bot.console.pages import BAD_DATES, CONSOLE, SIGNED, T, period, render, signed_in
+from bot.console.pages import (
+    CONSOLE,
+    SIGNED,
+    T,
+    period,
+    period_warning,
+    render,
+    signed_in,
+)
 from db.reports import Report, ReportRepository
 from db.teams import TeamRepository
 from handlers.exports.chart import chart_figure
@@ -36,13 +44,13 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/reports/visits.csv", signed_in(download))
 
 
-async def _report(request: web.Request) -> tuple[Report, bool]:
+async def _report(request: web.Request) -> tuple[Report, str | None]:
     """The report of the period asked for, within the person's scope (403 when none)."""
     signed = request[SIGNED]
     console = request.app[CONSOLE]
     assert signed is not None and console.services is not None
     today = console.clock().astimezone(console.tz).date()
-    start, end, readable = period(request, today, DEFAULT_DAYS)
+    start, end, problem = period(request, today, DEFAULT_DAYS)
     async with console.sessions() as session:
         scope = await scope_for(signed.role, signed.user, TeamRepository(session))
         if scope is None:
@@ -51,7 +59,7 @@ async def _report(request: web.Request) -> tuple[Report, bool]:
                                                        console.services.content.services)
     province = console.services.places.units.province(report.scope.province)
     report.scope_label = describe_scope(report, request[T], province.short if province else None)
-    return report, readable
+    return report, problem
 
 
 def _query(report: Report) -> str:
@@ -59,7 +67,7 @@ def _query(report: Report) -> str:
 
 
 async def reports(request: web.Request) -> web.Response:
-    report, readable = await _report(request)
+    report, problem = await _report(request)
     console = request.app[CONSOLE]
     assert console.services is not None
     t = request[T]
@@ -70,7 +78,7 @@ async def reports(request: web.Request) -> web.Response:
                   summary=summary_text(report, t, catalog), services=names,
                   start=report.start.isoformat(), end=report.end.isoformat(),
                   empty=report.total.visits == 0 and not report.by_team,
-                  warning=None if readable else t(BAD_DATES, days=DEFAULT_DAYS))
+                  warning=period_warning(t, problem, DEFAULT_DAYS))
 
 
 async def chart(request: web.Request) -> web.Response:
