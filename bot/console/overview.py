@@ -6,8 +6,10 @@ from aiohttp import web
 
 from bot.console.pages import CONSOLE, SIGNED, T, render, signed_in
 from content.i18n import N_
+from content.places import admin_units
 from db.console import AuditLog
 from db.models import Role
+from db.reports import commune_name
 
 ROLE_NAMES = {
     Role.CITIZEN: N_("citizen"),
@@ -49,12 +51,19 @@ def _scope(request: web.Request) -> str:
     t, user = request[T], signed.user
     if signed.role >= Role.ADMIN:
         return t("every province")
-    if user.scope_province and user.scope_communes:
-        return t("{province}: {communes}", province=user.scope_province,
-                 communes=", ".join(user.scope_communes))
-    if user.scope_province:
-        return user.scope_province
-    return t("no area assigned yet (ask an admin)")
+    if not user.scope_province:
+        return t("no area assigned yet (ask an admin)")
+    province = province_name(user.scope_province)
+    if user.scope_communes:
+        return t("{province}: {communes}", province=province,
+                 communes=", ".join(commune_name(code) for code in user.scope_communes))
+    return province
+
+
+def province_name(slug: str | None) -> str:
+    """A current province's name ("Đồng Tháp"); the slug as stored if it is not one."""
+    province = admin_units().province(slug)
+    return province.short if province else (slug or "—")
 
 
 async def home(request: web.Request) -> web.Response:
@@ -77,6 +86,6 @@ async def audit(request: web.Request) -> web.Response:
     t = request[T]
     rows = [{"at": entry.at, "actor": f"#{entry.actor_id}" if entry.actor_id else "—",
              "action": t(ACTIONS[entry.action]) if entry.action in ACTIONS else entry.action,
-             "province": entry.province or "—", "target": entry.target or ""}
+             "province": province_name(entry.province), "target": entry.target or ""}
             for entry in entries]
     return render(request, "audit.html", rows=rows)
