@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from content.normalize import fold, tokenize
+from content.collation import vietnamese_order
+from content.normalize import tokenize
 from handlers.answers import former_province_note
 from handlers.context import Context
 from handlers.menu import menu_reply
@@ -100,7 +101,8 @@ def province_question(ctx: Context) -> Reply:
     (also a former province's, "Tiền Giang") is understood too."""
     ctx.goto("start.province")
     provinces = sorted(ctx.services.places.units.provinces.values(),
-                       key=lambda p: (ctx.content.pack_province(p.slug) is None, fold(p.short)))
+                       key=lambda p: (ctx.content.pack_province(p.slug) is None,
+                                      vietnamese_order(p.short)))
     buttons = [Button(p.short, f"prov:{p.slug}") for p in provinces]
     return Reply.with_buttons(ctx.t("Which province or city do you live in? Press it or type "
                                     "its name (provinces as they are since 1 July 2025)."),

@@ -129,6 +129,7 @@ async def test_a_new_invite_code_prints_with_a_qr_code_and_counts_its_uses(pipel
     assert code, printable
     assert f"/thamgia {code[1]}" in printable and 'src="data:image/svg+xml' in printable
     assert "30 người" in printable  # uses left, from the settings' 30
+    assert re.search(r"Dùng được đến \d+/\d+/2024 \d\d:\d\d,", printable)  # to the minute
     await member_of(pipeline, code[1])
     team = await browser.get(f"/console/teams/{team_id}")
     assert f"<code>{code[1]}</code></td><td>29 / 30" in team

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.console.inbox import officers_only
 from bot.console.pages import CONSOLE, CONSOLE_PATH, T, render, signed_in, signed_user
+from content.collation import vietnamese_order
 from content.i18n import N_, Translator
 from content.places import PlaceFinder
 from db.broadcasts.audience import Area, AudienceError, Sender
@@ -181,7 +182,7 @@ def _compose_page(request: web.Request, draft: Draft, status: int = 200) -> web.
     signed, console = signed_user(request), request.app[CONSOLE]
     assert console.services is not None
     t = request[T]
-    provinces = (sorted(console.services.places.units.provinces.values(), key=lambda p: p.short)
+    provinces = (sorted(console.services.places.units.provinces.values(), key=lambda p: vietnamese_order(p.short))
                  if signed.role >= Role.ADMIN else [])
     now_local = console.clock().astimezone(console.tz)
     return render(request, "broadcast_new.html", status=status, draft=draft,

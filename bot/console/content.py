@@ -43,6 +43,7 @@ from bot.console.pages import (
     signed_in,
     signed_user,
 )
+from content.collation import vietnamese_order
 from content.i18n import N_
 from content.layer import KIND_MODELS, KINDS, LayerItem, as_data, overlay, problems_of
 from content.loader import ContentStore, ScheduleItem
@@ -175,7 +176,7 @@ async def overview(request: web.Request) -> web.Response:
         provinces=sorted({(p.province.current, units.provinces[p.province.current].short)
                           for p in content.packs if p.province
                           and p.province.current in units.provinces and _visible(signed, p)},
-                         key=lambda pair: pair[1]),
+                         key=lambda pair: vietnamese_order(pair[1])),
         warnings=_warnings(request, content), province_of=lambda pack: _province_label(pack))
 
 
@@ -292,7 +293,7 @@ async def _page(request: web.Request, kind: str, pack: Pack | None, content: Con
                  for i, r in enumerate(history)],
         actions={"added": t("added"), "edited": t("edited"), "undone": t("undone")},
         answers=_answers_now(request, kind, values, pack) if item_id else [],
-        provinces=sorted(admin_units().provinces.values(), key=lambda p: p.short)
+        provinces=sorted(admin_units().provinces.values(), key=lambda p: vietnamese_order(p.short))
         if signed.role >= Role.ADMIN and item_id is None else [])
 
 

@@ -15,6 +15,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.console.pages import CONSOLE, CONSOLE_PATH, T, render, signed_in, signed_user
+from content.collation import vietnamese_order
 from content.i18n import N_
 from content.places import AdminUnits, Commune
 from db.console import AuditLog, Signed
@@ -140,7 +141,7 @@ async def printable_invite(request: web.Request) -> web.Response:
                       "how": t("Scan to join on Telegram straight away.")})
     return render(request, "invite.html", team=team, invite=invite, codes=codes,
                   left=max(invite.max_uses - invite.uses, 0),
-                  expires=request[T].fmt.date(as_utc(invite.expires_at).astimezone(console.tz)),
+                  expires=console.when(request, invite.expires_at),  # to the minute it ends
                   usable=invite.uses < invite.max_uses and as_utc(invite.expires_at) > console.clock())
 
 
@@ -152,7 +153,7 @@ def _qr(link: str) -> str:
 def _communes_for(units: AdminUnits, signed: Signed, province: str) -> list[Commune]:
     scope = staff_scope(signed.role, signed.user)
     return sorted((c for c in units.communes_of(province)
-                   if not scope.communes or c.code in scope.communes), key=lambda c: c.name)
+                   if not scope.communes or c.code in scope.communes), key=lambda c: vietnamese_order(c.name))
 
 
 def _province_asked(request: web.Request, signed: Signed, asked: str | None) -> str | None:
@@ -174,7 +175,7 @@ def _form(request: web.Request, province: str | None, *, error: str | None = Non
           name: str = "", commune: str = "", also: tuple[str, ...] = (),
           status: int = 200) -> web.Response:
     signed, units = signed_user(request), _units(request)
-    provinces = sorted(units.provinces.values(), key=lambda p: p.short)
+    provinces = sorted(units.provinces.values(), key=lambda p: vietnamese_order(p.short))
     communes = _communes_for(units, signed, province) if province else []
     return render(request, "team_new.html", status=status, error=error, province=province,
                   province_label=province_name(units, province) if province else "",
