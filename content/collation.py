@@ -16,7 +16,8 @@ _TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
 @cache
 def _letter(char: str) -> tuple[tuple[int, int], int]:
     """A character's place: (kind, rank) for the letters' order, and its tone."""
-    base, *marks = unicodedata.normalize("NFD", char.lower())
+    decomposed = unicodedata.normalize("NFD", char.lower())
+    base, marks = decomposed[:1], decomposed[1:]
     tone = next((_TONES[m] for m in marks if m in _TONES), 0)
     letter = unicodedata.normalize("NFC", base + "".join(m for m in marks if m not in _TONES))
     rank = _ALPHABET.find(letter) if len(letter) == 1 else -1

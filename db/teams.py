@@ -43,6 +43,16 @@ class TeamSummary:
     last_visit: dt.date | None = None
 
 
+class TeamExists(Exception):
+    """A team of that name is in that commune already (made twice, or a form sent twice)."""
+
+    def __init__(self, team: Team) -> None:
+        super().__init__(f"team {team.id} has that name in that commune")
+        self.team = team
+        self.team_id, self.name = team.id, team.name
+        """Kept apart: the team's row is gone with the session the error ends."""
+
+
 class TeamRepository:
     def __init__(self, session: AsyncSession, clock: Clock = utcnow) -> None:
         self.session = session
@@ -51,7 +61,14 @@ class TeamRepository:
 
     async def create(self, *, name: str, province: str, communes: list[str],
                      created_by: int | None = None) -> Team:
-        """A team of the current communes `communes` (codes, its own first) of `province`."""
+        """A team of the current communes `communes` (codes, its own first) of `province`.
+        Raises TeamExists when the commune has a team of that name (case and spaces aside)."""
+        wanted = " ".join(name.split()).casefold()
+        same_commune = await self.session.execute(select(Team).where(
+            Team.province == province, Team.commune_code == communes[0]))
+        for existing in same_commune.scalars():
+            if " ".join(existing.name.split()).casefold() == wanted:
+                raise TeamExists(existing)
         team = Team(name=name, province=province, commune_code=communes[0], communes=communes,
                     created_by=created_by)
         self.session.add(team)

@@ -13,7 +13,7 @@ from content.i18n import Translator
 from content.places import AdminUnits, PlaceChoice
 from db.console import AuditLog
 from db.models import InviteCode, Role, Team, TeamMember, User
-from db.teams import Scope
+from db.teams import Scope, TeamExists
 from handlers.broadcasts import sender_of
 from handlers.context import Context
 from handlers.messages import Button, IncomingMessage, Reply
@@ -128,8 +128,13 @@ async def _next_commune(ctx: Context, name: str, province: str, codes: list[str]
         pending = pending[1:]
     ctx.finish()
     codes = list(dict.fromkeys(codes))
-    team = await ctx.teams.create(name=name, province=province, communes=codes,
-                                                    created_by=ctx.user.id)
+    try:
+        team = await ctx.teams.create(name=name, province=province, communes=codes,
+                                      created_by=ctx.user.id)
+    except TeamExists as exists:
+        return [Reply(t("Team #{id} “{name}” already exists in {commune}: no second one was "
+                        "made. Send /moi {id} for a new invite code.", id=exists.team.id,
+                        name=exists.team.name, commune=area_names(ctx, exists.team)))]
     invite = await _new_invite(ctx, team)
     created = t("Team #{id} “{name}” created ({communes}, {province}).", id=team.id, name=name,
                 communes=area_names(ctx, team), province=_province_name(ctx, team))

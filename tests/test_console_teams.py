@@ -114,6 +114,10 @@ async def test_an_officer_creates_a_team_in_their_area_and_only_there(pipeline, 
         team = (await session.execute(select(Team).where(Team.name == "Tổ CNSCĐ Chợ Gạo"))
                 ).scalar_one()
         assert (team.province, team.communes) == ("dong-thap", [CHO_GAO, DAO_THANH])
+    await browser.get("/console/teams/new")  # the same again (a form sent twice): refused
+    page = await browser.post("/console/teams/new", {"name": " tổ cnscđ  chợ gạo", "commune": CHO_GAO})
+    assert browser.status == 409 and f"Tổ #{team.id}" in page and "đã có" in page
+    assert await _count(pipeline, Team, Team.name == "tổ cnscđ  chợ gạo") == 0
     assert await _count(pipeline, AuditEntry, AuditEntry.action == "team_created") == 1
 
 

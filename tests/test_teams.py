@@ -225,3 +225,11 @@ async def test_a_member_of_another_team_is_asked_before_moving(pipeline):
     assert "Chào mừng" in member.text and "Bạn đã rời" in member.text
     await member.send("/to")
     assert f"Tổ #{second_id}" in member.text and "(bạn, thành viên)" in member.text
+
+
+async def test_the_same_team_made_twice_is_refused_and_named(pipeline):
+    boss = await officer(pipeline)
+    first, _ = await create_team(boss)
+    replies = await boss.send("/taoto tổ cnscđ phường mỹ phong; Mỹ Phong")
+    assert f"Tổ #{first}" in replies[0].text and "đã có" in replies[0].text
+    assert "/moi" in replies[0].text

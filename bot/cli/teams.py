@@ -10,11 +10,12 @@ from bot.cli.common import load_settings, run_command
 from bot.cli.places import commune_codes, province_slug
 from bot.settings import Settings
 from bot.store import open_store
+from content.errors import InputError
 from content.places import place_finder
 from db.console import AuditLog
 from db.models import Role
 from db.repositories import UserRepository
-from db.teams import InviteRepository, Scope, TeamRepository
+from db.teams import InviteRepository, Scope, TeamExists, TeamRepository
 
 ROLE_NAMES = {role.name.lower(): role for role in Role}
 
@@ -42,8 +43,12 @@ def create(province: str, communes: tuple[str, ...], name: str) -> None:
 async def _create(settings: Settings, province: str, communes: list[str], name: str) -> None:
     async with open_store(settings) as store:
         async with store.sessions() as session, session.begin():
-            team = await TeamRepository(session).create(name=name, province=province,
-                                                        communes=communes)
+            try:
+                team = await TeamRepository(session).create(name=name, province=province,
+                                                            communes=communes)
+            except TeamExists as exists:
+                raise InputError(f"team {exists.team_id} “{exists.name}” already exists in "
+                                 "that commune; no second one was made") from None
             invite = await InviteRepository(session).create(
                 team, valid_for=dt.timedelta(days=settings.invite_valid_days),
                 max_uses=settings.invite_max_uses)

@@ -19,8 +19,10 @@ from urllib.parse import urlsplit
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
-from redis.exceptions import RedisError
-from sqlalchemy.exc import SQLAlchemyError
+from redis.exceptions import ConnectionError as RedisDown
+from redis.exceptions import TimeoutError as RedisSlow
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content_refresh import MatcherRefresher
@@ -33,6 +35,9 @@ from db.models import Clock, Role, as_utc, utcnow
 from handlers.context import Services
 
 log = logging.getLogger(__name__)
+STORAGE_DOWN = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout, RedisDown,
+                RedisSlow, OSError)
+"""The database or Redis not answering (not a mistake of ours, which stays a 500 and a trace)."""
 
 CONSOLE_PATH = "/console"
 COOKIE = "cds_console"
@@ -152,7 +157,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     refusals and a storage outage as pages in that language, not as errors."""
     try:
         return await _guarded(request, handler)
-    except (SQLAlchemyError, RedisError, OSError) as error:
+    except STORAGE_DOWN as error:
         log.warning("console: %s %s failed, storage unavailable (%s)", request.method,
                     request.path, type(error).__name__)
         request[SIGNED] = None

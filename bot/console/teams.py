@@ -20,7 +20,7 @@ from content.i18n import N_
 from content.places import AdminUnits, Commune
 from db.console import AuditLog, Signed
 from db.models import Role, Team, as_utc
-from db.teams import InviteRepository, TeamRepository, VisitRepository
+from db.teams import InviteRepository, TeamExists, TeamRepository, VisitRepository
 from handlers.numbers import read_id
 from handlers.teams import province_name, staff_scope, team_area
 
@@ -30,6 +30,7 @@ PAGE_SIZE = 100
 NAME_MISSING = N_("Give the team a name (at most 128 characters).")
 COMMUNE_MISSING = N_("Choose the team's commune.")
 OUTSIDE_AREA = N_("You can only create teams in your own area.")
+TEAM_EXISTS = N_("Team #{id} “{name}” already exists in this commune: no second one was made.")
 
 
 def add_routes(app: web.Application) -> None:
@@ -203,11 +204,16 @@ async def create(request: web.Request) -> web.StreamResponse:
         return _form(request, province, error=t(error), name=name, commune=commune, also=also,
                      status=403 if error == OUTSIDE_AREA else 400)
     console = request.app[CONSOLE]
-    async with console.sessions() as session, session.begin():
-        team = await TeamRepository(session, console.clock).create(
-            name=name, province=province, communes=list(dict.fromkeys((commune, *also))),
-            created_by=signed.user.id)
-        await AuditLog(session, console.clock).record(
-            signed.user, "team_created", province=province, target=f"team #{team.id}",
-            details={"name": name})
+    try:
+        async with console.sessions() as session, session.begin():
+            team = await TeamRepository(session, console.clock).create(
+                name=name, province=province, communes=list(dict.fromkeys((commune, *also))),
+                created_by=signed.user.id)
+            await AuditLog(session, console.clock).record(
+                signed.user, "team_created", province=province, target=f"team #{team.id}",
+                details={"name": name})
+    except TeamExists as exists:
+        return _form(request, province, error=t(TEAM_EXISTS, id=exists.team_id,
+                                                 name=exists.name),
+                     name=name, commune=commune, also=also, status=409)
     raise web.HTTPSeeOther(f"{CONSOLE_PATH}/teams/{team.id}")
