@@ -60,6 +60,48 @@ async def test_a_day_of_the_table_leads_to_that_days_report(pipeline, signed_in)
     assert "Báo cáo: Đồng Tháp, 2/10/2024" in day and "Xã An Thạnh Thủy (1)" in day
 
 
+async def test_the_scope_picker_narrows_within_ones_own_area_only(pipeline, signed_in):
+    from tests.test_reports import AN_THANH_THUY, MY_PHONG
+
+    period = "from=2024-10-01&to=2024-10-05"
+    admin_chat = Chat(pipeline)
+    await grant(pipeline, admin_chat, Role.ADMIN)
+    admin = await signed_in(admin_chat)
+    page = await admin.get(f"/console/reports?{period}")
+    assert "Tổ Kim Liên" in page and '<option value="dong-thap">Đồng Tháp</option>' in page
+    page = await admin.get(f"/console/reports?{period}&province=dong-thap")
+    assert "Tổ Kim Liên" not in page and "Tổ Mỹ Phong" in page  # Nghệ An's team left out
+    assert f'<option value="{MY_PHONG}">Phường Mỹ Phong</option>' in page
+    page = await admin.get(f"/console/reports?{period}&province=nghe-an&commune={MY_PHONG}")
+    assert admin.status == 200 and "Tổ Kim Liên" in page  # a commune left from Đồng Tháp
+    east = await signed_in(await officer(pipeline, "dong-thap"))
+    page = await east.get(f"/console/reports?{period}&commune={AN_THANH_THUY}")
+    assert "Báo cáo: Xã An Thạnh Thủy" in page and "Tổ Mỹ Phong" not in page
+    assert f"commune={AN_THANH_THUY}" in page.split("visits.xlsx?")[1][:80]  # downloads too
+    team_option = re_search(r'<option value="(\d+)">Tổ Bình Phan</option>', page)
+    page = await east.get(f"/console/reports?{period}&commune={AN_THANH_THUY}&team={team_option}")
+    assert "Báo cáo: Tổ Bình Phan" in page
+    for foreign in ("province=nghe-an", "team=" + str(await _team_id(pipeline, "Tổ Kim Liên"))):
+        await east.get(f"/console/reports?{period}&{foreign}")
+        assert east.status == 403  # another province, by URL
+    narrow = await signed_in(await officer(pipeline, "dong-thap", communes=(MY_PHONG,)))
+    await narrow.get(f"/console/reports?{period}&commune={AN_THANH_THUY}")
+    assert narrow.status == 403  # a commune of the province outside the officer's own
+
+
+def re_search(pattern: str, text: str) -> str:
+    import re
+
+    found = re.search(pattern, text)
+    assert found, text
+    return found[1]
+
+
+async def _team_id(pipeline, name: str) -> int:
+    async with pipeline.sessions() as session:
+        return (await session.execute(select(Team.id).where(Team.name == name))).scalar_one()
+
+
 async def test_a_leader_sees_only_their_team_and_a_member_nothing(pipeline, signed_in):
     leader = Chat(pipeline)
     await in_team(pipeline, leader, "Tổ Kim Liên", Role.LEADER)

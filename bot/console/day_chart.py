@@ -48,7 +48,8 @@ class DayChart:
     """Dates under the bars, with their middle."""
 
 
-def day_chart(report: Report, t: Translator) -> DayChart:
+def day_chart(report: Report, t: Translator, scope_query: str = "") -> DayChart:
+    """`scope_query`: the scope's URL parameters, kept by each bar's link."""
     days = report.by_day
     top = _round_up(max((row.visits for row in days), default=0))
     plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -61,7 +62,7 @@ def day_chart(report: Report, t: Translator) -> DayChart:
         height = max(plot_height * row.visits / top, 1.5)  # one visit stays visible
         bars.append(Bar(x=round(LEFT + n * step + step * 0.1, 2), y=round(bottom - height, 2),
                         width=round(max(step * 0.8, 0.8), 2), height=round(height, 2),
-                        href=_day_link(row.day),
+                        href=_day_link(row.day, scope_query),
                         label=t("{date}: {visits} visits", date=t.fmt.date(row.day),
                                 visits=t.fmt.number(row.visits))))
     counts = [Tick(at=round(bottom - plot_height * part / 4, 2), text=t.fmt.number(top * part // 4))
@@ -72,8 +73,9 @@ def day_chart(report: Report, t: Translator) -> DayChart:
     return DayChart(WIDTH, HEIGHT, LEFT, bottom, WIDTH - RIGHT, bars, counts, dates)
 
 
-def _day_link(day: dt.date) -> str:
-    return f"/console/reports?from={day.isoformat()}&to={day.isoformat()}"
+def _day_link(day: dt.date, scope_query: str) -> str:
+    link = f"/console/reports?from={day.isoformat()}&to={day.isoformat()}"
+    return f"{link}&{scope_query}" if scope_query else link
 
 
 def _round_up(value: int) -> int:

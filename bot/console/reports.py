@@ -21,6 +21,7 @@ from bot.console.pages import (
     render,
     signed_in,
 )
+from bot.console.report_scope import Picked, pick
 from db.reports import Report, ReportRepository
 from db.teams import TeamRepository
 from handlers.exports.chart import chart_figure
@@ -44,37 +45,43 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/reports/visits.csv", signed_in(download))
 
 
-async def _report(request: web.Request) -> tuple[Report, str | None]:
-    """The report of the period asked for, within the person's scope (403 when none)."""
+async def _report(request: web.Request) -> tuple[Report, str | None, Picked]:
+    """The report of the period and scope asked for, within the person's own scope (403 when
+    none, or when what is asked is outside it)."""
     signed = request[SIGNED]
     console = request.app[CONSOLE]
     assert signed is not None and console.services is not None
     today = console.clock().astimezone(console.tz).date()
     start, end, problem = period(request, today, DEFAULT_DAYS)
     async with console.sessions() as session:
-        scope = await scope_for(signed.role, signed.user, TeamRepository(session))
-        if scope is None:
+        teams = TeamRepository(session)
+        allowed = await scope_for(signed.role, signed.user, teams)
+        if allowed is None:
             raise web.HTTPForbidden()
-        report = await ReportRepository(session).build(scope, start, end,
+        picked = await pick(request, allowed, teams)
+        report = await ReportRepository(session).build(picked.scope, start, end,
                                                        console.services.content.services)
     province = console.services.places.units.province(report.scope.province)
     report.scope_label = describe_scope(report, request[T], province.short if province else None)
-    return report, problem
+    return report, problem, picked
 
 
-def _query(report: Report) -> str:
-    return f"from={report.start.isoformat()}&to={report.end.isoformat()}"
+def _query(report: Report, picked: Picked) -> str:
+    scope = picked.query()
+    return f"from={report.start.isoformat()}&to={report.end.isoformat()}" + (
+        f"&{scope}" if scope else "")
 
 
 async def reports(request: web.Request) -> web.Response:
-    report, problem = await _report(request)
+    report, problem, picked = await _report(request)
     console = request.app[CONSOLE]
     assert console.services is not None
     t = request[T]
     catalog = console.services.content.services
     names = service_names(catalog, t.locale)
-    return render(request, "reports.html", report=report, query=_query(report),
-                  chart=day_chart(report, t), most_rows=MOST_ROWS,
+    return render(request, "reports.html", report=report, query=_query(report, picked),
+                  scope_query=picked.query(), picked=picked,
+                  chart=day_chart(report, t, picked.query()), most_rows=MOST_ROWS,
                   summary=summary_text(report, t, catalog), services=names,
                   start=report.start.isoformat(), end=report.end.isoformat(),
                   empty=report.total.visits == 0 and not report.by_team,
@@ -82,7 +89,7 @@ async def reports(request: web.Request) -> web.Response:
 
 
 async def chart(request: web.Request) -> web.Response:
-    report, _ = await _report(request)
+    report, _, _ = await _report(request)
     t = request[T]
 
     def draw() -> bytes:  # matplotlib takes ~0.1 s: off the event loop
@@ -93,7 +100,7 @@ async def chart(request: web.Request) -> web.Response:
 
 
 async def download(request: web.Request) -> web.StreamResponse:
-    report, _ = await _report(request)
+    report, _, _ = await _report(request)
     console = request.app[CONSOLE]
     assert console.services is not None
     t, catalog = request[T], console.services.content.services
