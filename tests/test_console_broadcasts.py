@@ -123,7 +123,8 @@ async def test_another_provinces_broadcast_is_refused_and_a_colleague_may_manage
     await stranger.get(f"/console/broadcasts/{broadcast.id}")
     assert stranger.status == 403
     assert f"#{broadcast.id}" not in await stranger.get("/console/broadcasts")
-    await stranger.post(f"/console/broadcasts/{broadcast.id}/cancel")
+    await stranger.post(f"/console/broadcasts/{broadcast.id}/cancel", {"confirm": "yes"})
+    assert stranger.status == 403
     await stranger.get(f"/console/broadcasts/{broadcast.id}/failures.csv")
     assert stranger.status == 403
     assert (await _broadcasts(pipeline))[0].state == "sending"  # nothing changed
@@ -136,6 +137,13 @@ async def test_another_provinces_broadcast_is_refused_and_a_colleague_may_manage
             f"{colleague.url}/console/broadcasts/{broadcast.id}/progress") as response:
         figures = await response.json()
     assert figures["state"] == "paused" and figures["pending"] == "2" and figures["total"] == "2"
+    assert "Đã tạm dừng" in page  # said once, on the page it returns to
+    page = await colleague.post(f"/console/broadcasts/{broadcast.id}/cancel")
+    assert "Dừng gửi thông báo" in page and "2 người" in page  # asked first: nothing yet
+    assert (await _broadcasts(pipeline))[0].state == "paused"
+    page = await colleague.post(f"/console/broadcasts/{broadcast.id}/cancel", {"confirm": "yes"})
+    assert (await _broadcasts(pipeline))[0].state == "cancelled" and "Đã dừng" in page
+    assert "Tốc độ" not in page and "failures.csv" not in page  # over, and nothing failed
 
 
 async def test_retry_sends_again_to_the_failed_only(pipeline, signed_in, database_url):

@@ -333,6 +333,7 @@ async def _progress(request: web.Request) -> tuple[Broadcast, dict[str, Any]]:
         "left": (t.fmt.duration(dt.timedelta(minutes=status["pending"] / per_minute))
                  if per_minute and status["pending"] else "—"),
         "failed_count": status["failed"],
+        "failures_count": status["failed"] + status["blocked"],
     }
     return broadcast, figures
 
@@ -347,9 +348,24 @@ async def detail(request: web.Request) -> web.Response:
                   plain=to_plain(broadcast.text), scheduled=scheduled,
                   audience=audience_words(t, console.services.places, broadcast.audience or []),
                   live=broadcast.state in ("scheduled", "sending", "paused", "draft"),
+                  notice=_done_notice(request),
                   retry_note=t("Sends again to the {n} failed deliveries only; nobody who got it "
                                "or blocked the bot gets it twice.",
                                n=figures["failed"]))
+
+
+DONE = {"pause": N_("Paused: nothing more goes out until you resume it."),
+        "resume": N_("Resumed: it is going out again."),
+        "cancel": N_("Stopped: nobody else will get it."),
+        "retry": N_("Sending again to the {n} failed deliveries.")}
+
+
+def _done_notice(request: web.Request) -> str | None:
+    """What the action just taken did (the page it redirected to says so once)."""
+    done = request.query.get("done", "")
+    if done not in DONE:
+        return None
+    return request[T](DONE[done], n=request[T].fmt.number(read_id(request.query.get("n", "")) or 0))
 
 
 def audience_words(t: Translator, places: PlaceFinder, filters: list[str]) -> str:
@@ -380,9 +396,14 @@ async def act(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound()
     signed, console = signed_user(request), request.app[CONSOLE]
     now = console.clock()
+    confirmed = (await request.post()).get("confirm") == "yes"
     async with console.sessions() as session, session.begin():
         broadcast = await _allowed(request, session)
         repository = BroadcastRepository(session)
+        if action == "cancel" and not confirmed:  # one click away from pause: ask first
+            status = await repository.status(broadcast.id)
+            waiting = request[T].fmt.number(status["pending"] if status else 0)
+            return render(request, "broadcast_cancel.html", broadcast=broadcast, waiting=waiting)
         details: dict[str, Any] = {}
         if action == "pause":
             await repository.pause(broadcast.id)
@@ -395,7 +416,8 @@ async def act(request: web.Request) -> web.StreamResponse:
         await AuditLog(session, console.clock).record(
             signed.user, f"broadcast_{action}", province=broadcast.province,
             target=f"#{broadcast.id}", details=details)
-    raise web.HTTPSeeOther(f"{CONSOLE_PATH}/broadcasts/{broadcast.id}")
+    raise web.HTTPSeeOther(f"{CONSOLE_PATH}/broadcasts/{broadcast.id}?done={action}"
+                           + (f"&n={details['retried']}" if "retried" in details else ""))
 
 
 async def failures(request: web.Request) -> web.StreamResponse:
