@@ -81,7 +81,7 @@ class QuestionInbox:
         statement = (
             select(q.normalized_text, func.count(), func.sum(case((q.matched.is_(False), 1),
                                                                   else_=0)),
-                   func.max(q.created_at), func.max(q.text))
+                   func.max(q.created_at), func.max(q.text), func.min(q.text))
             .where(needs_look, in_window, *waiting())
             .group_by(q.normalized_text)
             .order_by(func.count().desc(), func.max(q.created_at).desc())
@@ -89,9 +89,10 @@ class QuestionInbox:
         if where.province is not None:
             statement = statement.where(q.province == where.province)
         rows = (await self.session.execute(statement)).all()
-        groups = _fold_variants([Group(key=text, example=example or text, count=int(count),
-                                       refused=int(refused or 0), last_at=as_utc(last))
-                                 for text, count, refused, last, example in rows])
+        groups = _fold_variants([Group(key=text, example=_better_written(one, other) or text,
+                                       count=int(count), refused=int(refused or 0),
+                                       last_at=as_utc(last))
+                                 for text, count, refused, last, one, other in rows])
         if order == "newest":
             groups.sort(key=lambda g: g.last_at, reverse=True)
         return groups[:limit]
@@ -109,6 +110,11 @@ class QuestionInbox:
             QuestionDismissal.normalized_text == key[:1000], QuestionDismissal.reason == reason,
             QuestionDismissal.province.is_(None) if province is None
             else QuestionDismissal.province == province))
+
+
+def _better_written(one: str | None, other: str | None) -> str | None:
+    """Of two ways a question was written, the one with more diacritics (easier to read)."""
+    return max((one, other), key=lambda text: sum(not c.isascii() for c in text or ""))
 
 
 def _fold_variants(groups: Sequence[Group]) -> list[Group]:

@@ -79,6 +79,8 @@ async def test_a_link_from_chat_signs_in_once_and_opening_it_uses_nothing(pipeli
     assert not cookie["secure"]  # plain http on loopback; Secure behind an https WEB_PUBLIC_URL
     await second.sign_in(token)
     assert second.status == 410 and "đã được dùng" in second.page
+    await first.sign_in(await login_token(boss))  # a new link opened while signed in
+    assert first.status == 200 and "Tổng quan" in first.page
     await second.get("/console/")
     assert "Đăng nhập" in second.page and "Tổng quan" not in second.page
     access = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]

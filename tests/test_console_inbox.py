@@ -68,6 +68,17 @@ async def test_questions_are_grouped_with_near_variants_most_asked_first(pipelin
     assert rows(browser.page) == ["wifi mien phi o dau", "gio mo cua bo phan mot cua"]
 
 
+async def test_a_group_is_shown_as_written_with_its_diacritics(pipeline, clock, signed_in):
+    async with pipeline.sessions() as session, session.begin():
+        questions = QuestionLogRepository(session, lambda: clock[0])
+        for text in ("cuoc thi o dau", "Cuộc thi ở đâu?", "cuộc thi o dau"):
+            await questions.add(user_id=None, channel="zalo", province="dong-thap", text=text,
+                                normalized_text="cuoc thi o dau", faq_id=None, score=0.3,
+                                matched=False)
+    browser = await signed_in(await officer(pipeline, "dong-thap"))
+    assert rows(await browser.get("/console/inbox")) == ["Cuộc thi ở đâu?"]
+
+
 def group_form(page: str, action: str) -> list[tuple[str, str]]:
     """The hidden fields of the first group's form for `action` (its key and its variants)."""
     form = re.search(rf'action="/console/inbox/{action}".*?</form>', page, flags=re.S)[0]

@@ -44,7 +44,7 @@ from bot.console.pages import (
     signed_user,
 )
 from content.collation import vietnamese_order
-from content.i18n import N_
+from content.i18n import N_, Translator
 from content.layer import KIND_MODELS, KINDS, LayerItem, as_data, overlay, problems_of
 from content.loader import ContentStore, ScheduleItem
 from content.models import Identified, Pack
@@ -177,12 +177,12 @@ async def overview(request: web.Request) -> web.Response:
                           for p in content.packs if p.province
                           and p.province.current in units.provinces and _visible(signed, p)},
                          key=lambda pair: vietnamese_order(pair[1])),
-        warnings=_warnings(request, content), province_of=lambda pack: _province_label(pack))
+        warnings=_warnings(request, content), province_of=lambda pack: _province_label(pack, request[T]))
 
 
-def _province_label(pack: Pack) -> str:
+def _province_label(pack: Pack, t: Translator) -> str:
     if pack.province is None:
-        return "—"
+        return t("National")
     current = admin_units().provinces.get(pack.province.current)
     return current.short if current else pack.province.name
 
@@ -283,7 +283,8 @@ async def _page(request: web.Request, kind: str, pack: Pack | None, content: Con
     return render(
         request, "content_item.html", status=status, kind=kind,
         kind_name=t(KIND_NAMES[kind]), item_id=item_id, pack=pack,
-        province_name=_province_label(pack) if pack else _short(province),
+        province_name=_province_label(pack, t) if pack else _short(province),
+        item_title=_item_title(kind, pack, item_id),
         fields=FIELDS[kind], values=values, rows=rows,
         row_spec=ROWS.get(kind), sources=pack.sources if pack else [], new_source=NEW_SOURCE,
         topics=[(k, t(v)) for k, v in TOPIC_NAMES.items()], schedule=schedule,
@@ -295,6 +296,12 @@ async def _page(request: web.Request, kind: str, pack: Pack | None, content: Con
         answers=_answers_now(request, kind, values, pack) if item_id else [],
         provinces=sorted(admin_units().provinces.values(), key=lambda p: vietnamese_order(p.short))
         if signed.role >= Role.ADMIN and item_id is None else [])
+
+
+def _item_title(kind: str, pack: Pack | None, item_id: str | None) -> str | None:
+    """How people know the item (its name, or an answer's first question), for the heading."""
+    item = next((i for i in getattr(pack, kind, []) if i.id == item_id), None) if pack else None
+    return _title(kind, item) if item is not None else None
 
 
 def _short(province: str | None) -> str:

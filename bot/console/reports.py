@@ -96,7 +96,9 @@ async def chart(request: web.Request) -> web.Response:
         buffer = io.BytesIO()
         chart_figure(report, t).savefig(buffer, format="png")
         return buffer.getvalue()
-    return web.Response(body=await asyncio.to_thread(draw), content_type="image/png")
+    name = f"bieu-do-{report.start.isoformat()}-{report.end.isoformat()}.png"  # as the files
+    return web.Response(body=await asyncio.to_thread(draw), content_type="image/png",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 async def download(request: web.Request) -> web.StreamResponse:
