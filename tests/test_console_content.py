@@ -138,6 +138,7 @@ async def test_next_years_contest_is_added_edited_and_undone_with_its_history(ow
                                    "row-1-end": "2027-10-11"})
     page = await browser.get(item_path)
     assert 'value="2027-10-11"' in page and page.count("Hoàn tác thay đổi này") == 1
+    assert "Vòng sơ khảo; Bắt đầu: 1/9/2027" in page and "rounds:" not in page  # as read
     revision = re.search(r'name="revision" value="(\d+)"', page)[1]
     page = await browser.post("/console/content/undo", {"revision": revision})
     assert 'value="2027-10-10"' in page and 'value="2027-10-11"' not in page  # as before

@@ -16,7 +16,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 from aiohttp import web
 from pydantic import ValidationError
 
@@ -32,6 +31,7 @@ from bot.console.content_forms import (
     form_values,
     model_errors,
     read_form,
+    readable,
 )
 from bot.console.inbox import officers_only
 from bot.console.pages import (
@@ -290,7 +290,7 @@ async def _page(request: web.Request, kind: str, pack: Pack | None, content: Con
         topics=[(k, t(v)) for k, v in TOPIC_NAMES.items()], schedule=schedule,
         editable=may_change(signed, pack, province),
         errors=errors, saved=saved,
-        history=[{"revision": r, "yaml": _yaml(r.data), "latest": i == 0}
+        history=[{"revision": r, "lines": readable(kind, r.data, t), "latest": i == 0}
                  for i, r in enumerate(history)],
         actions={"added": t("added"), "edited": t("edited"), "undone": t("undone")},
         answers=_answers_now(request, kind, values, pack) if item_id else [],
@@ -307,12 +307,6 @@ def _item_title(kind: str, pack: Pack | None, item_id: str | None) -> str | None
 def _short(province: str | None) -> str:
     found = admin_units().provinces.get(province or "")
     return found.short if found else "—"
-
-
-def _yaml(data: dict[str, Any] | None) -> str:
-    if data is None:
-        return ""
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=90)
 
 
 def _answers_now(request: web.Request, kind: str, values: dict[str, str],

@@ -5,6 +5,7 @@ wrong in it said in the page's language."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Mapping
@@ -294,3 +295,37 @@ def check_messages(problems: list[ContentProblem], t: Translator) -> list[str]:
             log.warning("console content refused: %s", problem)
             messages.append(t(OTHER_PROBLEM))
     return list(dict.fromkeys(messages))
+
+
+def readable(kind: str, data: Mapping[str, Any] | None, t: Translator) -> list[str]:
+    """A revision of an item as the form names its parts ("Vòng: …; Bắt đầu: 15/9/2027"),
+    not as YAML with the packs' English keys: what the history shows."""
+    if not data:
+        return []
+    flat = dict(data)
+    for key, value in data.items():  # {"recurring": {"month": 6}} is the form's recurring_month
+        if isinstance(value, Mapping) and key != "source":
+            flat.update({f"{key}_{sub}": v for sub, v in value.items()})
+    lines = [f"{t(spec.label)}: {_as_read(spec, flat[spec.name], t)}" for spec in FIELDS[kind]
+             if flat.get(spec.name) not in (None, "", [])]
+    if kind in ROWS:
+        key, label, specs = ROWS[kind]
+        for row in flat.get(key) or []:
+            parts = [f"{t(spec.label)}: {_as_read(spec, row[spec.name], t)}" for spec in specs
+                     if row.get(spec.name) not in (None, "", False)]
+            lines.append(f"{t(label)} — " + "; ".join(parts))
+    source = flat.get("source") or {}
+    if source:
+        lines.append(t("Source (required)") + f": {source.get('doc', '')}, "
+                     f"{source.get('section', '')}")
+    return lines
+
+
+def _as_read(spec: FieldSpec, value: Any, t: Translator) -> str:
+    if spec.kind == "date":
+        return t.fmt.date(dt.date.fromisoformat(str(value)))
+    if spec.kind == "bool":
+        return t("yes") if value else t("no")
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return str(value)
