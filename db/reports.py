@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncGenerator, Iterable, Sequence
 from dataclasses import dataclass, field, fields
+from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, case, func, select
@@ -128,6 +129,7 @@ class VisitRow(NamedTuple):
     note: str | None
 
 
+@cache  # a country's report names 2,000 teams' communes; the units do not change while running
 def commune_name(code: str | None) -> str:
     """A current commune's name, "" for none (a visit whose recorded place was not found)."""
     commune = admin_units().commune(code)
