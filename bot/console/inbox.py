@@ -139,6 +139,14 @@ async def inbox(request: web.Request) -> web.Response:
                   warning=period_warning(t, problem, DEFAULT_DAYS))
 
 
+def _as_written(services: Services, key: str, example: str) -> str:
+    """The group's question as a citizen wrote it (diacritics, capitals: what the phrasings
+    page and exported packs show), when it reads as the key does; else the key itself."""
+    example = " ".join(example.split())
+    tokens = services.matcher.normalizer.tokens(example) if example else []
+    return example if example and " ".join(tokens) == key else key
+
+
 def _group_texts(form: MultiDictProxy[Any]) -> list[str]:
     """The group's normalised question and its near variants, as the inbox's form sends them."""
     texts = [str(form.get("key", "")).strip(), *(str(v).strip() for v in
@@ -185,8 +193,10 @@ async def attach(request: web.Request) -> web.StreamResponse:
     key = texts[0]
     async with console.sessions() as session, session.begin():
         layer, inbox = ContentLayer(session, console.clock), QuestionInbox(session, console.clock)
+        written = _as_written(services, key, str(form.get("example", "")))
         for text in texts:  # every question of the group: its near variants too
-            added = await layer.add_phrasing(faq_id, text, province=province, by=signed.user.id)
+            added = await layer.add_phrasing(faq_id, written if text == key else text,
+                                             province=province, by=signed.user.id)
             await inbox.dismiss(text, province, "answered", signed.user.id)
             await AuditLog(session, console.clock).record(
                 signed.user, "phrasing_added", province=province, target=faq_id,

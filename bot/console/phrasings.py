@@ -47,8 +47,10 @@ async def undo(request: web.Request) -> web.StreamResponse:
             raise web.HTTPForbidden()  # another province's entry: refused, nothing changes
         removed = await layer.remove(phrasing_id)
         if removed is not None:  # the question is waiting again, unless set aside otherwise
-            await QuestionInbox(session, console.clock).restore(removed.text, removed.province,
-                                                                "answered")
+            inbox = QuestionInbox(session, console.clock)
+            normalized = " ".join(console.services.matcher.normalizer.tokens(removed.text))
+            for key in {removed.text, normalized}:  # stored as written, or as the inbox's key
+                await inbox.restore(key, removed.province, "answered")
             await AuditLog(session, console.clock).record(
                 signed.user, "phrasing_removed", province=removed.province,
                 target=removed.faq_id, details={"text": removed.text})
