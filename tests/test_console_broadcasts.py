@@ -74,7 +74,8 @@ async def test_the_preview_shows_the_reach_in_the_area_and_sending_twice_creates
     browser = await signed_in(await officer(pipeline, "dong-thap"))
     page = await _compose(browser, province="nghe-an")  # an officer cannot choose elsewhere
     assert browser.status == 200
-    assert "Telegram: <strong>3</strong>" in page and "Vòng 2" in page
+    assert "Telegram: <strong>3</strong>" in page
+    assert '<p class="message-text"><b>Vòng 2</b> cuộc thi' in page  # bold, as Telegram shows it
     assert await _broadcasts(pipeline) == []  # a preview creates nothing
     await _send(browser, page)
     assert browser.status == 200 and "Thông báo #" in browser.page
@@ -177,3 +178,11 @@ async def test_retry_sends_again_to_the_failed_only(pipeline, signed_in, databas
             select(Delivery.state, func.count()).where(Delivery.broadcast_id == broadcast.id)
             .group_by(Delivery.state))).all())
     assert states == {"sent": 5, "blocked": 1}
+
+
+async def test_the_message_shows_its_bold_but_never_the_officers_html(pipeline, signed_in):
+    await add_people(pipeline.sessions, 1, province="dong-thap")
+    browser = await signed_in(await officer(pipeline, "dong-thap"))
+    page = await _compose(browser, text="**Hạn chót** <script>alert(1)</script> & __nhớ__")
+    assert ('<b>Hạn chót</b> &lt;script&gt;alert(1)&lt;/script&gt; &amp; <i>nhớ</i>'
+            in page) and "<script>alert" not in page

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -28,7 +29,13 @@ from content.collation import vietnamese_order
 from content.i18n import N_, Translator
 from content.places import PlaceFinder
 from db.broadcasts.audience import Area, AudienceError, Sender
-from db.broadcasts.formatting import CAPTION_LIMIT, TEXT_LIMIT, to_plain, utf16_len
+from db.broadcasts.formatting import (
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
+    to_plain,
+    to_telegram_html,
+    utf16_len,
+)
 from db.broadcasts.outbox import Link
 from db.broadcasts.reporting import list_broadcasts, sent_since
 from db.broadcasts.repository import BroadcastRepository
@@ -228,7 +235,7 @@ async def preview(request: web.Request) -> web.Response:
     total = sum(counts.values())
     reach = [(t(CHANNEL_LABELS.get(channel, channel)), n) for channel, n in counts.items() if n]
     return render(request, "broadcast_preview.html", draft=draft, reach=reach, total=total,
-                  plain=to_plain(draft.text), key=secrets.token_urlsafe(24),
+                  formatted=formatted(draft.text), key=secrets.token_urlsafe(24),
                   at=t.fmt.date(at.date()) + " " + t.fmt.time(at.timetz()) if at else None,
                   nobody=t(NOBODY, area=area_text(t, services.places, _sender(signed))),
                   quota=quota_note(t, counts["zalo"], left, quota)
@@ -345,7 +352,7 @@ async def detail(request: web.Request) -> web.Response:
     scheduled = (console.when(request, broadcast.scheduled_at)
                  if broadcast.scheduled_at is not None else None)
     return render(request, "broadcast.html", broadcast=broadcast, figures=figures,
-                  plain=to_plain(broadcast.text), scheduled=scheduled,
+                  formatted=formatted(broadcast.text), scheduled=scheduled,
                   audience=audience_words(t, console.services.places, broadcast.audience or []),
                   live=broadcast.state in ("scheduled", "sending", "paused", "draft"),
                   notice=_done_notice(request),
@@ -366,6 +373,12 @@ def _done_notice(request: web.Request) -> str | None:
     if done not in DONE:
         return None
     return request[T](DONE[done], n=request[T].fmt.number(read_id(request.query.get("n", "")) or 0))
+
+
+def formatted(text: str) -> Markup:
+    """The message with its **bold** and __italic__ as Telegram shows them: escaped text with
+    <b> and <i> only (db/broadcasts/formatting.py), so safe in the page."""
+    return Markup(to_telegram_html(text))
 
 
 def audience_words(t: Translator, places: PlaceFinder, filters: list[str]) -> str:
