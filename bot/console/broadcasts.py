@@ -375,6 +375,12 @@ def _done_notice(request: web.Request) -> str | None:
     return request[T](DONE[done], n=request[T].fmt.number(read_id(request.query.get("n", "")) or 0))
 
 
+FAILURE_COLUMNS = (N_("Delivery"), N_("Channel"), N_("Recipient's chat id"), N_("State"),
+                   N_("Attempts"), N_("Error from the platform"))
+"""The failures CSV's columns, as officers read them (the command line's stay ids)."""
+FAILURE_STATES = {"failed": N_("failed"), "blocked": N_("blocked the bot")}
+
+
 def formatted(text: str) -> Markup:
     """The message with its **bold** and __italic__ as Telegram shows them: escaped text with
     <b> and <i> only (db/broadcasts/formatting.py), so safe in the page."""
@@ -439,7 +445,10 @@ async def failures(request: web.Request) -> web.StreamResponse:
     path = new_folder(console.services.reports_dir) / "failures.csv"
     async with console.sessions() as session:
         broadcast = await _allowed(request, session)
-        await BroadcastRepository(session).failures_csv(broadcast.id, path)
+        t = request[T]
+        await BroadcastRepository(session).failures_csv(
+            broadcast.id, path, header=[t(label) for label in FAILURE_COLUMNS],
+            states={state: t(words) for state, words in FAILURE_STATES.items()})
     name = f"thong-bao-{broadcast.id}-loi.csv"
     return web.FileResponse(path, headers={"Content-Disposition": f'attachment; filename="{name}"',
                                            "Content-Type": "text/csv; charset=utf-8"})

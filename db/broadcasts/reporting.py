@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +65,13 @@ async def sent_since(session: AsyncSession, broadcast_id: int, since: dt.datetim
     return int((await session.execute(statement)).scalar_one())
 
 
-async def failures_csv(session: AsyncSession, broadcast_id: int, path: Path) -> int:
+async def failures_csv(session: AsyncSession, broadcast_id: int, path: Path, *,
+                       header: Sequence[str] = CSV_COLUMNS,
+                       states: Mapping[str, str] | None = None) -> int:
     """Write the broadcast's failed and blocked deliveries to `path` (UTF-8 with BOM, which
-    Excel needs for Vietnamese); return how many. Rows are streamed, not loaded at once."""
+    Excel needs for Vietnamese); return how many. Rows are streamed, not loaded at once.
+    `header` and `states` (a state's words): the columns and states as the reader calls them
+    (the console's officers); the ids otherwise (the command line)."""
     statement = (select(Delivery.id, Delivery.channel, Delivery.chat_id, Delivery.state,
                         Delivery.attempts, Delivery.error)
                  .where(Delivery.broadcast_id == broadcast_id,
@@ -76,9 +81,10 @@ async def failures_csv(session: AsyncSession, broadcast_id: int, path: Path) -> 
     count = 0
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(header)
         async for partition in (await session.stream(statement)).partitions():
-            writer.writerows(partition)
+            writer.writerows(partition if states is None else (
+                (*row[:3], states.get(row[3], row[3]), *row[4:]) for row in partition))
             count += len(partition)
             await asyncio.sleep(0)  # a long export must not hold the event loop
     return count

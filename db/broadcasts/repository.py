@@ -60,8 +60,9 @@ class BroadcastRepository:
     async def status(self, broadcast_id: int) -> dict[str, Any] | None:
         return await reporting.status(self.session, broadcast_id)
 
-    async def failures_csv(self, broadcast_id: int, path: Path) -> int:
-        return await reporting.failures_csv(self.session, broadcast_id, path)
+    async def failures_csv(self, broadcast_id: int, path: Path, **labels: Any) -> int:
+        """See reporting.failures_csv (`header`, `states`)."""
+        return await reporting.failures_csv(self.session, broadcast_id, path, **labels)
 
     async def proactive_left(self, quota: int, tz: ZoneInfo, now: dt.datetime) -> int:
         """Zalo proactive messages left this month of `quota`."""
