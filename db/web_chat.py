@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -74,6 +75,15 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+_KEY_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_site_key() -> str:
+    """16 letters and digits (95 bits): no "-" or "_", which a command line would read as an
+    option when the key starts with one (`cdsbot web sites remove -Tu6…`)."""
+    return "".join(secrets.choice(_KEY_ALPHABET) for _ in range(16))
+
+
 class WebSites:
     def __init__(self, session: AsyncSession, clock: Clock = utcnow) -> None:
         self.session = session
@@ -81,7 +91,7 @@ class WebSites:
 
     async def add(self, name: str, origins: Sequence[str], key: str | None = None) -> WebSite:
         """A new site with a random key (or `key`, for the local demo page)."""
-        site = WebSite(key=key or secrets.token_urlsafe(12), name=name, origins=list(origins),
+        site = WebSite(key=key or new_site_key(), name=name, origins=list(origins),
                        created_at=self.clock())
         self.session.add(site)
         await self.session.flush()

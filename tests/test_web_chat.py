@@ -345,3 +345,11 @@ def test_site_keys_from_the_command_line(tmp_path):
     assert run("web", "sites", "add", "x", "--origin", "ftp://nope").returncode == 2
     assert run("web", "sites", "remove", key).returncode == 0
     assert run("web", "sites", "remove", key).returncode != 0
+
+
+def test_site_keys_are_letters_and_digits_a_command_line_takes_as_they_are():
+    from db.web_chat import new_site_key
+
+    keys = {new_site_key() for _ in range(2000)}
+    assert len(keys) == 2000 and all(key.isascii() and key.isalnum() and len(key) == 16
+                                     for key in keys)
