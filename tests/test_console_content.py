@@ -152,6 +152,18 @@ async def test_next_years_contest_is_added_edited_and_undone_with_its_history(ow
     assert actions == ["content_added", "content_edited", "content_undone", "content_undone"]
 
 
+async def test_a_round_that_ends_before_it_starts_is_named(own, signed_in):
+    browser = await signed_in(await officer(own, "dong-thap"))
+    await browser.get("/console/content/contests/new")
+    page = await browser.post("/console/content/contests/new", {
+        "name": "Cuộc thi Đồng Tháp số 2027", "organiser": "Sở Khoa học và Công nghệ",
+        "row-0-name": "Vòng sơ khảo", "row-0-start": "2027-09-01", "row-0-end": "2027-09-30",
+        "row-1-name": "Chung kết", "row-1-start": "2027-10-10", "row-1-end": "2027-10-01",
+        "source_doc": "new", "source_title": PLAN, "source_link": "", "source_section": "II.2"})
+    assert browser.status == 400 and "Dòng 2 kết thúc trước khi bắt đầu" in page
+    assert 'value="2027-10-01"' in page and await _revisions(own) == 0  # kept, not saved
+
+
 async def test_a_source_typed_again_is_the_pack_document_it_names(own, signed_in):
     """The same plan typed as a new source for a second item (its link again, or its title
     with other spacing and case) is cited as the document the pack already lists."""

@@ -89,6 +89,7 @@ REQUIRED = N_("{field}: this is required.")
 NOT_VALID = N_("{field}: this value is not valid.")
 NOT_A_NUMBER = N_("{field}: write a whole number.")
 END_BEFORE_START = N_("An end is before its start: check the dates.")
+ROW_END_BEFORE_START = N_("Row {n} ends before it starts: check its dates.")
 DUE_ONE_WAY = N_("Give either a due date or a yearly date (month and day), not both.")
 SOURCE_MISSING = N_("Say where this comes from: choose a document of the plans, or give the "
                     "new document's title and link or number, and the section.")
@@ -261,7 +262,10 @@ def model_errors(error: ValidationError, kind: str, t: Translator) -> list[str]:
     messages = []
     for problem in error.errors():
         text = str(problem.get("msg", ""))
-        if "before start" in text:
+        row = next((p for p in problem["loc"] if isinstance(p, int)), None)
+        if "before start" in text and row is not None:  # a round's or a session's dates
+            messages.append(t(ROW_END_BEFORE_START, n=row + 1))
+        elif "before start" in text:
             messages.append(t(END_BEFORE_START))
         elif "exactly one of" in text:
             messages.append(t(DUE_ONE_WAY))
