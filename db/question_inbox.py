@@ -103,7 +103,6 @@ class QuestionInbox:
                                            reason=reason, dismissed_by=by,
                                            dismissed_at=self.clock().astimezone(dt.UTC)))
 
-
     async def restore(self, key: str, province: str | None, reason: str) -> None:
         """Bring a question set aside for `reason` back into the inbox (its phrasing undone)."""
         await self.session.execute(delete(QuestionDismissal).where(

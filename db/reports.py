@@ -14,12 +14,13 @@ from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.places import admin_units
 from content.services import ServiceCatalog
 from db.models import Team, TeamDayTally, Visit, VisitTally
+from db.visit_tallies import MEASURES, visit_sums
 
 
 @dataclass(frozen=True)
@@ -141,9 +142,6 @@ def _counted(scope: ReportScope, start: dt.date, end: dt.date) -> list[ColumnEle
             Visit.deleted_at.is_(None)]
 
 
-_MEASURES = ("visits", "people", "follow_ups")
-
-
 @dataclass(frozen=True)
 class _Source:
     """Where a breakdown reads from: the visits themselves, or one of their tallies (sums kept
@@ -160,9 +158,7 @@ class _Source:
 
 def _visits_source(scope: ReportScope, start: dt.date, end: dt.date) -> _Source:
     return _Source(Visit.services, Visit.commune_code, Visit.visit_date, Visit.team_id,
-                   (func.count(), func.coalesce(func.sum(Visit.people), 0),
-                    func.coalesce(func.sum(case((Visit.outcome == "follow_up", 1), else_=0)), 0)),
-                   _counted(scope, start, end))
+                   visit_sums(), _counted(scope, start, end))
 
 
 def _tally_source(tally: type[VisitTally] | type[TeamDayTally], scope: ReportScope,
@@ -170,7 +166,7 @@ def _tally_source(tally: type[VisitTally] | type[TeamDayTally], scope: ReportSco
     return _Source(getattr(tally, "services", None), tally.commune_code, tally.visit_date,
                    getattr(tally, "team_id", None),
                    tuple(func.coalesce(func.sum(getattr(tally, name)), 0)  # type: ignore[arg-type]
-                         for name in _MEASURES),
+                         for name in MEASURES),
                    [*_place_filter(tally.province, tally.commune_code, scope),
                     tally.visit_date >= start, tally.visit_date <= end])
 
@@ -264,10 +260,10 @@ def _team_rows(rows: Sequence[Any]) -> list[TeamRow]:
 def _team_query(scope: ReportScope, source: _Source) -> AnySelect:
     """Teams of the scope joined to their aggregated visits, so silent teams get zeros."""
     counts = (select(source.team.label("team_id"),
-                     *(c.label(n) for c, n in zip(source.sums, _MEASURES, strict=True)))
+                     *(c.label(n) for c, n in zip(source.sums, MEASURES, strict=True)))
               .where(*source.where).group_by(source.team).subquery())
     return (select(Team.id, Team.name, Team.commune_code, Team.communes,
-                   *(func.coalesce(counts.c[n], 0) for n in _MEASURES))
+                   *(func.coalesce(counts.c[n], 0) for n in MEASURES))
             .outerjoin(counts, counts.c.team_id == Team.id)
             .where(*scope.team_filter()))
 

@@ -129,14 +129,17 @@ async def add_visit_rows(session: AsyncSession, rows: Iterable[Mapping[str, Any]
         await session.execute(statement, params)
 
 
-def _follow_up_count() -> Any:
-    return func.coalesce(func.sum(case((Visit.outcome == "follow_up", 1), else_=0)), 0)
+def visit_sums() -> tuple[Any, Any, Any]:
+    """The MEASURES over grouped visits: how many, people guided, visits to come back to. What
+    a tally keeps and what a report counts from the visits themselves."""
+    return (func.count(), func.coalesce(func.sum(Visit.people), 0),
+            func.coalesce(func.sum(case((Visit.outcome == "follow_up", 1), else_=0)), 0))
 
 
 def recount_selects() -> dict[Table, Any]:
     """Each tally table's rows recounted from the visits, in its columns' order."""
     commune = func.coalesce(Visit.commune_code, "")
-    sums = (func.count(), func.coalesce(func.sum(Visit.people), 0), _follow_up_count())
+    sums = visit_sums()
     standing = Visit.deleted_at.is_(None)
     return {
         _VISIT_TALLIES: (select(Visit.province, commune, Visit.visit_date, Visit.services, *sums)

@@ -25,7 +25,6 @@ from bot.console import broadcast_page
 from bot.console.broadcast_page import formatted
 from bot.console.inbox import officers_only
 from bot.console.pages import CONSOLE, CONSOLE_PATH, T, render, signed_in, signed_user
-from content.collation import vietnamese_order
 from content.i18n import N_, Translator
 from db.broadcasts.audience import AudienceError, Sender
 from db.broadcasts.formatting import (
@@ -180,7 +179,7 @@ def _compose_page(request: web.Request, draft: Draft, status: int = 200) -> web.
     signed, console = signed_user(request), request.app[CONSOLE]
     assert console.services is not None
     t = request[T]
-    provinces = (sorted(console.services.places.units.provinces.values(), key=lambda p: vietnamese_order(p.short))
+    provinces = (console.services.places.units.provinces_in_order()
                  if signed.role >= Role.ADMIN else [])
     now_local = console.clock().astimezone(console.tz)
     return render(request, "broadcast_new.html", status=status, draft=draft,

@@ -294,7 +294,7 @@ async def _page(request: web.Request, kind: str, pack: Pack | None, content: Con
                  for i, r in enumerate(history)],
         actions={"added": t("added"), "edited": t("edited"), "undone": t("undone")},
         answers=_answers_now(request, kind, values, pack) if item_id else [],
-        provinces=sorted(admin_units().provinces.values(), key=lambda p: vietnamese_order(p.short))
+        provinces=admin_units().provinces_in_order()
         if signed.role >= Role.ADMIN and item_id is None else [])
 
 

@@ -29,7 +29,6 @@ from bot.console.pages import (
     render,
     signed_in,
 )
-from content.collation import vietnamese_order
 from content.i18n import N_
 from content.places import admin_units
 from db.console import AuditLog, Signed
@@ -126,7 +125,7 @@ async def inbox(request: web.Request) -> web.Response:
     closest = {g.key: _closest(services, signed, g.example, province) for g in groups} \
         if services else {}
     units = admin_units()
-    provinces = sorted(units.provinces.values(), key=lambda p: vietnamese_order(p.short))
+    provinces = units.provinces_in_order()
     new_answer = {g.key: CONSOLE_PATH + "/content/faq/new?" + urlencode(
         [("q", text) for text in [g.example, *g.variants][:20]] + [("key", g.key)]
         + ([("province", province)] if province else [])) for g in groups}

@@ -70,8 +70,7 @@ async def pick(request: web.Request, allowed: ReportScope, teams: TeamRepository
         asked_commune = None  # left from the province chosen before: not a choice any more
     elif asked_commune and asked_commune not in {c.code for c in offered}:
         raise web.HTTPForbidden()  # a commune of the province outside the officer's own
-    provinces = sorted(units.provinces.values(),
-                       key=lambda p: vietnamese_order(p.short)) if everywhere else []
+    provinces = units.provinces_in_order() if everywhere else []
     if province is None:
         return Picked(allowed, provinces=provinces)
     scope = (ReportScope(province, frozenset({asked_commune})) if asked_commune

@@ -176,7 +176,7 @@ def _form(request: web.Request, province: str | None, *, error: str | None = Non
           name: str = "", commune: str = "", also: tuple[str, ...] = (),
           status: int = 200) -> web.Response:
     signed, units = signed_user(request), _units(request)
-    provinces = sorted(units.provinces.values(), key=lambda p: vietnamese_order(p.short))
+    provinces = units.provinces_in_order()
     communes = _communes_for(units, signed, province) if province else []
     return render(request, "team_new.html", status=status, error=error, province=province,
                   province_label=province_name(units, province) if province else "",

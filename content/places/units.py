@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 
 from content.build_cache import cached
+from content.collation import vietnamese_order
 from content.normalize import fold
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -134,6 +135,10 @@ class AdminUnits:
             return self.provinces[slug]
         former = self.former_provinces.get(slug or "")
         return self.provinces.get(former.now) if former else None
+
+    def provinces_in_order(self) -> list[Province]:
+        """The current provinces in Vietnamese alphabetical order, as people pick from them."""
+        return sorted(self.provinces.values(), key=lambda p: vietnamese_order(p.short))
 
     def communes_of(self, province: str) -> list[Commune]:
         return [c for c in self.communes.values() if c.province == province]
